@@ -1,0 +1,93 @@
+"""The FastAPI application: every area's router, the API docs and the built web UI."""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from omnistock import __version__
+from omnistock.platform import http
+from omnistock.platform.db import get_engine
+from omnistock.platform.outbox import OutboxWorker
+from omnistock.settings import get_settings
+
+# Each area exposes ``router`` in its ``api`` module; they are mounted in this order.
+AREA_APIS = [
+    "omnistock.identity.api",
+    "omnistock.platform.audit_api",
+    "omnistock.catalog.api",
+    "omnistock.inventory.api",
+    "omnistock.orders.api",
+    "omnistock.purchasing.api",
+    "omnistock.dashboard",
+]
+
+
+def create_app(engine: Engine | None = None, *, run_worker: bool | None = None, web_dist: Path | None = None) -> FastAPI:
+    settings = get_settings()
+    engine = engine or get_engine()
+    run_worker = settings.run_outbox_worker if run_worker is None else run_worker
+    worker = OutboxWorker(engine, settings.outbox_poll_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if run_worker:
+            worker.start()
+        yield
+        if run_worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="OmniStock",
+        version=__version__,
+        description="多渠道电商一体化管理系统 API · Multi-channel e-commerce back office API",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.outbox_worker = worker
+
+    from omnistock.identity import service as identity
+
+    app.state.authenticate = lambda token: identity.authenticate_token(engine, token)
+    http.install(app)
+
+    @app.get("/api/health", tags=["platform"], operation_id="health")
+    def health() -> dict:
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    for module in AREA_APIS:
+        app.include_router(importlib.import_module(module).router)
+
+    _mount_web(app, web_dist or settings.web_dist)
+    return app
+
+
+def _mount_web(app: FastAPI, dist: Path) -> None:
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def spa(path: str):
+        if path.startswith("api/"):
+            return JSONResponse(
+                {"type": "about:blank", "title": "Not found", "status": 404, "code": "http.not_found",
+                 "detail": "资源不存在", "messages": {"zh-CN": "资源不存在", "en": "No such resource"}},
+                status_code=404,
+                media_type="application/problem+json",
+            )
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index)
+        return JSONResponse({"detail": "The web UI is not built: run `make web`"}, status_code=404)

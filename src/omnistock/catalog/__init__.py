@@ -1,0 +1,1 @@
+"""Catalog: SKUs (and later products, attributes, barcodes, bundles)."""

@@ -1,0 +1,151 @@
+"""The ``omnistock`` command: serve, db upgrade, user create, demo, doctor, replay."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from omnistock.platform.errors import AppError
+
+app = typer.Typer(help="OmniStock 多渠道电商一体化管理系统", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+user_app = typer.Typer(help="Users", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+err = Console(stderr=True)
+
+DbUrl = Annotated[
+    str | None, typer.Option("--database-url", envvar="OMNISTOCK_DATABASE_URL", help="SQLAlchemy URL of the database")
+]
+
+
+def _engine(url: str | None):
+    from omnistock.platform.db import get_engine
+
+    return get_engine(url)
+
+
+def _fail(exc: AppError) -> None:
+    err.print(f"[red]{exc.code}[/red]: {exc.en} / {exc.zh}")
+    raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbUrl = None) -> None:
+    """Create or upgrade the schema to the newest version."""
+    from omnistock.platform import migrate
+
+    engine = _engine(database_url)
+    migrate.upgrade(engine)
+    err.print(f"schema at {migrate.current_revision(engine)}")
+
+
+@app.command()
+def serve(
+    database_url: DbUrl = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Upgrade the schema, then serve the web UI and the API."""
+    import uvicorn
+
+    from omnistock.app import create_app
+    from omnistock.platform import migrate
+    from omnistock.settings import get_settings
+
+    settings = get_settings()
+    engine = _engine(database_url)
+    migrate.upgrade(engine)
+    uvicorn.run(create_app(engine), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the UI")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Grant the administrator role")] = False,
+    role: Annotated[list[str] | None, typer.Option(help="Role code to grant (repeatable)")] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="Data scope KIND:CODE, e.g. warehouse:WH-SH (repeatable)")
+    ] = None,
+    database_url: DbUrl = None,
+) -> None:
+    """Create a user (an administrator, or with the given roles and data scopes)."""
+    from omnistock.identity import service as identity
+    from omnistock.platform.auth import Actor
+    from omnistock.platform.uow import UnitOfWork
+
+    roles = list(role or [])
+    if admin:
+        roles.append(identity.ADMIN_ROLE)
+    scopes: dict[str, list[str]] = {}
+    for item in scope or []:
+        kind, _, code = item.partition(":")
+        scopes.setdefault(kind, []).append(code)
+    try:
+        with UnitOfWork(_engine(database_url), Actor.system("cli")) as uow:
+            user = identity.create_user(
+                uow, username=username, password=password, display_name=display_name or username,
+                roles=roles, scopes=scopes,
+            )
+    except AppError as exc:
+        _fail(exc)
+    err.print(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles) or '-'}")
+
+
+@app.command()
+def demo(
+    database_url: DbUrl = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when the database has no users")] = False,
+) -> None:
+    """Load the demo company (users, roles, warehouses, products, stock history, ...)."""
+    from omnistock import demo as demo_data
+
+    engine = _engine(database_url)
+    if if_empty and not demo_data.is_empty(engine):
+        err.print("database already has data; demo not loaded")
+        return
+    demo_data.load(engine, progress=err)
+
+
+@app.command()
+def doctor(database_url: DbUrl = None) -> None:
+    """Check the schema is current and every invariant holds; exit 1 naming the first broken row."""
+    from omnistock import doctor as checks
+
+    problems = checks.run(_engine(database_url), out=err)
+    if problems:
+        for p in problems:
+            err.print(f"[red]✗[/red] {p}")
+        raise typer.Exit(1)
+    err.print("[green]✓ all checks passed[/green]")
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Workload JSON Lines file")],
+    database_url: DbUrl = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue after the last committed event")] = False,
+) -> None:
+    """Apply a workload file event by event and print its summary as JSON."""
+    from omnistock import replay as replayer
+
+    engine = _engine(database_url)
+    try:
+        summary = replayer.run(engine, file, resume=resume, console=err)
+    except AppError as exc:
+        _fail(exc)
+    sys.stdout.write(replayer.dumps(summary) + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The home dashboard: live counts from every area (never made-up numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import func, select
+
+from omnistock.catalog import service as catalog
+from omnistock.identity import service as identity
+from omnistock.inventory import service as inventory
+from omnistock.orders import service as orders
+from omnistock.platform.audit import audit_log
+from omnistock.platform.auth import Actor, current_actor
+from omnistock.platform.clock import utcnow
+from omnistock.platform.http import unit_of_work
+from omnistock.platform.schemas import Output
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+
+
+class Summary(Output):
+    users: int
+    roles: int
+    audit_today: int
+    warehouses: int
+    skus: int
+    on_hand_total: int
+    reserved_total: int
+    inventory_value_cents: int
+    orders_open: int
+    low_stock: int
+
+
+@router.get("/summary", operation_id="getDashboardSummary")
+def summary(request: Request, actor: Actor = Depends(current_actor)) -> Summary:
+    with unit_of_work(request, actor, readonly=True) as uow:
+        conn = uow.conn
+        inv = inventory.totals(conn)
+        since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(hours=0)
+        low, _ = inventory.stock(uow, low=True, limit=500)
+        return Summary(
+            users=identity.count_users(conn),
+            roles=identity.count_roles(conn),
+            audit_today=conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.at >= since))
+            .scalar_one(),
+            warehouses=len(inventory.list_warehouses(uow)),
+            skus=catalog.count_skus(uow),
+            on_hand_total=inv["on_hand_total"],
+            reserved_total=inv["reserved_total"],
+            inventory_value_cents=inv["inventory_value"],
+            orders_open=orders.totals(conn)["orders_open"],
+            low_stock=len(low),
+        )

@@ -1,0 +1,23 @@
+"""``omnistock doctor``: the schema is current and every invariant holds."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from omnistock.inventory import service as inventory
+from omnistock.platform import migrate
+
+
+def run(engine: Engine, out: Console | None = None) -> list[str]:
+    out = out or Console(stderr=True)
+    current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    if current != head:
+        return [f"schema is at {current or 'nothing'}, the code expects {head}: run `omnistock db upgrade`"]
+    out.print(f"✓ schema current ({head})")
+    with engine.connect() as conn:
+        problems = inventory.check_invariants(conn)
+    if not problems:
+        out.print("✓ stock balances = Σ ledger; reserved = Σ open reservations; no negative on-hand")
+        out.print("✓ inventory value = Σ pools/layers = received − COGS − shrinkage")
+    return problems

@@ -1,0 +1,1 @@
+"""Inventory: warehouses, the stock ledger, balances, reservations and valuation (costing)."""

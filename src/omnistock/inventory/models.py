@@ -1,0 +1,142 @@
+"""Stock tables. ``stock_move`` is the append-only ledger; ``stock_balance`` changes only in the
+same transaction as a ledger row (or, for ``reserved``, a reservation row); ``cost_pool`` holds
+each SKU's current valuation layers and every move records the valuation after it, so a
+back-dated document re-values one SKU from its date forward without replaying history.
+
+``lot_id`` 0 means "no batch"; batches and serial numbers slot in there.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from omnistock.platform.audit import Json
+from omnistock.platform.db import BigId, metadata
+
+warehouse = Table(
+    "warehouse",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+stock_balance = Table(
+    "stock_balance",
+    metadata,
+    # Keyed SKU first: "this SKU in every warehouse" is the common question.
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), primary_key=True),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), primary_key=True),
+    Column("lot_id", BigInteger, primary_key=True, default=0),
+    Column("on_hand", BigInteger, nullable=False, default=0),
+    Column("reserved", BigInteger, nullable=False, default=0),
+    CheckConstraint("on_hand >= 0", name="on_hand"),
+    CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved"),
+    sqlite_with_rowid=False,
+)
+
+# Stock documents of the inventory area: receipts, transfers, stocktakes and adjustments.
+stock_document = Table(
+    "stock_document",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("ref", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("to_warehouse_id", BigInteger, ForeignKey("warehouse.id")),
+    Column("at", DateTime, nullable=False),
+    Column("partner", String(64)),
+    Column("reason", String(32)),
+    Column("note", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("kind", "ref", name="uq_stock_document_kind_ref"),
+    CheckConstraint("kind IN ('receipt', 'transfer', 'count', 'adjustment')", name="kind"),
+    Index("ix_stock_document_at", "kind", "at"),
+)
+
+stock_document_line = Table(
+    "stock_document_line",
+    metadata,
+    Column("document_id", BigInteger, ForeignKey("stock_document.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),  # signed for adjustments; the difference for counts
+    Column("unit_cost_cents", BigInteger),  # receipts
+    Column("counted", BigInteger),  # counts
+    Column("on_hand_before", BigInteger),  # counts
+)
+
+stock_move = Table(
+    "stock_move",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("lot_id", BigInteger, nullable=False, default=0),
+    Column("kind", String(16), nullable=False),
+    Column("qty", BigInteger, nullable=False),  # signed: + in, - out
+    Column("value_cents", BigInteger, nullable=False),  # signed change of the SKU's inventory value
+    # The document line this stock belongs to. A return carries its sales line, so the line's
+    # net cost of goods is minus the sum of its moves' values.
+    Column("doc_type", String(24), nullable=False),
+    Column("doc_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("ref", String(64), nullable=False),  # the document number people see
+    Column("reason", String(32)),
+    # The SKU's valuation after this move, in (at, id) order.
+    Column("pool_qty", BigInteger, nullable=False),
+    Column("pool_value", BigInteger, nullable=False),
+    Column("layers", Json),  # FIFO only: [[qty, value], ...] oldest first
+    Column("posted_at", DateTime, nullable=False),
+    CheckConstraint("qty <> 0", name="qty"),
+    Index("ix_stock_move_sku_at", "sku_id", "at", "id"),
+    Index("ix_stock_move_doc", "doc_type", "doc_id", "line_no"),
+)
+
+# One row per SKU that ever had stock: its current valuation.
+cost_pool = Table(
+    "cost_pool",
+    metadata,
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), primary_key=True),
+    Column("qty", BigInteger, nullable=False),
+    Column("value_cents", BigInteger, nullable=False),
+    Column("layers", Json),  # FIFO layers [[qty, value], ...]; None for average
+    Column("last_receipt_unit_cents", BigInteger, nullable=False, default=0),
+    Column("last_at", DateTime, nullable=False),  # the latest move's time: older means back-dated
+    CheckConstraint("qty >= 0", name="qty"),
+    CheckConstraint("value_cents >= 0", name="value"),
+)
+
+reservation = Table(
+    "reservation",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("lot_id", BigInteger, nullable=False, default=0),
+    Column("qty", BigInteger, nullable=False),
+    Column("doc_type", String(24), nullable=False),
+    Column("doc_id", BigInteger, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("state", String(10), nullable=False),  # open -> consumed | released, exactly once
+    Column("created_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    CheckConstraint("qty > 0", name="qty"),
+    CheckConstraint("state IN ('open', 'consumed', 'released')", name="state"),
+    UniqueConstraint("doc_type", "doc_id", "line_no", "warehouse_id", "lot_id", name="uq_reservation_line"),
+)

@@ -1,0 +1,291 @@
+"""Read side of inventory: stock overview, ledger, valuation, totals and the invariant checks."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from omnistock.catalog import service as catalog
+from omnistock.inventory import rules
+from omnistock.inventory.models import (
+    cost_pool,
+    reservation,
+    stock_balance,
+    stock_document,
+    stock_move,
+    warehouse,
+)
+from omnistock.platform.pagination import decode_cursor, encode_cursor
+from omnistock.platform.uow import UnitOfWork
+
+sb, sm, cp = stock_balance.c, stock_move.c, cost_pool.c
+
+
+@dataclass(frozen=True)
+class StockRow:
+    warehouse: str
+    sku: str
+    sku_name: str
+    on_hand: int
+    reserved: int
+    available: int
+    safety_stock: int
+    value_cents: int
+
+
+def _scoped_warehouse_ids(uow: UnitOfWork, code: str | None) -> list[int] | None:
+    allowed = uow.actor.allowed("warehouse")
+    stmt = select(warehouse.c.id)
+    if code:
+        stmt = stmt.where(warehouse.c.code == code)
+        if allowed is not None and code not in allowed:
+            return []
+    elif allowed is None:
+        return None
+    else:
+        stmt = stmt.where(warehouse.c.code.in_(sorted(allowed)))
+    return list(uow.conn.execute(stmt).scalars())
+
+
+def stock(uow: UnitOfWork, *, warehouse_code: str | None = None, sku_code: str | None = None, q: str | None = None,
+          low: bool = False, cursor: str | None = None, limit: int = 50) -> tuple[list[StockRow], str | None]:
+    """Balances by warehouse and SKU with their share of the SKU's pooled value."""
+    from omnistock.catalog.models import sku as sku_t
+
+    w_ids = _scoped_warehouse_ids(uow, warehouse_code)
+    stmt = (
+        select(warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sku_t.c.name, sku_t.c.safety_stock,
+               sb.on_hand, sb.reserved, sb.warehouse_id, sb.sku_id,
+               func.coalesce(cp.qty, 0).label("pool_qty"), func.coalesce(cp.value_cents, 0).label("pool_value"))
+        .select_from(stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id)
+                     .join(sku_t, sku_t.c.id == sb.sku_id)
+                     .outerjoin(cost_pool, cp.sku_id == sb.sku_id))
+        .where(or_(sb.on_hand != 0, sb.reserved != 0))
+        .order_by(sku_t.c.code, warehouse.c.code)
+        .limit(limit + 1)
+    )
+    if w_ids is not None:
+        stmt = stmt.where(sb.warehouse_id.in_(w_ids))
+    if sku_code:
+        stmt = stmt.where(sku_t.c.code == sku_code)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like)))
+    if low:
+        stmt = stmt.where(sb.on_hand - sb.reserved <= sku_t.c.safety_stock)
+    after = decode_cursor(cursor)
+    if after:
+        stmt = stmt.where(or_(sku_t.c.code > after["s"], and_(sku_t.c.code == after["s"], warehouse.c.code > after["w"])))
+    rows = uow.conn.execute(stmt).all()
+    out = [
+        StockRow(r.wh, r.sku, r.name, r.on_hand, r.reserved, r.on_hand - r.reserved, r.safety_stock,
+                 rules.share(r.pool_value, r.pool_qty, r.on_hand) if r.pool_qty and r.on_hand <= r.pool_qty else 0)
+        for r in rows[:limit]
+    ]
+    nxt = encode_cursor({"s": rows[limit - 1].sku, "w": rows[limit - 1].wh}) if len(rows) > limit else None
+    return out, nxt
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    id: int
+    at: object
+    warehouse: str
+    sku: str
+    kind: str
+    qty: int
+    value_cents: int
+    doc_type: str
+    doc_ref: str
+    reason: str | None
+
+
+def moves(uow: UnitOfWork, *, sku_code: str | None = None, warehouse_code: str | None = None,
+          cursor: str | None = None, limit: int = 50) -> tuple[list[MoveRow], str | None]:
+    """The ledger, newest first."""
+    from omnistock.catalog.models import sku as sku_t
+
+    stmt = (
+        select(sm.id, sm.at, warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sm.kind, sm.qty,
+               sm.value_cents, sm.doc_type, sm.ref, sm.reason)
+        .select_from(stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id))
+        .order_by(sm.at.desc(), sm.id.desc())
+        .limit(limit + 1)
+    )
+    if sku_code:
+        stmt = stmt.where(sm.sku_id == catalog.sku_ref(uow, sku_code).id)
+    w_ids = _scoped_warehouse_ids(uow, warehouse_code)
+    if w_ids is not None:
+        stmt = stmt.where(sm.warehouse_id.in_(w_ids))
+    after = decode_cursor(cursor)
+    if after:
+        import datetime as dt
+
+        at = dt.datetime.fromisoformat(after["at"])
+        stmt = stmt.where(or_(sm.at < at, and_(sm.at == at, sm.id < after["id"])))
+    rows = uow.conn.execute(stmt).all()
+    out = [MoveRow(r.id, r.at, r.wh, r.sku, r.kind, r.qty, r.value_cents, r.doc_type, r.ref, r.reason)
+           for r in rows[:limit]]
+    nxt = encode_cursor({"at": rows[limit - 1].at.isoformat(), "id": rows[limit - 1].id}) if len(rows) > limit else None
+    return out, nxt
+
+
+def valuation(uow: UnitOfWork, sku_code: str) -> dict:
+    ref = catalog.sku_ref(uow, sku_code)
+    row = uow.conn.execute(select(cost_pool).where(cp.sku_id == ref.id)).first()
+    if row is None:
+        return {"sku": sku_code, "cost_method": ref.cost_method, "qty": 0, "value_cents": 0, "layers": [],
+                "last_receipt_unit_cents": 0}
+    layers = row.layers if ref.cost_method == rules.FIFO else ([[row.qty, row.value_cents]] if row.qty else [])
+    return {"sku": sku_code, "cost_method": ref.cost_method, "qty": row.qty, "value_cents": row.value_cents,
+            "layers": [{"qty": q, "value_cents": v} for q, v in layers],
+            "last_receipt_unit_cents": row.last_receipt_unit_cents}
+
+
+def availability(uow: UnitOfWork, sku_codes: list[str], warehouse_codes: list[str] | None = None) -> list[dict]:
+    """Available (= on-hand − reserved) of each SKU in each warehouse, and in total."""
+    refs = [catalog.sku_ref(uow, c) for c in dict.fromkeys(sku_codes)]
+    w_ids = None
+    if warehouse_codes:
+        w_ids = [w for c in warehouse_codes for w in (_scoped_warehouse_ids(uow, c) or [])]
+    else:
+        w_ids = _scoped_warehouse_ids(uow, None)
+    stmt = (
+        select(sb.sku_id, warehouse.c.code, sb.on_hand, sb.reserved)
+        .join(warehouse, warehouse.c.id == sb.warehouse_id)
+        .where(sb.sku_id.in_([r.id for r in refs]))
+        .order_by(warehouse.c.code)
+    )
+    if w_ids is not None:
+        stmt = stmt.where(sb.warehouse_id.in_(w_ids))
+    per: dict[int, list] = {r.id: [] for r in refs}
+    for r in uow.conn.execute(stmt):
+        per[r.sku_id].append({"warehouse": r.code, "on_hand": r.on_hand, "reserved": r.reserved,
+                              "available": r.on_hand - r.reserved})
+    return [{"sku": r.code, "available": sum(x["available"] for x in per[r.id]),
+             "on_hand": sum(x["on_hand"] for x in per[r.id]), "warehouses": per[r.id]} for r in refs]
+
+
+# ---------------------------------------------------------------------------------------------
+# Totals and invariants
+
+
+def totals(conn: Connection) -> dict:
+    """Quantity and money totals over the whole database (the replay summary's inventory part)."""
+    on_hand, reserved = conn.execute(
+        select(func.coalesce(func.sum(sb.on_hand), 0), func.coalesce(func.sum(sb.reserved), 0))
+    ).one()
+    by_kind = dict(conn.execute(select(sm.kind, func.sum(sm.value_cents)).group_by(sm.kind)).all())
+    v = {k: int(by_kind.get(k) or 0) for k in (rules.RECEIPT, rules.SHIPMENT, rules.RETURN, rules.COUNT_GAIN,
+                                               rules.COUNT_LOSS, rules.ADJUST_IN, rules.ADJUST_OUT)}
+    inventory_value = int(conn.execute(select(func.coalesce(func.sum(cp.value_cents), 0))).scalar_one())
+    docs = {
+        (k, s): int(n)
+        for k, s, n in conn.execute(
+            select(stock_document.c.kind, stock_document.c.status, func.count()).group_by(
+                stock_document.c.kind, stock_document.c.status)
+        )
+    }
+    return {
+        "on_hand_total": int(on_hand),
+        "reserved_total": int(reserved),
+        "received_value": v[rules.RECEIPT],
+        "cogs": -v[rules.SHIPMENT] - v[rules.RETURN],
+        "shrinkage": -(v[rules.COUNT_GAIN] + v[rules.COUNT_LOSS] + v[rules.ADJUST_IN] + v[rules.ADJUST_OUT]),
+        "inventory_value": inventory_value,
+        "receipts": docs.get(("receipt", "done"), 0),
+        "transfers": docs.get(("transfer", "done"), 0),
+        "transfers_rejected": docs.get(("transfer", "rejected"), 0),
+        "counts": docs.get(("count", "done"), 0),
+    }
+
+
+def on_hand_digest(conn: Connection) -> str:
+    from omnistock.catalog.models import sku as sku_t
+
+    rows = conn.execute(
+        select(warehouse.c.code, sku_t.c.code, func.sum(sb.on_hand))
+        .select_from(stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).join(sku_t, sku_t.c.id == sb.sku_id))
+        .group_by(warehouse.c.code, sku_t.c.code)
+    ).all()
+    lines = sorted(f"{w}|{s}|{int(q)}\n" for w, s, q in rows if q)
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def check_invariants(conn: Connection) -> list[str]:
+    """Every broken invariant, naming the first offending row of each kind."""
+    problems: list[str] = []
+    ledger = select(sm.warehouse_id, sm.sku_id, sm.lot_id, func.sum(sm.qty).label("q")).group_by(
+        sm.warehouse_id, sm.sku_id, sm.lot_id).subquery()
+    bad = conn.execute(
+        select(sb.warehouse_id, sb.sku_id, sb.on_hand, ledger.c.q)
+        .select_from(stock_balance.outerjoin(ledger, and_(ledger.c.warehouse_id == sb.warehouse_id,
+                                                          ledger.c.sku_id == sb.sku_id, ledger.c.lot_id == sb.lot_id)))
+        .where(sb.on_hand != func.coalesce(ledger.c.q, 0))
+        .limit(1)
+    ).first()
+    if bad:
+        problems.append(f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): on_hand {bad[2]} ≠ Σ ledger {bad[3]}")
+    orphan = conn.execute(
+        select(ledger.c.warehouse_id, ledger.c.sku_id, ledger.c.q)
+        .select_from(ledger.outerjoin(stock_balance, and_(ledger.c.warehouse_id == sb.warehouse_id,
+                                                          ledger.c.sku_id == sb.sku_id, ledger.c.lot_id == sb.lot_id)))
+        .where(sb.sku_id.is_(None), ledger.c.q != 0)
+        .limit(1)
+    ).first()
+    if orphan:
+        problems.append(f"ledger(warehouse_id={orphan[0]}, sku_id={orphan[1]}) sums to {orphan[2]} with no balance row")
+    rs = reservation.c
+    open_res = select(rs.warehouse_id, rs.sku_id, rs.lot_id, func.sum(rs.qty).label("q")).where(
+        rs.state == "open").group_by(rs.warehouse_id, rs.sku_id, rs.lot_id).subquery()
+    bad = conn.execute(
+        select(sb.warehouse_id, sb.sku_id, sb.reserved, open_res.c.q)
+        .select_from(stock_balance.outerjoin(open_res, and_(open_res.c.warehouse_id == sb.warehouse_id,
+                                                            open_res.c.sku_id == sb.sku_id,
+                                                            open_res.c.lot_id == sb.lot_id)))
+        .where(sb.reserved != func.coalesce(open_res.c.q, 0))
+        .limit(1)
+    ).first()
+    if bad:
+        problems.append(
+            f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): reserved {bad[2]} ≠ Σ open reservations {bad[3]}")
+    neg = conn.execute(select(sb.warehouse_id, sb.sku_id, sb.on_hand).where(sb.on_hand < 0).limit(1)).first()
+    if neg:
+        problems.append(f"stock_balance(warehouse_id={neg[0]}, sku_id={neg[1]}): negative on_hand {neg[2]}")
+    # Each SKU's pool: quantity = Σ balances, value = Σ layers = Σ move values.
+    qty_by_sku = select(sb.sku_id, func.sum(sb.on_hand).label("q")).group_by(sb.sku_id).subquery()
+    bad = conn.execute(
+        select(cp.sku_id, cp.qty, qty_by_sku.c.q)
+        .select_from(cost_pool.outerjoin(qty_by_sku, qty_by_sku.c.sku_id == cp.sku_id))
+        .where(cp.qty != func.coalesce(qty_by_sku.c.q, 0))
+        .limit(1)
+    ).first()
+    if bad:
+        problems.append(f"cost_pool(sku_id={bad[0]}): qty {bad[1]} ≠ Σ on_hand {bad[2]}")
+    val_by_sku = select(sm.sku_id, func.sum(sm.value_cents).label("v")).group_by(sm.sku_id).subquery()
+    bad = conn.execute(
+        select(cp.sku_id, cp.value_cents, val_by_sku.c.v)
+        .select_from(cost_pool.outerjoin(val_by_sku, val_by_sku.c.sku_id == cp.sku_id))
+        .where(cp.value_cents != func.coalesce(val_by_sku.c.v, 0))
+        .limit(1)
+    ).first()
+    if bad:
+        problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[1]} ≠ Σ ledger values {bad[2]}")
+    for r in conn.execute(select(cp.sku_id, cp.qty, cp.value_cents, cp.layers).where(cp.layers.is_not(None))):
+        lq = sum(q for q, _ in r.layers)
+        lv = sum(v for _, v in r.layers)
+        if (lq, lv) != (r.qty, r.value_cents) or any(q <= 0 or v < 0 for q, v in r.layers):
+            problems.append(f"cost_pool(sku_id={r.sku_id}): FIFO layers sum to ({lq}, {lv}) ≠ ({r.qty}, {r.value_cents})")
+            break
+    bad = conn.execute(select(cp.sku_id, cp.qty, cp.value_cents).where(
+        or_(cp.value_cents < 0, and_(cp.qty == 0, cp.value_cents != 0))).limit(1)).first()
+    if bad:
+        problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[2]} with qty {bad[1]}")
+    t = totals(conn)
+    if t["inventory_value"] != t["received_value"] - t["cogs"] - t["shrinkage"]:
+        problems.append(
+            f"inventory value {t['inventory_value']} ≠ received {t['received_value']} − COGS {t['cogs']} − "
+            f"shrinkage {t['shrinkage']}")
+    return problems

@@ -1,0 +1,153 @@
+"""Pure inventory and costing rules (standard library only).
+
+Valuation of one SKU is a list of layers ``[qty, value_cents]``, oldest first, pooled over all
+warehouses. FIFO keeps one layer per inflow; the moving weighted average is the same thing with
+every inflow merged into a single layer. So one set of rules values both:
+
+* taking ``q`` out of a layer of ``Q`` pieces worth ``V`` is worth ``V`` when ``q == Q``, else
+  ``round_half_up(V * q / Q)`` in cents — exact integer arithmetic, never a rounded unit cost;
+* an outflow takes from the oldest layers first (there is only one for ``average``);
+* a stocktake gain is valued at the newest layer's ``V / Q`` (the pool's, for ``average``), or
+  at the last receipt's unit cost when there is no stock at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AVERAGE = "average"
+
+# Bounds that keep every product of quantity and unit money inside a 64-bit integer column.
+MAX_QTY = 10**9
+MAX_UNIT_CENTS = 10**9
+FIFO = "fifo"
+
+
+def share(value: int, total_qty: int, qty: int) -> int:
+    """Value of ``qty`` pieces out of ``total_qty`` worth ``value`` cents (half up), exactly."""
+    if qty == total_qty:
+        return value
+    if total_qty <= 0:
+        raise ValueError("cannot take from an empty layer")
+    num = 2 * value * qty + total_qty
+    return num // (2 * total_qty)
+
+
+@dataclass
+class Valuation:
+    """The cost state of one SKU: layers ``[qty, value]``, oldest first."""
+
+    method: str
+    layers: list[list[int]] = field(default_factory=list)
+
+    @property
+    def qty(self) -> int:
+        return sum(q for q, _ in self.layers)
+
+    @property
+    def value(self) -> int:
+        return sum(v for _, v in self.layers)
+
+    def copy(self) -> Valuation:
+        return Valuation(self.method, [list(layer) for layer in self.layers])
+
+    def add(self, qty: int, value: int) -> None:
+        """An inflow of ``qty`` pieces worth ``value``: joins the pool, or a new newest layer."""
+        if qty <= 0:
+            raise ValueError("inflow must be positive")
+        if self.method == AVERAGE and self.layers:
+            layer = self.layers[0]
+            layer[0] += qty
+            layer[1] += value
+        else:
+            self.layers.append([qty, value])
+
+    def take(self, qty: int) -> int:
+        """Take ``qty`` pieces out, oldest layers first; returns their value."""
+        if qty <= 0:
+            raise ValueError("outflow must be positive")
+        if qty > self.qty:
+            raise InsufficientValuation(qty, self.qty)
+        cost = 0
+        left = qty
+        while left:
+            layer = self.layers[0]
+            q = min(left, layer[0])
+            v = share(layer[1], layer[0], q)
+            cost += v
+            left -= q
+            if q == layer[0]:
+                self.layers.pop(0)
+            else:
+                layer[0] -= q
+                layer[1] -= v
+        return cost
+
+    def gain_value(self, qty: int, last_receipt_unit_cents: int) -> int:
+        """Value of a stocktake gain of ``qty`` pieces (``d × V / Q`` of the newest layer)."""
+        if self.layers:
+            q, v = self.layers[-1]
+            return (2 * v * qty + q) // (2 * q)
+        return qty * last_receipt_unit_cents
+
+    def snapshot(self) -> list[list[int]]:
+        return [list(layer) for layer in self.layers]
+
+
+class InsufficientValuation(Exception):
+    def __init__(self, wanted: int, have: int):
+        super().__init__(f"take {wanted} of {have}")
+        self.wanted = wanted
+        self.have = have
+
+
+# -- move kinds -----------------------------------------------------------------------------
+RECEIPT = "receipt"
+SHIPMENT = "shipment"
+RETURN = "return"
+TRANSFER_OUT = "transfer_out"
+TRANSFER_IN = "transfer_in"
+COUNT_GAIN = "count_gain"
+COUNT_LOSS = "count_loss"
+ADJUST_IN = "adjust_in"
+ADJUST_OUT = "adjust_out"
+
+INFLOW_AT_COST = {RECEIPT, ADJUST_IN}  # value given by the document
+OUTFLOWS = {SHIPMENT, COUNT_LOSS, ADJUST_OUT}  # value taken from the layers
+VALUE_NEUTRAL = {TRANSFER_OUT, TRANSFER_IN}  # pooled per SKU: a transfer changes no value
+SHRINKAGE = {COUNT_GAIN, COUNT_LOSS, ADJUST_IN, ADJUST_OUT}
+
+# Reasons for a manual adjustment (调整原因).
+ADJUST_REASONS = {
+    "damaged": ("报损", "Damaged"),
+    "lost": ("丢失", "Lost"),
+    "found": ("盘盈找回", "Found"),
+    "sample": ("样品领用", "Samples"),
+    "gift": ("赠品", "Gifts"),
+    "internal_use": ("内部领用", "Internal use"),
+    "expired": ("过期报废", "Expired"),
+    "correction": ("更正", "Correction"),
+    "opening": ("期初库存", "Opening balance"),
+}
+
+
+def count_difference(counted: int, on_hand: int) -> int:
+    return counted - on_hand
+
+
+def lock_order(lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(sku_id, warehouse_id) pairs in the one global order every writer locks rows in."""
+    return sorted(lines)
+
+
+def line_return_share(remaining_qty: int, remaining_value: int, qty: int) -> int:
+    """Cost (or revenue) given back by returning ``qty`` of a line with ``remaining_qty`` left."""
+    return share(remaining_value, remaining_qty, qty)
+
+
+def is_positive_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def is_non_negative_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0

@@ -1,0 +1,539 @@
+"""Inventory use cases: the area's public surface.
+
+Every stock change writes ledger rows (``stock_move``) and the balance in one transaction;
+every value change goes through the SKU's layers (``rules.Valuation``). Writers lock rows in one
+global order — by SKU id, within a SKU its balances (by warehouse) before its cost pool — so
+concurrent documents never deadlock, and reservations are single conditional UPDATEs, so stock
+is never oversold and no caller ever sees a serialization error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select
+
+from omnistock.catalog import service as catalog
+from omnistock.inventory import ledger, rules
+from omnistock.inventory.models import (
+    stock_move,
+    warehouse,
+)
+from omnistock.platform.cache import CodeCache
+from omnistock.platform.clock import to_utc, utcnow
+from omnistock.platform.errors import Conflict, Invalid
+from omnistock.platform.permissions import register
+from omnistock.platform.sql import Sql, raw
+from omnistock.platform.uow import UnitOfWork
+
+register(
+    ("inventory.stock.read", "查看库存与流水", "View stock and ledger"),
+    ("inventory.warehouse.manage", "管理仓库", "Manage warehouses"),
+    ("inventory.receipt.create", "入库", "Receive stock"),
+    ("inventory.transfer.create", "调拨", "Transfer stock"),
+    ("inventory.count.create", "盘点", "Post stocktakes"),
+    ("inventory.adjustment.create", "库存调整", "Adjust stock"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Warehouses
+
+
+@dataclass(frozen=True)
+class WarehouseRef:
+    id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    id: int
+    code: str
+    name: str
+    active: bool
+
+
+_warehouses = CodeCache("warehouse")
+
+
+def create_warehouse(uow: UnitOfWork, *, code: str, name: str) -> Warehouse:
+    uow.actor.require("inventory.warehouse.manage")
+    from omnistock.catalog.rules import check_code
+
+    reason = check_code(code)
+    if reason:
+        raise Invalid("inventory.bad_code", "Bad warehouse code: " + reason, "仓库编码不合法", code=str(code))
+    if not name:
+        raise Invalid("inventory.missing_name", "A warehouse needs a name", "仓库需要名称")
+    if uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).first():
+        raise Conflict("inventory.duplicate_warehouse", "Warehouse {code} already exists", "仓库 {code} 已存在",
+                       code=code)
+    wid = uow.conn.execute(
+        insert(warehouse).returning(warehouse.c.id),
+        {"code": code, "name": name, "active": True, "created_at": utcnow()},
+    ).scalar_one()
+    uow.audit("inventory.warehouse.create", "warehouse", code, after={"code": code, "name": name})
+    return Warehouse(wid, code, name, True)
+
+
+def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
+    hit = _warehouses.get(uow, code)
+    if hit is not None:
+        return hit
+    row = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).first()
+    if row is None:
+        raise Invalid("inventory.unknown_warehouse", "Unknown warehouse {code}", "未知的仓库：{code}", code=str(code))
+    ref = WarehouseRef(row.id, code)
+    _warehouses.put_after_commit(uow, code, ref)
+    return ref
+
+
+def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
+    allowed = uow.actor.allowed("warehouse")
+    stmt = select(warehouse).order_by(warehouse.c.code)
+    if allowed is not None:
+        stmt = stmt.where(warehouse.c.code.in_(sorted(allowed)))
+    return [Warehouse(r.id, r.code, r.name, r.active) for r in uow.conn.execute(stmt)]
+
+
+def _wh_codes(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return dict(uow.conn.execute(select(warehouse.c.id, warehouse.c.code).where(warehouse.c.id.in_(ids))).all())
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks shared by every document
+
+
+def _qty(v: object, *, allow_zero: bool = False, what: str = "qty") -> int:
+    ok = rules.is_non_negative_int(v) if allow_zero else rules.is_positive_int(v)
+    if not ok or v > rules.MAX_QTY:
+        raise Invalid(
+            "inventory.bad_quantity",
+            "{what} must be a whole number " + ("≥ 0" if allow_zero else "> 0") + " (got {value})",
+            "{what} 必须是" + ("不小于 0" if allow_zero else "大于 0") + "的整数（收到 {value}）",
+            what=what,
+            value=repr(v)[:40],
+        )
+    return v  # type: ignore[return-value]
+
+
+def _check_lines(lines: Sequence) -> None:
+    if not lines:
+        raise Invalid("inventory.no_lines", "A document needs at least one line", "单据至少需要一行明细")
+
+
+def _unique_skus(codes: Sequence[str]) -> None:
+    if len(set(codes)) != len(codes):
+        raise Invalid("inventory.duplicate_sku_line", "The same SKU appears twice in one document",
+                      "同一单据中 SKU 重复")
+
+
+def _ref(ref: str | None, prefix: str) -> str:
+    if ref:
+        if len(ref) > 64:
+            raise Invalid("inventory.bad_ref", "A document number has at most 64 characters", "单号最长 64 个字符")
+        return ref
+    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+
+
+def _at(at: dt.datetime | None) -> dt.datetime:
+    return utcnow() if at is None else to_utc(at)
+
+
+_NEW_DOCUMENT = Sql(
+    "INSERT INTO stock_document (kind, ref, status, warehouse_id, to_warehouse_id, at, partner, reason, note, "
+    "created_at, created_by) VALUES (:kind, :ref, :status, :w, :to_w, :at, :partner, :reason, :note, :now, :by) "
+    "RETURNING id"
+)
+_NEW_LINE = Sql(
+    "INSERT INTO stock_document_line (document_id, line_no, sku_id, qty, unit_cost_cents, counted, on_hand_before) "
+    "VALUES (:doc, :n, :s, :qty, :unit_cost, :counted, :before)"
+)
+
+
+def _new_document(uow: UnitOfWork, *, kind: str, ref: str, status: str, warehouse_id: int, at: dt.datetime,
+                  lines: list[dict], to_warehouse_id: int | None = None, partner: str | None = None,
+                  reason: str | None = None, note: str | None = None) -> int:
+    """Insert a stock document and its lines; a number already used by its kind is refused."""
+    r = raw(uow.conn)
+    try:
+        (doc_id,) = r.one(_NEW_DOCUMENT, {
+            "kind": kind, "ref": ref, "status": status, "w": warehouse_id, "to_w": to_warehouse_id, "at": r.dt(at),
+            "partner": partner, "reason": reason, "note": note, "now": r.dt(utcnow()), "by": uow.actor.username})
+    except r.IntegrityError as exc:
+        raise Conflict("inventory.duplicate_ref", "Document number {ref} is already used", "单号 {ref} 已被使用",
+                       ref=ref) from exc
+    r.executemany(_NEW_LINE, [{"doc": doc_id, "unit_cost": None, "counted": None, "before": None, **ln}
+                              for ln in lines])
+    return doc_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    sku: str
+    qty: int
+    unit_cost_cents: int
+
+
+@dataclass(frozen=True)
+class QtyLine:
+    sku: str
+    qty: int
+
+
+@dataclass(frozen=True)
+class CountLine:
+    sku: str
+    counted: int
+
+
+@dataclass(frozen=True)
+class AdjustLine:
+    sku: str
+    qty: int  # signed: + stock in, - stock out
+    unit_cost_cents: int | None = None  # for stock in; default: the current unit cost
+
+
+@dataclass
+class DocumentResult:
+    id: int
+    kind: str
+    ref: str
+    status: str
+    warehouse: str
+    to_warehouse: str | None
+    at: dt.datetime
+    lines: list[dict] = field(default_factory=list)
+    rejection: dict | None = None
+
+
+def receive(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[ReceiptLine],
+            at: dt.datetime | None = None, partner: str | None = None, note: str | None = None) -> DocumentResult:
+    """Stock in at cost: each line adds ``qty`` pieces worth ``qty × unit cost``."""
+    uow.actor.require("inventory.receipt.create")
+    _check_lines(lines)
+    wh = warehouse_ref(uow, warehouse)
+    uow.actor.require_scope("warehouse", [wh.code])
+    _unique_skus([ln.sku for ln in lines])
+    skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
+    for ln in lines:
+        _qty(ln.qty)
+        _cost(ln.unit_cost_cents)
+    at = _at(at)
+    ref = _ref(ref, "RC")
+    doc_id = _new_document(uow, kind="receipt", ref=ref, status="done", warehouse_id=wh.id, at=at, partner=partner,
+                           note=note, lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents}
+                                             for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)])
+    r = raw(uow.conn)
+    r.executemany(ledger.ADD_ON_HAND, sorted(({"w": wh.id, "s": s.id, "q": ln.qty}
+                                              for s, ln in zip(skus, lines, strict=True)), key=lambda x: x["s"]))
+    ledger.post(uow, at, [
+        ledger.Move(s, wh.id, rules.RECEIPT, ln.qty, "receipt", doc_id, i, ref, value=ln.qty * ln.unit_cost_cents,
+                    unit_cost=ln.unit_cost_cents)
+        for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
+    ])
+    out = [{"sku": ln.sku, "qty": ln.qty, "unit_cost_cents": ln.unit_cost_cents} for ln in lines]
+    uow.audit("inventory.receipt.create", "stock_document", ref,
+              after={"warehouse": wh.code, "partner": partner, "lines": out})
+    return DocumentResult(doc_id, "receipt", ref, "done", wh.code, None, at, out)
+
+
+def _cost(v: object) -> None:
+    if not rules.is_non_negative_int(v) or v > rules.MAX_UNIT_CENTS:
+        raise Invalid("inventory.bad_cost", "Unit cost must be a whole number of cents from 0 to {max}",
+                      "单位成本必须是 0 到 {max} 之间的整数（分）", max=rules.MAX_UNIT_CENTS)
+
+
+def transfer(uow: UnitOfWork, *, ref: str | None, from_warehouse: str, to_warehouse: str,
+             lines: Sequence[QtyLine], at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+    """Move free stock between warehouses, all lines or none.
+
+    When any line is short the transfer is recorded as ``rejected`` (its number is taken, like
+    a rejected order's) and no stock moves. Value is pooled per SKU: a transfer moves quantity only.
+    """
+    uow.actor.require("inventory.transfer.create")
+    _check_lines(lines)
+    src, dst = warehouse_ref(uow, from_warehouse), warehouse_ref(uow, to_warehouse)
+    uow.actor.require_scope("warehouse", [src.code, dst.code])
+    if src.id == dst.id:
+        raise Invalid("inventory.same_warehouse", "A transfer needs two different warehouses",
+                      "调拨的调出仓和调入仓不能相同")
+    _unique_skus([ln.sku for ln in lines])
+    skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
+    for ln in lines:
+        _qty(ln.qty)
+    at = _at(at)
+    ref = _ref(ref, "TR")
+    r = raw(uow.conn)
+    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
+                      key=lambda p: p[0].id)
+    taken, short = [], None
+    for s, ln, _ in numbered:
+        if r.execute(ledger.TAKE_FREE, {"w": src.id, "s": s.id, "q": ln.qty}) != 1:
+            short = {"sku": ln.sku, "wanted": ln.qty, "available": ledger.available(r, src.id, s.id)}
+            break
+        taken.append({"w": src.id, "s": s.id, "q": ln.qty})
+    if short:  # give back what the lines before the short one took
+        r.executemany(ledger.ADD_ON_HAND, taken)
+    status = "rejected" if short else "done"
+    doc_id = _new_document(uow, kind="transfer", ref=ref, status=status, warehouse_id=src.id, to_warehouse_id=dst.id,
+                           at=at, note=note, reason="out_of_stock" if short else None,
+                           lines=[{"n": i, "s": s.id, "qty": ln.qty} for s, ln, i in numbered])
+    if not short:
+        r.executemany(ledger.ADD_ON_HAND, [{"w": dst.id, "s": s.id, "q": ln.qty} for s, ln, _ in numbered])
+        moves = []
+        for s, ln, i in numbered:
+            moves.append(ledger.Move(s, src.id, rules.TRANSFER_OUT, -ln.qty, "transfer", doc_id, i, ref))
+            moves.append(ledger.Move(s, dst.id, rules.TRANSFER_IN, ln.qty, "transfer", doc_id, i, ref))
+        ledger.post(uow, at, moves)
+    out = [{"sku": ln.sku, "qty": ln.qty} for ln in lines]
+    uow.audit("inventory.transfer.create", "stock_document", ref,
+              after={"from": src.code, "to": dst.code, "status": status, "lines": out, "short": short})
+    return DocumentResult(doc_id, "transfer", ref, status, src.code, dst.code, at, out, rejection=short)
+
+
+def count(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[CountLine],
+          at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+    """Stocktake: on-hand becomes ``counted``. A loss is valued like a shipment (shrinkage), a gain
+    at the current unit cost (negative shrinkage). A count below what is reserved is refused:
+    release or re-route those orders first."""
+    uow.actor.require("inventory.count.create")
+    _check_lines(lines)
+    wh = warehouse_ref(uow, warehouse)
+    uow.actor.require_scope("warehouse", [wh.code])
+    _unique_skus([ln.sku for ln in lines])
+    skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
+    for ln in lines:
+        _qty(ln.counted, allow_zero=True, what="counted")
+    at = _at(at)
+    ref = _ref(ref, "CNT")
+    r = raw(uow.conn)
+    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
+                      key=lambda p: p[0].id)
+    doc_lines, moves, result = [], [], {}
+    for s, ln, i in numbered:
+        before, reserved = ledger.balance(r, wh.id, s.id, lock=True)
+        if ln.counted < reserved:
+            raise Conflict("inventory.count_below_reserved",
+                           "{sku}: counted {counted} is below the {reserved} reserved for orders",
+                           "{sku}：盘点数 {counted} 小于订单已预留的 {reserved}，请先释放或改派这些订单",
+                           sku=ln.sku, counted=ln.counted, reserved=reserved)
+        d = rules.count_difference(ln.counted, before)
+        doc_lines.append({"n": i, "s": s.id, "qty": d, "counted": ln.counted, "before": before})
+        if d > 0:
+            r.execute(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": d})
+        elif d < 0:
+            r.execute(ledger.SET_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.counted})
+        if d:
+            kind = rules.COUNT_GAIN if d > 0 else rules.COUNT_LOSS
+            moves.append((i, ledger.Move(s, wh.id, kind, d, "count", 0, i, ref)))
+        result[i] = {"sku": ln.sku, "counted": ln.counted, "on_hand_before": before, "difference": d, "value_cents": 0}
+    doc_id = _new_document(uow, kind="count", ref=ref, status="done", warehouse_id=wh.id, at=at, note=note,
+                           lines=sorted(doc_lines, key=lambda x: x["n"]))
+    for _, m in moves:
+        m.doc_id = doc_id
+    for (i, _), v in zip(moves, ledger.post(uow, at, [m for _, m in moves]), strict=True):
+        result[i]["value_cents"] = v
+    out = [result[i] for i in sorted(result)]
+    uow.audit("inventory.count.create", "stock_document", ref, after={"warehouse": wh.code, "lines": out})
+    return DocumentResult(doc_id, "count", ref, "done", wh.code, None, at, out)
+
+
+def adjust(uow: UnitOfWork, *, ref: str | None, warehouse: str, reason: str, lines: Sequence[AdjustLine],
+           at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+    """A manual adjustment with a reason code. Stock out takes free stock at cost; stock in is
+    valued at the given unit cost or, without one, at the SKU's current unit cost."""
+    uow.actor.require("inventory.adjustment.create")
+    if reason not in rules.ADJUST_REASONS:
+        raise Invalid("inventory.bad_reason", "Unknown adjustment reason {reason}", "未知的调整原因：{reason}",
+                      reason=str(reason)[:32])
+    _check_lines(lines)
+    wh = warehouse_ref(uow, warehouse)
+    uow.actor.require_scope("warehouse", [wh.code])
+    _unique_skus([ln.sku for ln in lines])
+    skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
+    for ln in lines:
+        if not isinstance(ln.qty, int) or isinstance(ln.qty, bool) or ln.qty == 0 or abs(ln.qty) > rules.MAX_QTY:
+            raise Invalid("inventory.bad_quantity", "An adjustment quantity is a non-zero whole number",
+                          "调整数量必须是非零整数")
+        if ln.unit_cost_cents is not None:
+            _cost(ln.unit_cost_cents)
+    at = _at(at)
+    ref = _ref(ref, "ADJ")
+    r = raw(uow.conn)
+    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
+                      key=lambda p: p[0].id)
+    for s, ln, _ in numbered:
+        if ln.qty > 0:
+            r.execute(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.qty})
+        elif r.execute(ledger.TAKE_FREE, {"w": wh.id, "s": s.id, "q": -ln.qty}) != 1:
+            raise _short(ln.sku, -ln.qty, ledger.available(r, wh.id, s.id))
+    doc_id = _new_document(uow, kind="adjustment", ref=ref, status="done", warehouse_id=wh.id, at=at, reason=reason,
+                           note=note, lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents}
+                                             for s, ln, i in numbered])
+    moves = [
+        ledger.Move(s, wh.id, rules.ADJUST_IN if ln.qty > 0 else rules.ADJUST_OUT, ln.qty, "adjustment", doc_id, i,
+                    ref, reason=reason,
+                    value=ln.qty * ln.unit_cost_cents if ln.qty > 0 and ln.unit_cost_cents is not None else None)
+        for s, ln, i in numbered
+    ]
+    values = dict(zip((i for _, _, i in numbered), ledger.post(uow, at, moves), strict=True))
+    out = [{"sku": ln.sku, "qty": ln.qty, "value_cents": values[i]} for i, ln in enumerate(lines, 1)]
+    uow.audit("inventory.adjustment.create", "stock_document", ref,
+              after={"warehouse": wh.code, "reason": reason, "lines": out})
+    return DocumentResult(doc_id, "adjustment", ref, "done", wh.code, None, at, out)
+
+
+def _short(sku: str, wanted: int, available: int) -> Conflict:
+    return Conflict(
+        "inventory.insufficient_stock",
+        "Not enough free stock of {sku}: wanted {wanted}, available {available}",
+        "{sku} 可用库存不足：需要 {wanted}，可用 {available}",
+        sku=sku, wanted=wanted, available=available,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reservations, shipments and returns for documents of other areas (sales orders, ...)
+
+
+@dataclass(frozen=True)
+class DocLine:
+    line_no: int
+    sku: catalog.SkuRef
+    qty: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    wanted: int
+    available: int
+
+
+_NEW_RESERVATION = Sql(
+    "INSERT INTO reservation (warehouse_id, sku_id, lot_id, qty, doc_type, doc_id, line_no, state, created_at) "
+    "VALUES (:w, :s, 0, :q, :doc_type, :doc_id, :line_no, 'open', :now)"
+)
+_CLOSE_RESERVATIONS = Sql(
+    "UPDATE reservation SET state = :state, closed_at = :now "
+    "WHERE doc_type = :doc_type AND doc_id = :doc_id AND state = 'open' "
+    "RETURNING warehouse_id, sku_id, qty, line_no"
+)
+
+
+def reserve(uow: UnitOfWork, *, doc_type: str, doc_id: int, warehouse_id: int,
+            lines: Sequence[DocLine]) -> Shortage | None:
+    """Reserve every line in one warehouse, or nothing: returns the first shortage, if any.
+
+    One conditional UPDATE per line, in SKU order: never oversold, never deadlocked.
+    """
+    r = raw(uow.conn)
+    done = []
+    for ln in sorted(lines, key=lambda x: x.sku.id):
+        if r.execute(ledger.RESERVE, {"w": warehouse_id, "s": ln.sku.id, "q": ln.qty}) != 1:
+            r.executemany(ledger.UNRESERVE, done)
+            return Shortage(ln.sku.code, ln.qty, ledger.available(r, warehouse_id, ln.sku.id))
+        done.append({"w": warehouse_id, "s": ln.sku.id, "q": ln.qty})
+    now = r.dt(utcnow())
+    r.executemany(_NEW_RESERVATION, [
+        {"w": warehouse_id, "s": ln.sku.id, "q": ln.qty, "doc_type": doc_type, "doc_id": doc_id,
+         "line_no": ln.line_no, "now": now} for ln in lines
+    ])
+    return None
+
+
+def _close_reservations(uow: UnitOfWork, doc_type: str, doc_id: int, state: str) -> list[tuple]:
+    """Close the document's open reservations exactly once; returns (warehouse, sku, qty, line)."""
+    r = raw(uow.conn)
+    rows = r.all(_CLOSE_RESERVATIONS, {"state": state, "now": r.dt(utcnow()), "doc_type": doc_type,
+                                       "doc_id": doc_id})
+    return sorted(rows, key=lambda x: (x[1], x[0]))
+
+
+def release(uow: UnitOfWork, *, doc_type: str, doc_id: int) -> int:
+    """Release the document's open reservations; returns how many."""
+    rows = _close_reservations(uow, doc_type, doc_id, "released")
+    raw(uow.conn).executemany(ledger.UNRESERVE, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class LineCost:
+    line_no: int
+    sku_id: int
+    qty: int
+    cost_cents: int
+
+
+def ship_reserved(uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str,
+                  at: dt.datetime | None = None) -> list[LineCost]:
+    """Consume the document's open reservations: stock leaves, each line takes its cost of goods."""
+    at = _at(at)
+    rows = _close_reservations(uow, doc_type, doc_id, "consumed")
+    if not rows:
+        raise Conflict("inventory.nothing_reserved", "Nothing is reserved for {ref}", "{ref} 没有已预留的库存",
+                       ref=ref)
+    r = raw(uow.conn)
+    if r.executemany(ledger.CONSUME, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows]) != len(rows):
+        raise Conflict("inventory.stock_lost", "The reserved stock of {ref} is no longer on hand",
+                       "{ref} 预留的库存已不在库", ref=ref)
+    moves = [ledger.Move(catalog.sku_ref_by_id(uow, s), w, rules.SHIPMENT, -q, doc_type, doc_id, n, ref)
+             for w, s, q, n in rows]
+    values = ledger.post(uow, at, moves)
+    return sorted((LineCost(m.line_no, m.sku.id, -m.qty, -v) for m, v in zip(moves, values, strict=True)),
+                  key=lambda x: x.line_no)
+
+
+def return_in(uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str, warehouse_id: int,
+              lines: Sequence[DocLine], at: dt.datetime | None = None) -> list[LineCost]:
+    """Goods of shipped lines come back: each gives back cost out of its line's not-yet-returned
+    cost of goods (the take rule) and re-enters stock at that cost."""
+    at = _at(at)
+    moves = []
+    for ln in sorted(lines, key=lambda x: x.sku.id):
+        left_qty, left_cost = ledger.line_remaining(uow, doc_type, doc_id, ln.line_no)
+        if ln.qty > left_qty:
+            raise Invalid("inventory.return_exceeds", "Cannot return {qty} of {sku}: only {left} not yet returned",
+                          "{sku} 最多还能退 {left}，不能退 {qty}", qty=ln.qty, sku=ln.sku.code, left=left_qty)
+        value = rules.line_return_share(left_qty, left_cost, ln.qty)
+        moves.append(ledger.Move(ln.sku, warehouse_id, rules.RETURN, ln.qty, doc_type, doc_id, ln.line_no, ref,
+                                 value=value))
+    raw(uow.conn).executemany(ledger.ADD_ON_HAND, [{"w": warehouse_id, "s": m.sku.id, "q": m.qty} for m in moves])
+    ledger.post(uow, at, moves)
+    return sorted((LineCost(m.line_no, m.sku.id, m.qty, m.value) for m in moves), key=lambda x: x.line_no)
+
+
+def line_costs(uow: UnitOfWork, *, doc_type: str, doc_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    """Net cost of goods per (doc_id, line_no): shipments minus returns."""
+    if not doc_ids:
+        return {}
+    sm = stock_move.c
+    rows = uow.conn.execute(
+        select(sm.doc_id, sm.line_no, func.sum(sm.value_cents))
+        .where(sm.doc_type == doc_type, sm.doc_id.in_(list(doc_ids)))
+        .group_by(sm.doc_id, sm.line_no)
+    )
+    return {(row[0], row[1]): -int(row[2]) for row in rows}
+
+
+# The read side lives in ``reports``; it is part of this public surface too.
+from omnistock.inventory.reports import (  # noqa: E402,F401
+    availability,
+    check_invariants,
+    moves,
+    on_hand_digest,
+    stock,
+    totals,
+    valuation,
+)

@@ -1,0 +1,13 @@
+"""Every area's tables, imported so that one metadata describes the whole schema."""
+
+from omnistock.catalog import models as _catalog  # noqa: F401
+from omnistock.identity import models as _identity  # noqa: F401
+from omnistock.inventory import models as _inventory  # noqa: F401
+from omnistock.orders import models as _orders  # noqa: F401
+from omnistock.platform import audit as _audit  # noqa: F401
+from omnistock.platform import checkpoint as _checkpoint  # noqa: F401
+from omnistock.platform import outbox as _outbox  # noqa: F401
+from omnistock.purchasing import models as _purchasing  # noqa: F401
+from omnistock.platform.db import metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,1 @@
+"""Orders: channels, customers and sales orders from every channel (the order pool)."""

@@ -1,0 +1,93 @@
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from omnistock.platform.db import BigId, metadata
+
+channel = Table(
+    "channel",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(24), nullable=False, default="other"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(32)),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_customer_phone", "phone"),
+)
+
+sales_order = Table(
+    "sales_order",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("channel_id", BigInteger, ForeignKey("channel.id"), nullable=False),
+    Column("customer_id", BigInteger, ForeignKey("customer.id"), nullable=False),
+    Column("warehouse_id", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reject_reason", String(200)),
+    Column("ordered_at", DateTime, nullable=False),
+    Column("shipped_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_sales_order_status", "status", "ordered_at"),
+)
+
+sales_order_line = Table(
+    "sales_order_line",
+    metadata,
+    Column("order_id", BigInteger, ForeignKey("sales_order.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku_id", BigInteger, nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
+    Column("returned_qty", BigInteger, nullable=False, default=0),
+    Column("returned_revenue_cents", BigInteger, nullable=False, default=0),
+    CheckConstraint("qty > 0", name="qty"),
+    CheckConstraint("returned_qty >= 0 AND returned_qty <= qty", name="returned"),
+    UniqueConstraint("order_id", "sku_id", name="uq_sales_order_line_sku"),
+)
+
+sales_return = Table(
+    "sales_return",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("sales_order.id"), nullable=False),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("at", DateTime, nullable=False),
+    Column("refund_cents", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_sales_return_order", "order_id"),
+)
+
+sales_return_line = Table(
+    "sales_return_line",
+    metadata,
+    Column("return_id", BigInteger, ForeignKey("sales_return.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("qty", BigInteger, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
+    Column("cost_cents", BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: database, unit of work, auth, errors, audit, outbox. No business rules."""

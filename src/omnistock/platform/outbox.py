@@ -1,0 +1,174 @@
+"""The transactional outbox: effects outside the database, delivered at least once.
+
+A command writes a message in its own transaction (``UnitOfWork.enqueue``). A worker claims
+due messages, calls the handler registered for the topic and marks them delivered; a handler
+that raises is retried later with back-off. Delivery is at-least-once, so every handler must be
+idempotent: it receives the message id to deduplicate on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from omnistock.platform.audit import Json
+from omnistock.platform.clock import utcnow
+from omnistock.platform.db import BigId, metadata
+
+log = logging.getLogger(__name__)
+
+outbox_message = Table(
+    "outbox_message",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("key", String(128)),
+    Column("payload", Json, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("available_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("delivered_at", DateTime),
+    Column("last_error", Text),
+    Index("ix_outbox_due", "delivered_at", "available_at"),
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    topic: str
+    key: str | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+Handler = Callable[[Message], None]
+_handlers: dict[str, Handler] = {}
+
+
+def register_handler(topic: str, handler: Handler) -> None:
+    _handlers[topic] = handler
+
+
+def enqueue(uow, topic: str, payload: dict[str, Any], *, key: str | None = None) -> None:
+    now = utcnow()
+    uow.conn.execute(
+        insert(outbox_message),
+        {"topic": topic, "key": key, "payload": payload, "created_at": now, "available_at": now, "attempts": 0},
+    )
+
+
+MAX_BACKOFF = dt.timedelta(hours=1)
+LEASE = dt.timedelta(minutes=5)
+
+
+def deliver_due(engine: Engine, *, batch: int = 50) -> int:
+    """Deliver what is due now; returns how many messages were delivered."""
+    now = utcnow()
+    with engine.begin() as conn:
+        due = conn.execute(
+            select(outbox_message.c.id)
+            .where(
+                outbox_message.c.delivered_at.is_(None),
+                outbox_message.c.available_at <= now,
+                or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
+            )
+            .order_by(outbox_message.c.id)
+            .limit(batch)
+        ).scalars().all()
+    delivered = 0
+    for msg_id in due:
+        # Claim with a conditional update so two workers never run one message at once.
+        with engine.begin() as conn:
+            claimed = conn.execute(
+                update(outbox_message)
+                .where(
+                    and_(
+                        outbox_message.c.id == msg_id,
+                        outbox_message.c.delivered_at.is_(None),
+                        or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
+                    )
+                )
+                .values(locked_until=now + LEASE, attempts=outbox_message.c.attempts + 1)
+            ).rowcount
+            if not claimed:
+                continue
+            row = conn.execute(select(outbox_message).where(outbox_message.c.id == msg_id)).one()
+        msg = Message(row.id, row.topic, row.key, row.payload, row.attempts)
+        handler = _handlers.get(msg.topic)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for topic {msg.topic!r}")
+            handler(msg)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried later
+            backoff = min(dt.timedelta(seconds=2**msg.attempts), MAX_BACKOFF)
+            log.warning("outbox message %s (%s) failed: %s", msg.id, msg.topic, exc)
+            with engine.begin() as conn:
+                conn.execute(
+                    update(outbox_message)
+                    .where(outbox_message.c.id == msg.id)
+                    .values(locked_until=None, available_at=utcnow() + backoff, last_error=str(exc)[:2000])
+                )
+            continue
+        with engine.begin() as conn:
+            conn.execute(
+                update(outbox_message)
+                .where(outbox_message.c.id == msg.id)
+                .values(delivered_at=utcnow(), locked_until=None, last_error=None)
+            )
+        delivered += 1
+    return delivered
+
+
+class OutboxWorker:
+    """The in-process delivery loop of the embedded default (a thread beside the web server)."""
+
+    def __init__(self, engine: Engine, poll_seconds: float = 1.0):
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                deliver_due(self.engine)
+            except Exception:  # noqa: BLE001 - keep the loop alive; the next poll retries
+                log.exception("outbox delivery loop failed")
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()

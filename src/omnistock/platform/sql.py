@@ -1,0 +1,95 @@
+"""Prepared SQL for hot paths, run on the unit of work's own DBAPI connection.
+
+SQLAlchemy Core builds and runs most statements. The few that run on every stock event
+(balance updates, ledger inserts, pool upserts) are plain SQL with ``:name`` parameters that
+this module adapts once per dialect and executes straight on the driver's cursor, inside the
+same transaction — no per-call compile, cache-key or result-proxy overhead. Values passed
+here must be ints, strings or ``None``; use ``dt()`` and ``json()`` for the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json as jsonlib
+import re
+from typing import Any
+
+from sqlalchemy import Connection
+
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
+
+
+class Sql:
+    """One statement, adapted lazily to each dialect's parameter style."""
+
+    __slots__ = ("text", "_pg")
+
+    def __init__(self, text: str, *, pg: str | None = None):
+        """``pg``: the PostgreSQL text when it differs (``FOR UPDATE``, which SQLite lacks)."""
+        self.text = " ".join(text.split())
+        self._pg = _PARAM.sub(r"%(\1)s", " ".join((pg or text).split()).replace("%", "%%"))
+
+    def for_dialect(self, dialect: str) -> str:
+        return self.text if dialect == "sqlite" else self._pg
+
+
+class Raw:
+    """The DBAPI cursor of a SQLAlchemy connection, with dialect-aware value adapters."""
+
+    def __init__(self, conn: Connection):
+        self.dialect = conn.dialect.name
+        self.sqlite = self.dialect == "sqlite"
+        driver = conn.connection.driver_connection
+        self.cursor = driver.cursor()
+        self.IntegrityError = conn.dialect.loaded_dbapi.IntegrityError
+        if not self.sqlite:
+            from psycopg.types.json import Jsonb
+
+            self._jsonb = Jsonb
+
+    def execute(self, stmt: Sql, params: dict[str, Any] | None = None) -> int:
+        self.cursor.execute(stmt.for_dialect(self.dialect), params or {})
+        return self.cursor.rowcount
+
+    def executemany(self, stmt: Sql, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        self.cursor.executemany(stmt.for_dialect(self.dialect), rows)
+        return self.cursor.rowcount
+
+    def one(self, stmt: Sql, params: dict[str, Any] | None = None) -> tuple | None:
+        self.cursor.execute(stmt.for_dialect(self.dialect), params or {})
+        return self.cursor.fetchone()
+
+    def all(self, stmt: Sql, params: dict[str, Any] | None = None) -> list[tuple]:
+        self.cursor.execute(stmt.for_dialect(self.dialect), params or {})
+        return self.cursor.fetchall()
+
+    # -- adapters ---------------------------------------------------------------------------------
+    def dt(self, value: dt.datetime | None):
+        if value is None or not self.sqlite:
+            return value
+        return value.strftime(_SQLITE_DT)
+
+    def read_dt(self, value) -> dt.datetime | None:
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        return dt.datetime.fromisoformat(value)
+
+    def json(self, value):
+        if value is None:
+            return None
+        return jsonlib.dumps(value, separators=(",", ":")) if self.sqlite else self._jsonb(value)
+
+    def read_json(self, value):
+        return jsonlib.loads(value) if isinstance(value, str) else value
+
+
+def raw(conn: Connection) -> Raw:
+    """The ``Raw`` executor of this connection (one per DBAPI connection, reused)."""
+    info = conn.connection.info
+    r = info.get("omnistock_raw")
+    if r is None:
+        r = info["omnistock_raw"] = Raw(conn)
+    return r

@@ -1,0 +1,1 @@
+"""Purchasing: suppliers and goods received from them (purchase orders come next)."""

@@ -1,0 +1,32 @@
+"""Configuration from the environment (prefix ``OMNISTOCK_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMNISTOCK_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/omnistock.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Interactive sessions expire; API tokens for integrations carry their own expiry.
+    access_token_minutes: int = 12 * 60
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    # Argon2 cost profile: "default" = argon2-cffi's recommended parameters (RFC 9106 low-memory);
+    # "fast" = cheap parameters for the test suite ONLY (OMNISTOCK_PASSWORD_HASH_PROFILE=fast).
+    password_hash_profile: str = "default"
+    # The built web UI (``web/dist``); served at ``/`` when present.
+    web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
+    outbox_poll_seconds: float = 1.0
+    run_outbox_worker: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,116 @@
+"""The transactional outbox: delivery, retry with back-off, at-least-once with idempotent handlers."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import select, update
+
+from omnistock.platform.auth import Actor
+from omnistock.platform.clock import utcnow
+from omnistock.platform.outbox import Message, deliver_due, outbox_message, register_handler
+from omnistock.platform.uow import UnitOfWork
+
+_seq = itertools.count()
+
+
+def topic() -> str:
+    return f"test.topic.{next(_seq)}"
+
+
+def enqueue(engine, t: str, payload: dict) -> None:
+    with UnitOfWork(engine, Actor.system("test")) as uow:
+        uow.enqueue(t, payload)
+
+
+def rows(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(outbox_message).order_by(outbox_message.c.id)).all()
+
+
+def make_due(engine):
+    with engine.begin() as conn:
+        conn.execute(update(outbox_message).values(available_at=utcnow()))
+
+
+def test_delivers_committed_messages_once(engine):
+    t, got = topic(), []
+    register_handler(t, lambda m: got.append(m))
+    enqueue(engine, t, {"sku": "A", "qty": 3})
+    assert deliver_due(engine) == 1
+    assert [m.payload for m in got] == [{"sku": "A", "qty": 3}] and got[0].attempts == 1
+    assert rows(engine)[0].delivered_at is not None
+    assert deliver_due(engine) == 0 and len(got) == 1
+
+
+def test_rolled_back_command_enqueues_nothing(engine):
+    t = topic()
+    try:
+        with UnitOfWork(engine, Actor.system("test")) as uow:
+            uow.enqueue(t, {"x": 1})
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert rows(engine) == []
+
+
+def test_failure_is_retried_later_with_backoff(engine):
+    t, calls = topic(), []
+
+    def flaky(m: Message) -> None:
+        calls.append(m.attempts)
+        if m.attempts < 3:
+            raise ConnectionError("channel API down")
+
+    register_handler(t, flaky)
+    enqueue(engine, t, {"n": 1})
+    assert deliver_due(engine) == 0
+    row = rows(engine)[0]
+    assert row.delivered_at is None and row.attempts == 1 and "channel API down" in row.last_error
+    assert row.available_at > utcnow() and row.locked_until is None
+    assert deliver_due(engine) == 0 and calls == [1]  # not due yet: back-off respected
+    make_due(engine)
+    assert deliver_due(engine) == 0
+    make_due(engine)
+    assert deliver_due(engine) == 1
+    assert calls == [1, 2, 3]
+    row = rows(engine)[0]
+    assert row.delivered_at is not None and row.last_error is None and row.attempts == 3
+
+
+def test_unknown_topic_is_kept_for_retry(engine):
+    enqueue(engine, "test.nobody.listens", {})
+    assert deliver_due(engine) == 0
+    assert "no handler" in rows(engine)[0].last_error
+
+
+def test_redelivery_is_harmless_for_an_idempotent_handler(engine):
+    t = topic()
+    applied: dict[int, dict] = {}
+    calls = []
+
+    def handler(m: Message) -> None:
+        calls.append(m.id)
+        applied.setdefault(m.id, m.payload)  # dedupe on the message id
+
+    register_handler(t, handler)
+    enqueue(engine, t, {"n": 1})
+    enqueue(engine, t, {"n": 2})
+    assert deliver_due(engine) == 2
+    # Simulate a lost acknowledgement (the worker died after the handler ran, before marking).
+    with engine.begin() as conn:
+        conn.execute(update(outbox_message).where(outbox_message.c.id == calls[0]).values(delivered_at=None))
+    assert deliver_due(engine) == 1
+    assert calls[0] == calls[2] and len(applied) == 2
+
+
+def test_claimed_message_is_not_run_twice_until_its_lease_expires(engine):
+    t, calls = topic(), []
+    register_handler(t, lambda m: calls.append(m.id))
+    enqueue(engine, t, {})
+    with engine.begin() as conn:  # another worker holds the lease
+        conn.execute(update(outbox_message).values(locked_until=utcnow().replace(year=2999)))
+    assert deliver_due(engine) == 0 and calls == []
+    with engine.begin() as conn:  # its lease ran out (the worker died)
+        conn.execute(update(outbox_message).values(locked_until=utcnow().replace(year=2000)))
+    assert deliver_due(engine) == 1 and len(calls) == 1

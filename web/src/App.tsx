@@ -1,0 +1,84 @@
+import { lazy, useCallback, useMemo, useState, type ReactNode } from 'react';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { AuthProvider, useAuth } from './auth';
+import { I18nContext, LANG_KEY, storedLang, translate, type Lang } from './i18n';
+import MainLayout from './layout/MainLayout';
+import LoginPage from './features/identity/LoginPage';
+import NotFoundPage from './layout/NotFoundPage';
+
+// One chunk per page (ECharts only loads with the dashboard).
+const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage'));
+const UsersPage = lazy(() => import('./features/identity/UsersPage'));
+const RolesPage = lazy(() => import('./features/identity/RolesPage'));
+const TokensPage = lazy(() => import('./features/identity/TokensPage'));
+const AuditPage = lazy(() => import('./features/audit/AuditPage'));
+const StockPage = lazy(() => import('./features/inventory/StockPage'));
+const LedgerPage = lazy(() => import('./features/inventory/LedgerPage'));
+const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { me, loading } = useAuth();
+  const location = useLocation();
+  if (loading) {
+    return (
+      <div style={{ display: 'flex', height: '100vh', alignItems: 'center', justifyContent: 'center' }}>
+        <Spin size="large" />
+      </div>
+    );
+  }
+  if (!me) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return <>{children}</>;
+}
+
+export default function App() {
+  const [lang, setLangState] = useState<Lang>(storedLang);
+  const setLang = useCallback((l: Lang) => {
+    localStorage.setItem(LANG_KEY, l);
+    document.documentElement.lang = l;
+    dayjs.locale(l === 'zh-CN' ? 'zh-cn' : 'en');
+    setLangState(l);
+  }, []);
+  const i18n = useMemo(
+    () => ({ lang, setLang, t: (key: Parameters<typeof translate>[1], p?: Record<string, string | number>) => translate(lang, key, p) }),
+    [lang, setLang],
+  );
+  dayjs.locale(lang === 'zh-CN' ? 'zh-cn' : 'en');
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      <ConfigProvider locale={lang === 'zh-CN' ? zhCN : enUS} componentSize="middle" theme={{ token: { borderRadius: 4 } }}>
+        <AntApp>
+          <AuthProvider>
+            <BrowserRouter>
+              <Routes>
+                <Route path="/login" element={<LoginPage />} />
+                <Route
+                  element={
+                    <RequireAuth>
+                      <MainLayout />
+                    </RequireAuth>
+                  }
+                >
+                  <Route index element={<DashboardPage />} />
+                  <Route path="inventory/stock" element={<StockPage />} />
+                  <Route path="inventory/ledger" element={<LedgerPage />} />
+                  <Route path="catalog/skus" element={<SkusPage />} />
+                  <Route path="system/users" element={<UsersPage />} />
+                  <Route path="system/roles" element={<RolesPage />} />
+                  <Route path="system/audit" element={<AuditPage />} />
+                  <Route path="system/tokens" element={<TokensPage />} />
+                  <Route path="*" element={<NotFoundPage />} />
+                </Route>
+              </Routes>
+            </BrowserRouter>
+          </AuthProvider>
+        </AntApp>
+      </ConfigProvider>
+    </I18nContext.Provider>
+  );
+}

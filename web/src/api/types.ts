@@ -1,0 +1,28 @@
+// Shapes of the API: aliases of the types generated from the OpenAPI document (schema.d.ts).
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Me = Schemas['Me'];
+export type LoginOut = Schemas['LoginOut'];
+export type User = Schemas['User'];
+export type Role = Schemas['Role'];
+export type PermissionInfo = Schemas['Permission'];
+export type ApiToken = Schemas['ApiToken'];
+export type NewApiToken = Schemas['NewApiToken'];
+export type AuditEntry = Schemas['AuditEntry'];
+
+export type DashboardSummary = Schemas['Summary'];
+export type Sku = Schemas['SkuOut'];
+export type Warehouse = Schemas['WarehouseOut'];
+export type StockRow = Schemas['StockRowOut'];
+export type Move = Schemas['MoveOut'];
+export type Valuation = Schemas['ValuationOut'];
+
+export type Scopes = Record<string, string[]>;
+
+/** Every list endpoint answers one page and the cursor of the next. */
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}

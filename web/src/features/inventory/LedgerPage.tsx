@@ -1,0 +1,122 @@
+import { useEffect, useState } from 'react';
+import { Card, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { useSearchParams } from 'react-router-dom';
+import { api, unwrap } from '../../api/client';
+import type { Move, Valuation, Warehouse } from '../../api/types';
+import LoadMore from '../../components/LoadMore';
+import { useCursorList } from '../../components/useCursorList';
+import { formatTime } from '../../format';
+import { costMethodLabel, kindLabel, useI18n } from '../../i18n';
+import { formatCents, formatQty } from '../../money';
+
+export default function LedgerPage() {
+  const { t } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const sku = params.get('sku') ?? '';
+  const warehouse = params.get('warehouse') ?? '';
+  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const [valuation, setValuation] = useState<Valuation | null>(null);
+
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  useEffect(() => {
+    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
+  }, []);
+
+  useEffect(() => {
+    setValuation(null);
+    if (!sku) return;
+    unwrap(api.GET('/api/v1/inventory/valuation/{sku}', { params: { path: { sku } } }))
+      .then(setValuation)
+      .catch(() => setValuation(null));
+  }, [sku]);
+
+  const list = useCursorList<Move>(
+    (cursor) =>
+      sku
+        ? unwrap(api.GET('/api/v1/inventory/moves', {
+              params: { query: { sku, ...(warehouse ? { warehouse } : {}), ...(cursor ? { cursor } : {}) } },
+            }),
+          )
+        : Promise.resolve({ items: [], next_cursor: null }),
+    [sku, warehouse],
+  );
+
+  return (
+    <Card
+      size="small"
+      title={t('ledger.title')}
+      extra={
+        <Space wrap>
+          <Input.Search
+            key={sku}
+            allowClear
+            defaultValue={sku}
+            placeholder={t('ledger.sku')}
+            style={{ width: 200 }}
+            onSearch={(v) => setFilter('sku', v.trim())}
+            data-testid="ledger-sku"
+          />
+          <Select
+            style={{ width: 180 }}
+            value={warehouse}
+            onChange={(v) => setFilter('warehouse', v)}
+            data-testid="ledger-warehouse"
+            options={[{ value: '', label: t('stock.allWarehouses') }, ...warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))]}
+          />
+        </Space>
+      }
+    >
+      {!sku ? (
+        <Empty description={t('ledger.skuRequired')} />
+      ) : (
+        <>
+          {valuation && (
+            <Descriptions size="small" column={4} style={{ marginBottom: 12 }} title={`${valuation.sku} · ${t('ledger.valuation')}`}>
+              <Descriptions.Item label={t('ledger.costMethod')}>{costMethodLabel(t, valuation.cost_method)}</Descriptions.Item>
+              <Descriptions.Item label={t('ledger.qtyTotal')}>{formatQty(valuation.qty)}</Descriptions.Item>
+              <Descriptions.Item label={t('ledger.value')}>{formatCents(valuation.value_cents)}</Descriptions.Item>
+            </Descriptions>
+          )}
+          <Table<Move>
+            size="small"
+            rowKey="id"
+            loading={list.loading}
+            dataSource={list.items}
+            pagination={false}
+            data-testid="ledger-table"
+            columns={[
+              { title: t('ledger.at'), dataIndex: 'at', width: 170, render: (v: string) => formatTime(v) },
+              { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 110 },
+              { title: t('ledger.kind'), dataIndex: 'kind', width: 110, render: (v: string) => <Tag>{kindLabel(t, v)}</Tag> },
+              {
+                title: t('ledger.qty'),
+                dataIndex: 'qty',
+                align: 'right',
+                width: 100,
+                render: (v: number) => (
+                  <Typography.Text style={{ color: v > 0 ? '#389e0d' : v < 0 ? '#cf1322' : undefined }} data-testid="ledger-qty">
+                    {v > 0 ? `+${formatQty(v)}` : formatQty(v)}
+                  </Typography.Text>
+                ),
+              },
+              { title: t('ledger.value'), dataIndex: 'value_cents', align: 'right', width: 130, render: (v: number) => formatCents(v) },
+              {
+                title: t('ledger.document'),
+                key: 'doc',
+                render: (_, r) => (r.doc_type || r.doc_ref ? `${r.doc_type ?? ''} ${r.doc_ref ?? ''}`.trim() : '-'),
+              },
+              { title: t('ledger.reason'), dataIndex: 'reason', render: (v: string | null) => v || '-' },
+            ]}
+          />
+          <LoadMore count={list.items.length} hasMore={Boolean(list.next)} loading={list.loading} onLoadMore={list.loadMore} />
+        </>
+      )}
+    </Card>
+  );
+}

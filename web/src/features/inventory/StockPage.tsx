@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+import { Card, Input, Select, Space, Switch, Table, Typography } from 'antd';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, unwrap } from '../../api/client';
+import type { StockRow, Warehouse } from '../../api/types';
+import LoadMore from '../../components/LoadMore';
+import { useCursorList } from '../../components/useCursorList';
+import { useI18n } from '../../i18n';
+import { formatCents, formatQty } from '../../money';
+
+export default function StockPage() {
+  const { t } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const warehouse = params.get('warehouse') ?? '';
+  const q = params.get('q') ?? '';
+  const low = params.get('low') === '1';
+  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  useEffect(() => {
+    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
+  }, []);
+
+  const list = useCursorList<StockRow>(
+    (cursor) =>
+      unwrap(api.GET('/api/v1/inventory/stock', {
+          params: {
+            query: {
+              ...(warehouse ? { warehouse } : {}),
+              ...(q ? { q } : {}),
+              ...(low ? { low: true } : {}),
+              ...(cursor ? { cursor } : {}),
+            },
+          },
+        }),
+      ),
+    [warehouse, q, low],
+  );
+
+  const ledgerLink = (r: StockRow) => `/inventory/ledger?sku=${encodeURIComponent(r.sku)}&warehouse=${encodeURIComponent(r.warehouse)}`;
+
+  return (
+    <Card
+      size="small"
+      title={t('stock.title')}
+      extra={
+        <Space wrap>
+          <Select
+            style={{ width: 180 }}
+            value={warehouse}
+            onChange={(v) => setFilter('warehouse', v)}
+            data-testid="stock-warehouse"
+            options={[{ value: '', label: t('stock.allWarehouses') }, ...warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))]}
+          />
+          <Input.Search
+            allowClear
+            defaultValue={q}
+            placeholder={t('stock.skuSearch')}
+            style={{ width: 220 }}
+            onSearch={(v) => setFilter('q', v.trim())}
+            data-testid="stock-search"
+          />
+          <Space size={4}>
+            <Switch size="small" checked={low} onChange={(v) => setFilter('low', v ? '1' : '')} data-testid="stock-low" />
+            <Typography.Text>{t('stock.lowOnly')}</Typography.Text>
+          </Space>
+        </Space>
+      }
+    >
+      <Table<StockRow>
+        size="small"
+        rowKey={(r) => `${r.warehouse}/${r.sku}`}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={false}
+        data-testid="stock-table"
+        columns={[
+          { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120 },
+          {
+            title: t('stock.sku'),
+            dataIndex: 'sku',
+            width: 160,
+            render: (v: string, r) => (
+              <Link to={ledgerLink(r)} data-testid="stock-sku-link">
+                {v}
+              </Link>
+            ),
+          },
+          { title: t('stock.name'), dataIndex: 'sku_name' },
+          { title: t('stock.onHand'), dataIndex: 'on_hand', align: 'right', render: formatQty },
+          { title: t('stock.reserved'), dataIndex: 'reserved', align: 'right', render: formatQty },
+          {
+            title: t('stock.available'),
+            dataIndex: 'available',
+            align: 'right',
+            render: (v: number, r) => (
+              <Typography.Text type={r.safety_stock > 0 && v < r.safety_stock ? 'danger' : undefined}>{formatQty(v)}</Typography.Text>
+            ),
+          },
+          { title: t('stock.safety'), dataIndex: 'safety_stock', align: 'right', render: formatQty },
+          { title: t('stock.value'), dataIndex: 'value_cents', align: 'right', render: (v: number) => formatCents(v) },
+        ]}
+      />
+      <LoadMore count={list.items.length} hasMore={Boolean(list.next)} loading={list.loading} onLoadMore={list.loadMore} />
+    </Card>
+  );
+}

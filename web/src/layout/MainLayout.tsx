@@ -1,0 +1,143 @@
+import { Suspense, useMemo, useState } from 'react';
+import { Button, Layout, Menu, Segmented, Space, Spin, Typography, theme } from 'antd';
+import type { MenuProps } from 'antd';
+import {
+  AppstoreOutlined,
+  AuditOutlined,
+  DashboardOutlined,
+  DatabaseOutlined,
+  KeyOutlined,
+  LogoutOutlined,
+  SettingOutlined,
+  TeamOutlined,
+  UnorderedListOutlined,
+  UserOutlined,
+  SafetyCertificateOutlined,
+  BarsOutlined,
+} from '@ant-design/icons';
+import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useAuth } from '../auth';
+import { useI18n, type Lang } from '../i18n';
+
+const { Header, Sider, Content } = Layout;
+
+export function LangSwitch() {
+  const { lang, setLang } = useI18n();
+  return (
+    <Segmented
+      data-testid="lang-switch"
+      size="small"
+      value={lang}
+      onChange={(v) => setLang(v as Lang)}
+      options={[
+        { label: <span data-testid="lang-zh">中文</span>, value: 'zh-CN' },
+        { label: <span data-testid="lang-en">English</span>, value: 'en-US' },
+      ]}
+    />
+  );
+}
+
+export default function MainLayout() {
+  const { t } = useI18n();
+  const { me, logout } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [collapsed, setCollapsed] = useState(false);
+  const { token } = theme.useToken();
+
+  const items: MenuProps['items'] = useMemo(
+    () => [
+      { key: '/', icon: <DashboardOutlined />, label: <span data-testid="menu-dashboard">{t('menu.dashboard')}</span> },
+      {
+        key: 'inventory',
+        icon: <DatabaseOutlined />,
+        label: <span data-testid="menu-inventory">{t('menu.inventory')}</span>,
+        children: [
+          { key: '/inventory/stock', icon: <AppstoreOutlined />, label: <span data-testid="menu-stock">{t('menu.stock')}</span> },
+          { key: '/inventory/ledger', icon: <BarsOutlined />, label: <span data-testid="menu-ledger">{t('menu.ledger')}</span> },
+        ],
+      },
+      {
+        key: 'catalog',
+        icon: <UnorderedListOutlined />,
+        label: <span data-testid="menu-catalog">{t('menu.catalog')}</span>,
+        children: [{ key: '/catalog/skus', label: <span data-testid="menu-skus">{t('menu.skus')}</span> }],
+      },
+      {
+        key: 'system',
+        icon: <SettingOutlined />,
+        label: <span data-testid="menu-system">{t('menu.system')}</span>,
+        children: [
+          { key: '/system/users', icon: <TeamOutlined />, label: <span data-testid="menu-users">{t('menu.users')}</span> },
+          { key: '/system/roles', icon: <SafetyCertificateOutlined />, label: <span data-testid="menu-roles">{t('menu.roles')}</span> },
+          { key: '/system/audit', icon: <AuditOutlined />, label: <span data-testid="menu-audit">{t('menu.audit')}</span> },
+          { key: '/system/tokens', icon: <KeyOutlined />, label: <span data-testid="menu-tokens">{t('menu.tokens')}</span> },
+        ],
+      },
+    ],
+    [t],
+  );
+
+  const selected = location.pathname === '/' ? '/' : location.pathname.replace(/\/$/, '');
+  const defaultOpen = ['inventory', 'catalog', 'system'];
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Sider collapsible collapsed={collapsed} onCollapse={setCollapsed} width={208} data-testid="sider">
+        <div
+          style={{ height: 48, display: 'flex', alignItems: 'center', justifyContent: 'center', color: '#fff', fontWeight: 600, fontSize: 16, cursor: 'pointer' }}
+          onClick={() => navigate('/')}
+        >
+          {collapsed ? 'OS' : t('app.short')}
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selected]}
+          defaultOpenKeys={defaultOpen}
+          items={items}
+          onClick={({ key }) => navigate(key)}
+        />
+      </Sider>
+      <Layout>
+        <Header
+          style={{
+            background: token.colorBgContainer,
+            padding: '0 16px',
+            height: 48,
+            lineHeight: '48px',
+            display: 'flex',
+            justifyContent: 'space-between',
+            alignItems: 'center',
+            borderBottom: `1px solid ${token.colorBorderSecondary}`,
+          }}
+        >
+          <Typography.Text strong>{t('app.name')}</Typography.Text>
+          <Space size="middle">
+            <LangSwitch />
+            <Space size={4}>
+              <UserOutlined />
+              <span data-testid="current-user">{me?.display_name || me?.username}</span>
+            </Space>
+            <Button
+              size="small"
+              icon={<LogoutOutlined />}
+              data-testid="logout"
+              onClick={async () => {
+                await logout();
+                navigate('/login', { replace: true });
+              }}
+            >
+              {t('header.logout')}
+            </Button>
+          </Space>
+        </Header>
+        <Content style={{ margin: 12 }}>
+          <Suspense fallback={<Spin style={{ display: 'block', margin: '48px auto' }} />}>
+            <Outlet />
+          </Suspense>
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}
