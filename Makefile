@@ -70,7 +70,8 @@ test: install web chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports
-	@if [ -f web/package.json ]; then cd web && npm run check:api; else echo "web/ missing: skipping check:api"; fi
+	$(BIN)/python scripts/openapi.py --check
+	cd web && npm run check:api
 	$(BIN)/pytest -n 2 || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
 # -- benchmarks ----------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from omnistock.platform import migrate
 from omnistock.platform.db import make_engine, metadata
 
 PG_URL = os.environ.get("OMNISTOCK_TEST_DATABASE_URL", "")
+# Cheap argon2 parameters for the many logins of the test suite (never used outside tests).
+os.environ.setdefault("OMNISTOCK_PASSWORD_HASH_PROFILE", "fast")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -52,8 +54,11 @@ def _template(tmp_path_factory, worker_id) -> Iterator[str]:
         path = tmp_path_factory.mktemp("template") / "template.db"
         engine = make_engine(f"sqlite:///{path}")
         migrate.upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw = engine.raw_connection()  # outside any transaction: SQLite refuses to checkpoint inside one
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
         engine.dispose()
         yield str(path)
 
@@ -124,3 +129,39 @@ def admin(client, admin_token):
     """The test client, signed in as an administrator."""
     client.headers["Authorization"] = f"Bearer {admin_token}"
     return client
+
+
+@pytest.fixture
+def make_user(engine):
+    """Create a user through the identity service: ``make_user("li", roles=["viewer"])``."""
+    from omnistock.identity import service as identity
+    from omnistock.platform.auth import Actor
+    from omnistock.platform.uow import UnitOfWork
+    from tests.identity.helpers import PASSWORD
+
+    def make(username: str, password: str = PASSWORD, roles=(), scopes=None, **kw):
+        with UnitOfWork(engine, Actor.system("test")) as uow:
+            return identity.create_user(
+                uow,
+                username=username,
+                password=password,
+                display_name=kw.pop("display_name", username),
+                roles=list(roles),
+                scopes=scopes or {},
+                **kw,
+            )
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign in through the API and return the access token."""
+    from tests.identity.helpers import PASSWORD
+
+    def do(username: str, password: str = PASSWORD) -> str:
+        r = client.post("/api/v1/identity/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+    return do

@@ -96,7 +96,7 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
             orders.create_customer(uow, code=f"C{i:05d}", name=name, phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}")
     out.print(f"demo: users, roles, warehouses, channels, suppliers, {len(PRODUCTS)} SKUs, 300 customers")
 
-    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=days)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=days)
     clock = [start]
 
     def tick(max_minutes: int = 40) -> dt.datetime:

@@ -43,6 +43,9 @@ class Sku:
 
 _cache = CodeCache("sku")
 
+# A read-only selectable of SKU attributes for other areas' reports to join (never to write).
+sku_view = sku_t
+
 
 def _unknown(code: str) -> Invalid:
     return Invalid("catalog.unknown_sku", "Unknown SKU {sku}", "未知的 SKU：{sku}", sku=code)

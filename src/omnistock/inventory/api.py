@@ -11,6 +11,7 @@ from pydantic import Field
 from omnistock.inventory import rules, service
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
+from omnistock.platform.errors import not_found
 from omnistock.platform.http import unit_of_work
 from omnistock.platform.schemas import Input, Output, Page
 
@@ -200,7 +201,7 @@ def list_moves(
 ) -> Page[MoveOut]:
     """The stock ledger, newest first."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        rows, nxt = service.moves(uow, sku_code=sku, warehouse_code=warehouse, cursor=cursor, limit=limit)
+        rows, nxt = service.list_moves(uow, sku_code=sku, warehouse_code=warehouse, cursor=cursor, limit=limit)
     return Page[MoveOut](items=[
         MoveOut(id=m.id, at=iso(m.at), warehouse=m.warehouse, sku=m.sku, kind=m.kind, qty=m.qty,
                 value_cents=m.value_cents, doc_type=m.doc_type, doc_ref=m.doc_ref, reason=m.reason) for m in rows
@@ -265,6 +266,73 @@ def create_adjustment(body: AdjustmentIn, request: Request,
                            note=body.note, lines=[service.AdjustLine(x.sku, x.qty, x.unit_cost_cents)
                                                   for x in body.lines])
     return _doc(d)
+
+
+class DocumentRowOut(Output):
+    id: int
+    kind: str
+    ref: str
+    status: str
+    warehouse: str
+    to_warehouse: str | None
+    at: str
+    partner: str | None
+    reason: str | None
+    note: str | None
+    created_by: str
+    lines: int
+
+
+class DocumentLineOut(Output):
+    line_no: int
+    sku: str
+    sku_name: str
+    qty: int
+    unit_cost_cents: int | None
+    counted: int | None
+    on_hand_before: int | None
+
+
+class DocumentMoveOut(Output):
+    id: int
+    warehouse: str
+    sku: str
+    kind: str
+    qty: int
+    value_cents: int
+
+
+class DocumentDetailOut(DocumentRowOut):
+    line_items: list[DocumentLineOut]
+    moves: list[DocumentMoveOut]
+
+
+@router.get("/documents", operation_id="listDocuments")
+def list_documents(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.stock.read")),
+    kind: Literal["receipt", "transfer", "count", "adjustment"] | None = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[DocumentRowOut]:
+    """Receipts, transfers, stocktakes and adjustments, newest first."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.documents(uow, kind=kind, warehouse_code=warehouse, q=q, cursor=cursor, limit=limit)
+    return Page[DocumentRowOut](items=[DocumentRowOut(**{**r.__dict__, "at": iso(r.at)}) for r in rows],
+                                next_cursor=nxt)
+
+
+@router.get("/documents/{doc_id}", operation_id="getDocument")
+def get_document(doc_id: int, request: Request,
+                 actor: Actor = Depends(requires("inventory.stock.read"))) -> DocumentDetailOut:
+    """One document with its lines and the ledger rows it wrote."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        d = service.document(uow, doc_id)
+    if d is None:
+        raise not_found("stock_document", doc_id, zh="库存单据")
+    return DocumentDetailOut(**{**d, "at": iso(d["at"])})
 
 
 @router.get("/adjustment-reasons", operation_id="listAdjustmentReasons")

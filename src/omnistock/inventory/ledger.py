@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import func, select
 
 from omnistock.catalog.service import SkuRef
 from omnistock.inventory import rules
-from omnistock.inventory.models import cost_pool, stock_move
+from omnistock.inventory.models import stock_move
+from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict
 from omnistock.platform.sql import Raw, Sql, raw
@@ -42,13 +43,17 @@ SET_ON_HAND = Sql("UPDATE stock_balance SET on_hand = :q WHERE warehouse_id = :w
 _BALANCE = "SELECT on_hand, reserved FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
 BALANCE = Sql(_BALANCE)
 BALANCE_FOR_UPDATE = Sql(_BALANCE, pg=_BALANCE + " FOR UPDATE")
-_POOL = "SELECT qty, value_cents, layers, last_receipt_unit_cents, last_at FROM cost_pool WHERE sku_id = :s"
+_POOL = "SELECT qty, value_cents, layers, last_receipt_unit_cents, last_at, version FROM cost_pool WHERE sku_id = :s"
 POOL_FOR_UPDATE = Sql(_POOL, pg=_POOL + " FOR UPDATE")
-POOL_UPSERT = Sql(
-    "INSERT INTO cost_pool (sku_id, qty, value_cents, layers, last_receipt_unit_cents, last_at) "
-    "VALUES (:s, :qty, :value, :layers, :last_unit, :last_at) "
-    "ON CONFLICT (sku_id) DO UPDATE SET qty = excluded.qty, value_cents = excluded.value_cents, "
-    "layers = excluded.layers, last_receipt_unit_cents = excluded.last_receipt_unit_cents, last_at = excluded.last_at"
+POOL_INSERT = Sql(
+    "INSERT INTO cost_pool (sku_id, qty, value_cents, layers, last_receipt_unit_cents, last_at, version) "
+    "VALUES (:s, :qty, :value, :layers, :last_unit, :last_at, :version) ON CONFLICT (sku_id) DO NOTHING"
+)
+# Guarded by the version this transaction based its values on: 0 rows means someone else changed
+# the pool since, and the values are computed again from the locked row.
+POOL_UPDATE = Sql(
+    "UPDATE cost_pool SET qty = :qty, value_cents = :value, layers = :layers, last_receipt_unit_cents = :last_unit, "
+    "last_at = :last_at, version = :version WHERE sku_id = :s AND version = :base"
 )
 MOVE_INSERT = Sql(
     "INSERT INTO stock_move (at, warehouse_id, sku_id, lot_id, kind, qty, value_cents, doc_type, doc_id, line_no, "
@@ -85,6 +90,18 @@ class Move:
     unit_cost: int | None = None  # receipts: becomes the SKU's "last receipt unit cost"
 
 
+@dataclass(frozen=True)
+class PoolState:
+    """A SKU's valuation as committed: what the per-process cache holds."""
+
+    qty: int
+    value: int
+    layers: tuple  # FIFO layers ((qty, value), ...); () for average
+    last_unit: int
+    last_at: dt.datetime
+    version: int
+
+
 def _valuation(method: str, qty: int, value: int, layers) -> rules.Valuation:
     if method == rules.FIFO:
         return rules.Valuation(method, [list(x) for x in (layers or [])])
@@ -110,10 +127,40 @@ def _apply(val: rules.Valuation, kind: str, qty: int, given: int | None, last_un
     return value
 
 
+# sku_id -> PoolState, per database; entries are written after the transaction commits and are
+# only ever a hint: every write is guarded by the pool's version.
+_pools = CodeCache("cost_pool", max_size=500_000)
+
+
+def _read_pool(r: Raw, sku_id: int) -> PoolState | None:
+    row = r.one(POOL_FOR_UPDATE, {"s": sku_id})
+    if row is None:
+        return None
+    layers = r.read_json(row[2])
+    return PoolState(row[0], row[1], tuple(tuple(x) for x in layers) if layers else (), row[3], r.read_dt(row[4]),
+                     row[5])
+
+
+def _value(sku: SkuRef, state: PoolState | None, at: dt.datetime, moves: list[Move]):
+    """Values of ``moves`` taken in order from ``state``; returns (values, valuation after, last unit)."""
+    if state is None:
+        val, last_unit = rules.Valuation(sku.cost_method), 0
+    else:
+        val, last_unit = _valuation(sku.cost_method, state.qty, state.value, state.layers), state.last_unit
+    values, snapshots = [], []
+    fifo = sku.cost_method == rules.FIFO
+    for m in moves:
+        values.append(_apply(val, m.kind, m.qty, m.value, last_unit))
+        if m.kind == rules.RECEIPT:
+            last_unit = m.unit_cost or 0
+        snapshots.append((val.qty, val.value, val.snapshot() if fifo else None))
+    return values, snapshots, val, last_unit
+
+
 def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
     """Value and write ledger rows (several SKUs at once); returns each move's value, in order.
 
-    Each SKU's pool is locked and updated once. A move dated before the SKU's latest move
+    Each SKU's pool is changed once, in SKU order. A move dated before the SKU's latest move
     re-values that SKU from its date forward.
     """
     r = raw(uow.conn)
@@ -121,71 +168,96 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
     for i, m in enumerate(moves):
         by_sku.setdefault(m.sku.id, []).append(i)
     values: list[int] = [0] * len(moves)
-    now = r.dt(utcnow())
-    at_db = r.dt(at)
-    rows, pools = [], []
+    now, at_db = r.dt(utcnow()), r.dt(at)
+    rows = []
     for sku_id in sorted(by_sku):
         idx = by_sku[sku_id]
-        sku = moves[idx[0]].sku
-        fifo = sku.cost_method == rules.FIFO
-        pool = r.one(POOL_FOR_UPDATE, {"s": sku_id})
-        if pool is not None and at < r.read_dt(pool[4]):
-            for i, v in zip(idx, _post_backdated(uow, sku, at, [moves[i] for i in idx]), strict=True):
+        sku_moves = [moves[i] for i in idx]
+        sku = sku_moves[0].sku
+        state = _pools.get(uow, sku_id)
+        locked = state is None
+        if locked:
+            state = _read_pool(r, sku_id)
+        if state is not None and at < state.last_at:
+            _pools.forget(uow, sku_id)
+            for i, v in zip(idx, _post_backdated(uow, sku, at, sku_moves), strict=True):
                 values[i] = v
             continue
-        if pool is None:
-            val, last_unit, last_at = rules.Valuation(sku.cost_method), 0, at_db
-        else:
-            val = _valuation(sku.cost_method, pool[0], pool[1], r.read_json(pool[2]))
-            last_unit, last_at = pool[3], at_db
-        for i in idx:
+        vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
+        fifo = sku.cost_method == rules.FIFO
+        new = PoolState(val.qty, val.value, tuple(tuple(x) for x in val.layers) if fifo else (), last_unit,
+                        max(at, state.last_at) if state else at, (state.version if state else 0) + 1)
+        params = {"s": sku_id, "qty": new.qty, "value": new.value, "layers": r.json(val.layers) if fifo else None,
+                  "last_unit": last_unit, "last_at": r.dt(new.last_at), "version": new.version,
+                  "base": state.version if state else 0}
+        done = r.execute(POOL_UPDATE if state else POOL_INSERT, params) == 1
+        if not done:  # the cached state was stale, or the pool was just created elsewhere
+            state = _read_pool(r, sku_id)
+            if state is not None and at < state.last_at:
+                for i, v in zip(idx, _post_backdated(uow, sku, at, sku_moves), strict=True):
+                    values[i] = v
+                continue
+            vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
+            new = PoolState(val.qty, val.value, tuple(tuple(x) for x in val.layers) if fifo else (), last_unit,
+                            max(at, state.last_at) if state else at, (state.version if state else 0) + 1)
+            params.update(qty=new.qty, value=new.value, layers=r.json(val.layers) if fifo else None,
+                          last_unit=last_unit, last_at=r.dt(new.last_at), version=new.version,
+                          base=state.version if state else 0)
+            if r.execute(POOL_UPDATE if state else POOL_INSERT, params) != 1:  # pragma: no cover - row is locked
+                raise Conflict("inventory.concurrent_change", "Stock valuation changed meanwhile; try again",
+                               "库存成本同时被修改，请重试")
+        _pools.put_after_commit(uow, sku_id, new)
+        for i, v, (pq, pv, pl) in zip(idx, vals, snaps, strict=True):
+            values[i] = v
             m = moves[i]
-            value = values[i] = _apply(val, m.kind, m.qty, m.value, last_unit)
-            if m.kind == rules.RECEIPT:
-                last_unit = m.unit_cost or 0
             rows.append({
-                "at": at_db, "w": m.warehouse_id, "s": sku_id, "kind": m.kind, "qty": m.qty, "value": value,
+                "at": at_db, "w": m.warehouse_id, "s": sku_id, "kind": m.kind, "qty": m.qty, "value": v,
                 "doc_type": m.doc_type, "doc_id": m.doc_id, "line_no": m.line_no, "ref": m.ref, "reason": m.reason,
-                "pool_qty": val.qty, "pool_value": val.value, "layers": r.json(val.layers) if fifo else None,
-                "posted_at": now,
+                "pool_qty": pq, "pool_value": pv, "layers": r.json(pl) if fifo else None, "posted_at": now,
             })
-        pools.append({"s": sku_id, "qty": val.qty, "value": val.value, "layers": r.json(val.layers) if fifo else None,
-                      "last_unit": last_unit, "last_at": last_at})
     r.executemany(MOVE_INSERT, rows)
-    r.executemany(POOL_UPSERT, pools)
     return values
 
 
-_REVALUE = (
-    update(stock_move)
-    .where(stock_move.c.id == bindparam("move_id"))
-    .values(value_cents=bindparam("v"), pool_qty=bindparam("pq"), pool_value=bindparam("pv"), layers=bindparam("pl"))
+_PRIOR = Sql(
+    "SELECT pool_qty, pool_value, layers FROM stock_move WHERE sku_id = :s AND at <= :at ORDER BY at DESC, id DESC LIMIT 1"
+)
+_LAST_RECEIPT = Sql(
+    "SELECT value_cents, qty FROM stock_move WHERE sku_id = :s AND kind = 'receipt' AND at <= :at "
+    "ORDER BY at DESC, id DESC LIMIT 1"
+)
+_LATER = Sql(
+    "SELECT id, kind, qty, value_cents, doc_type, doc_id, line_no, pool_qty, pool_value, layers FROM stock_move "
+    "WHERE sku_id = :s AND at > :at ORDER BY at, id"
+)
+_LINE_SUMS = Sql(
+    "SELECT COALESCE(SUM(qty), 0), COALESCE(SUM(value_cents), 0) FROM stock_move "
+    "WHERE doc_type = :doc_type AND doc_id = :doc_id AND line_no = :line_no AND sku_id = :s AND at <= :at"
+)
+_REVALUE = Sql("UPDATE stock_move SET value_cents = :v, pool_qty = :pq, pool_value = :pv, layers = :pl WHERE id = :id")
+_POOL_REVALUED = Sql(
+    "UPDATE cost_pool SET qty = :qty, value_cents = :value, layers = :layers, last_receipt_unit_cents = :last_unit, "
+    "version = version + 1 WHERE sku_id = :s"
 )
 
 
 def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[Move]) -> list[int]:
-    """Post moves dated before the SKU's latest move, then re-value that SKU from ``at`` on:
-    start from the valuation recorded on the last move before ``at``, never from the start."""
-    conn = uow.conn
-    r = raw(conn)
+    """Post moves dated before the SKU's latest move, then re-value that SKU from ``at`` on.
+
+    Starts from the valuation recorded on the last ledger row at or before ``at`` (never from
+    the beginning of history), walks the later rows of this SKU only, and rewrites just the rows
+    whose value or recorded valuation changed.
+    """
+    r = raw(uow.conn)
     fifo = sku.cost_method == rules.FIFO
-    sm = stock_move.c
-    prior = conn.execute(
-        select(sm.pool_qty, sm.pool_value, sm.layers)
-        .where(sm.sku_id == sku.id, sm.at <= at)
-        .order_by(sm.at.desc(), sm.id.desc())
-        .limit(1)
-    ).first()
-    val = _valuation(sku.cost_method, prior.pool_qty, prior.pool_value, prior.layers) if prior \
+    r.one(POOL_FOR_UPDATE, {"s": sku.id})  # hold the SKU's valuation while it is re-valued
+    at_db = r.dt(at)
+    prior = r.one(_PRIOR, {"s": sku.id, "at": at_db})
+    val = _valuation(sku.cost_method, prior[0], prior[1], r.read_json(prior[2])) if prior \
         else rules.Valuation(sku.cost_method)
-    last = conn.execute(
-        select(sm.value_cents, sm.qty)
-        .where(sm.sku_id == sku.id, sm.kind == rules.RECEIPT, sm.at <= at)
-        .order_by(sm.at.desc(), sm.id.desc())
-        .limit(1)
-    ).first()
-    last_unit = last.value_cents // last.qty if last else 0
-    now, at_db = r.dt(utcnow()), r.dt(at)
+    last = r.one(_LAST_RECEIPT, {"s": sku.id, "at": at_db})
+    last_unit = last[0] // last[1] if last else 0
+    now = r.dt(utcnow())
     rows, values = [], []
     for m in moves:
         value = _apply(val, m.kind, m.qty, m.value, last_unit)
@@ -200,47 +272,56 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
         })
     r.executemany(MOVE_INSERT, rows)
 
-    later = conn.execute(
-        select(sm.id, sm.kind, sm.qty, sm.value_cents, sm.doc_type, sm.doc_id, sm.line_no, sm.pool_qty,
-               sm.pool_value, sm.layers)
-        .where(sm.sku_id == sku.id, sm.at > at)
-        .order_by(sm.at, sm.id)
-    ).all()
-    # A return gives back cost out of its sales line's remaining cost: know each such line's
-    # sums (shipments and returns) up to ``at``, then carry them forward through the loop.
-    keys = list({(x.doc_type, x.doc_id, x.line_no) for x in later if x.kind == rules.RETURN})
-    sums: dict[tuple, list[int]] = {k: [0, 0] for k in keys}
-    for i in range(0, len(keys), 500):
-        for row in conn.execute(
-            select(sm.doc_type, sm.doc_id, sm.line_no, func.sum(sm.qty), func.sum(sm.value_cents))
-            .where(sm.sku_id == sku.id, sm.at <= at, tuple_(sm.doc_type, sm.doc_id, sm.line_no).in_(keys[i:i + 500]))
-            .group_by(sm.doc_type, sm.doc_id, sm.line_no)
-        ):
-            sums[(row[0], row[1], row[2])] = [int(row[3]), int(row[4])]
-    changed = []
+    later = r.all(_LATER, {"s": sku.id, "at": at_db})
+    # A return gives back cost out of its order line's remaining cost: take each such line's sums
+    # (shipments and returns) up to ``at`` from the ledger, then carry them through the walk.
+    sums: dict[tuple, list[int]] = {}
     for x in later:
-        key = (x.doc_type, x.doc_id, x.line_no)
-        if x.kind == rules.RETURN:
-            s = sums[key]
-            value = rules.line_return_share(-s[0], -s[1], x.qty)
-            val.add(x.qty, value)
-        else:
-            value = _apply(val, x.kind, x.qty, x.value_cents, last_unit)
-            if x.kind == rules.RECEIPT:
-                last_unit = x.value_cents // x.qty
+        key = (x[4], x[5], x[6])
+        if x[1] == rules.RETURN and key not in sums:
+            q, v = r.one(_LINE_SUMS, {"doc_type": x[4], "doc_id": x[5], "line_no": x[6], "s": sku.id, "at": at_db})
+            sums[key] = [int(q), int(v)]
+    changed = []
+    take, add, gain = val.take, val.add, val.gain_value
+    for move_id, kind, qty, old_value, doc_type, doc_id, line_no, old_pq, old_pv, old_layers in later:
+        if kind in rules.VALUE_NEUTRAL:
+            value = 0
+        elif kind in rules.OUTFLOWS:
+            try:
+                value = -take(-qty)
+            except rules.InsufficientValuation as exc:
+                raise Conflict(
+                    "inventory.valuation_short",
+                    "A document dated then would leave too little stock for a later move ({wanted} > {have})",
+                    "该日期的单据会使之后的出库库存不足（需要 {wanted}，只有 {have}）",
+                    wanted=exc.wanted, have=exc.have,
+                ) from exc
+        elif kind == rules.RETURN:
+            s = sums[(doc_type, doc_id, line_no)]
+            value = rules.line_return_share(-s[0], -s[1], qty)
+            add(qty, value)
+        elif kind == rules.COUNT_GAIN:
+            value = gain(qty, last_unit)
+            add(qty, value)
+        else:  # receipts and priced adjustments keep their value
+            value = old_value
+            add(qty, value)
+            if kind == rules.RECEIPT:
+                last_unit = value // qty
+        key = (doc_type, doc_id, line_no)
         if key in sums:
-            sums[key][0] += x.qty
+            sums[key][0] += qty
             sums[key][1] += value
-        layers = val.snapshot() if fifo else None
-        if value != x.value_cents or val.qty != x.pool_qty or val.value != x.pool_value or layers != x.layers:
-            changed.append({"move_id": x.id, "v": value, "pq": val.qty, "pv": val.value, "pl": layers})
-    if changed:
-        conn.execute(_REVALUE, changed)
-    conn.execute(
-        update(cost_pool).where(cost_pool.c.sku_id == sku.id)
-        .values(qty=val.qty, value_cents=val.value, layers=val.snapshot() if fifo else None,
-                last_receipt_unit_cents=last_unit)
-    )
+        pq, pv = val.qty, val.value
+        if fifo:
+            layers = r.json(val.layers)
+            if value != old_value or pq != old_pq or pv != old_pv or not r.same_json(old_layers, layers):
+                changed.append({"id": move_id, "v": value, "pq": pq, "pv": pv, "pl": layers})
+        elif value != old_value or pq != old_pq or pv != old_pv:
+            changed.append({"id": move_id, "v": value, "pq": pq, "pv": pv, "pl": None})
+    r.executemany(_REVALUE, changed)
+    r.execute(_POOL_REVALUED, {"s": sku.id, "qty": val.qty, "value": val.value,
+                               "layers": r.json(val.layers) if fifo else None, "last_unit": last_unit})
     if changed:
         uow.audit("inventory.revalue", "sku", sku.code, after={"from": at.isoformat(), "moves": len(changed)})
     return values

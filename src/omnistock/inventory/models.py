@@ -112,12 +112,13 @@ stock_move = Table(
 cost_pool = Table(
     "cost_pool",
     metadata,
-    Column("sku_id", BigInteger, ForeignKey("sku.id"), primary_key=True),
+    Column("sku_id", BigId, ForeignKey("sku.id"), primary_key=True, autoincrement=False),
     Column("qty", BigInteger, nullable=False),
     Column("value_cents", BigInteger, nullable=False),
     Column("layers", Json),  # FIFO layers [[qty, value], ...]; None for average
     Column("last_receipt_unit_cents", BigInteger, nullable=False, default=0),
     Column("last_at", DateTime, nullable=False),  # the latest move's time: older means back-dated
+    Column("version", BigInteger, nullable=False, default=1),  # bumped by every change
     CheckConstraint("qty >= 0", name="qty"),
     CheckConstraint("value_cents >= 0", name="value"),
 )

@@ -52,7 +52,7 @@ def _scoped_warehouse_ids(uow: UnitOfWork, code: str | None) -> list[int] | None
 def stock(uow: UnitOfWork, *, warehouse_code: str | None = None, sku_code: str | None = None, q: str | None = None,
           low: bool = False, cursor: str | None = None, limit: int = 50) -> tuple[list[StockRow], str | None]:
     """Balances by warehouse and SKU with their share of the SKU's pooled value."""
-    from omnistock.catalog.models import sku as sku_t
+    sku_t = catalog.sku_view
 
     w_ids = _scoped_warehouse_ids(uow, warehouse_code)
     stmt = (
@@ -102,10 +102,10 @@ class MoveRow:
     reason: str | None
 
 
-def moves(uow: UnitOfWork, *, sku_code: str | None = None, warehouse_code: str | None = None,
+def list_moves(uow: UnitOfWork, *, sku_code: str | None = None, warehouse_code: str | None = None,
           cursor: str | None = None, limit: int = 50) -> tuple[list[MoveRow], str | None]:
     """The ledger, newest first."""
-    from omnistock.catalog.models import sku as sku_t
+    sku_t = catalog.sku_view
 
     stmt = (
         select(sm.id, sm.at, warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sm.kind, sm.qty,
@@ -203,7 +203,7 @@ def totals(conn: Connection) -> dict:
 
 
 def on_hand_digest(conn: Connection) -> str:
-    from omnistock.catalog.models import sku as sku_t
+    sku_t = catalog.sku_view
 
     rows = conn.execute(
         select(warehouse.c.code, sku_t.c.code, func.sum(sb.on_hand))
@@ -289,3 +289,80 @@ def check_invariants(conn: Connection) -> list[str]:
             f"inventory value {t['inventory_value']} ≠ received {t['received_value']} − COGS {t['cogs']} − "
             f"shrinkage {t['shrinkage']}")
     return problems
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    kind: str
+    ref: str
+    status: str
+    warehouse: str
+    to_warehouse: str | None
+    at: object
+    partner: str | None
+    reason: str | None
+    note: str | None
+    created_by: str
+    lines: int
+
+
+def documents(uow: UnitOfWork, *, kind: str | None = None, warehouse_code: str | None = None,
+              q: str | None = None, cursor: str | None = None, limit: int = 50) -> tuple[list[DocumentRow], str | None]:
+    """Stock documents (receipts, transfers, stocktakes, adjustments), newest first."""
+    from sqlalchemy.orm import aliased
+
+    from omnistock.inventory.models import stock_document_line
+
+    d, dst = stock_document.c, aliased(warehouse)
+    n_lines = (select(func.count()).where(stock_document_line.c.document_id == d.id).scalar_subquery())
+    stmt = (
+        select(d.id, d.kind, d.ref, d.status, warehouse.c.code.label("wh"), dst.c.code.label("to_wh"), d.at,
+               d.partner, d.reason, d.note, d.created_by, n_lines.label("lines"))
+        .select_from(stock_document.join(warehouse, warehouse.c.id == d.warehouse_id)
+                     .outerjoin(dst, dst.c.id == d.to_warehouse_id))
+        .order_by(d.id.desc())
+        .limit(limit + 1)
+    )
+    if kind:
+        stmt = stmt.where(d.kind == kind)
+    if q:
+        stmt = stmt.where(d.ref.ilike(f"%{q}%"))
+    w_ids = _scoped_warehouse_ids(uow, warehouse_code)
+    if w_ids is not None:
+        stmt = stmt.where(or_(d.warehouse_id.in_(w_ids), d.to_warehouse_id.in_(w_ids)))
+    after = decode_cursor(cursor)
+    if after:
+        stmt = stmt.where(d.id < int(after["id"]))
+    rows = uow.conn.execute(stmt).all()
+    out = [DocumentRow(r.id, r.kind, r.ref, r.status, r.wh, r.to_wh, r.at, r.partner, r.reason, r.note,
+                       r.created_by, r.lines) for r in rows[:limit]]
+    nxt = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return out, nxt
+
+
+def document(uow: UnitOfWork, doc_id: int) -> dict | None:
+    """One stock document with its lines and the ledger rows it wrote."""
+    from omnistock.inventory.models import stock_document_line
+
+    rows, _ = documents(uow, limit=1, cursor=encode_cursor({"id": doc_id + 1}))
+    if not rows or rows[0].id != doc_id:
+        return None
+    head = rows[0]
+    sku_t = catalog.sku_view
+    dl = stock_document_line.c
+    lines = [
+        {"line_no": r.line_no, "sku": r.code, "sku_name": r.name, "qty": r.qty, "unit_cost_cents": r.unit_cost_cents,
+         "counted": r.counted, "on_hand_before": r.on_hand_before}
+        for r in uow.conn.execute(
+            select(dl.line_no, sku_t.c.code, sku_t.c.name, dl.qty, dl.unit_cost_cents, dl.counted, dl.on_hand_before)
+            .join(sku_t, sku_t.c.id == dl.sku_id).where(dl.document_id == doc_id).order_by(dl.line_no))
+    ]
+    moves_ = [
+        {"id": r.id, "warehouse": r.wh, "sku": r.sku, "kind": r.kind, "qty": r.qty, "value_cents": r.value_cents}
+        for r in uow.conn.execute(
+            select(sm.id, warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sm.kind, sm.qty, sm.value_cents)
+            .select_from(stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id))
+            .where(sm.doc_type == head.kind, sm.doc_id == doc_id).order_by(sm.id))
+    ]
+    return {**head.__dict__, "line_items": lines, "moves": moves_}

@@ -13,8 +13,6 @@ every inflow merged into a single layer. So one set of rules values both:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 AVERAGE = "average"
 
 # Bounds that keep every product of quantity and unit money inside a 64-bit integer column.
@@ -33,20 +31,22 @@ def share(value: int, total_qty: int, qty: int) -> int:
     return num // (2 * total_qty)
 
 
-@dataclass
 class Valuation:
-    """The cost state of one SKU: layers ``[qty, value]``, oldest first."""
+    """The cost state of one SKU: layers ``[qty, value]``, oldest first, with running totals."""
 
-    method: str
-    layers: list[list[int]] = field(default_factory=list)
+    __slots__ = ("method", "layers", "qty", "value")
 
-    @property
-    def qty(self) -> int:
-        return sum(q for q, _ in self.layers)
+    def __init__(self, method: str, layers: list[list[int]] | None = None):
+        self.method = method
+        self.layers = layers if layers is not None else []
+        self.qty = sum(q for q, _ in self.layers)
+        self.value = sum(v for _, v in self.layers)
 
-    @property
-    def value(self) -> int:
-        return sum(v for _, v in self.layers)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Valuation) and (self.method, self.layers) == (other.method, other.layers)
+
+    def __repr__(self) -> str:
+        return f"Valuation({self.method!r}, {self.layers!r})"
 
     def copy(self) -> Valuation:
         return Valuation(self.method, [list(layer) for layer in self.layers])
@@ -61,6 +61,8 @@ class Valuation:
             layer[1] += value
         else:
             self.layers.append([qty, value])
+        self.qty += qty
+        self.value += value
 
     def take(self, qty: int) -> int:
         """Take ``qty`` pieces out, oldest layers first; returns their value."""
@@ -70,17 +72,20 @@ class Valuation:
             raise InsufficientValuation(qty, self.qty)
         cost = 0
         left = qty
+        layers = self.layers
         while left:
-            layer = self.layers[0]
-            q = min(left, layer[0])
+            layer = layers[0]
+            q = left if left < layer[0] else layer[0]
             v = share(layer[1], layer[0], q)
             cost += v
             left -= q
             if q == layer[0]:
-                self.layers.pop(0)
+                layers.pop(0)
             else:
                 layer[0] -= q
                 layer[1] -= v
+        self.qty -= qty
+        self.value -= cost
         return cost
 
     def gain_value(self, qty: int, last_receipt_unit_cents: int) -> int:

@@ -531,7 +531,9 @@ def line_costs(uow: UnitOfWork, *, doc_type: str, doc_ids: Sequence[int]) -> dic
 from omnistock.inventory.reports import (  # noqa: E402,F401
     availability,
     check_invariants,
-    moves,
+    document,
+    documents,
+    list_moves,
     on_hand_digest,
     stock,
     totals,

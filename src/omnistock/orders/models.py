@@ -9,7 +9,6 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    UniqueConstraint,
 )
 
 from omnistock.platform.db import BigId, metadata
@@ -67,7 +66,7 @@ sales_order_line = Table(
     Column("returned_revenue_cents", BigInteger, nullable=False, default=0),
     CheckConstraint("qty > 0", name="qty"),
     CheckConstraint("returned_qty >= 0 AND returned_qty <= qty", name="returned"),
-    UniqueConstraint("order_id", "sku_id", name="uq_sales_order_line_sku"),
+    sqlite_with_rowid=False,
 )
 
 sales_return = Table(

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from omnistock.platform.db import BigId, metadata
 from omnistock.platform.sql import Sql
 
-Json = JSON().with_variant(JSONB(), "postgresql")
+Json = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 audit_log = Table(
     "audit_log",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -32,7 +33,10 @@ class Actor:
         return cls(user_id=None, username=name, permissions=frozenset({"*"}))
 
     def has(self, permission: str) -> bool:
-        return "*" in self.permissions or permission in self.permissions
+        """Exact grants, ``*`` (everything), or patterns such as ``inventory.*``, ``catalog.*.read``."""
+        if "*" in self.permissions or permission in self.permissions:
+            return True
+        return any("*" in p and fnmatchcase(permission, p) for p in self.permissions)
 
     def require(self, permission: str) -> None:
         if not self.has(permission):

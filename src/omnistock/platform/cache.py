@@ -28,10 +28,13 @@ class CodeCache:
                 m = self._by_engine.setdefault(engine, {})
         return m
 
-    def get(self, uow, key: str) -> Any | None:
+    def get(self, uow, key: Any) -> Any | None:
         return self._map(uow).get(key)
 
-    def put_after_commit(self, uow, key: str, value: Any) -> None:
+    def forget(self, uow, key: Any) -> None:
+        self._map(uow).pop(key, None)
+
+    def put_after_commit(self, uow, key: Any, value: Any) -> None:
         m = self._map(uow)
 
         def put() -> None:

@@ -20,6 +20,7 @@ job_checkpoint = Table(
     Column("position", BigInteger, nullable=False),
     Column("counters", Json, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 _SAVE = Sql(

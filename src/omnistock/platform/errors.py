@@ -63,11 +63,13 @@ class Forbidden(AppError):
     status = 403
 
 
-def not_found(entity: str, key: Any) -> NotFound:
+def not_found(entity: str, key: Any, *, zh: str | None = None) -> NotFound:
+    """``entity`` names the thing in English (``stock_document``); ``zh`` in Chinese (库存单据)."""
     return NotFound(
         f"{entity}.not_found",
         "{entity} {key} does not exist",
-        "{entity} {key} 不存在",
+        "{label} {key} 不存在",
         entity=entity,
+        label=zh or entity,
         key=str(key),
     )

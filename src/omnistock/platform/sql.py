@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Connection
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
-_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
 
 
 class Sql:
@@ -70,7 +69,7 @@ class Raw:
     def dt(self, value: dt.datetime | None):
         if value is None or not self.sqlite:
             return value
-        return value.strftime(_SQLITE_DT)
+        return value.isoformat(" ", "microseconds")  # SQLAlchemy's DateTime format on SQLite
 
     def read_dt(self, value) -> dt.datetime | None:
         if value is None or isinstance(value, dt.datetime):
@@ -81,6 +80,12 @@ class Raw:
         if value is None:
             return None
         return jsonlib.dumps(value, separators=(",", ":")) if self.sqlite else self._jsonb(value)
+
+    def same_json(self, stored, new) -> bool:
+        """Whether a stored JSON value equals ``new`` (as produced by ``json()``)."""
+        if self.sqlite:
+            return stored == new
+        return stored == (new.obj if new is not None else None)
 
     def read_json(self, value):
         return jsonlib.loads(value) if isinstance(value, str) else value

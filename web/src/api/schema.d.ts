@@ -342,6 +342,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description Receipts, transfers, stocktakes and adjustments, newest first.
+         */
+        get: operations["listDocuments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/documents/{doc_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Document
+         * @description One document with its lines and the ledger rows it wrote.
+         */
+        get: operations["getDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/moves": {
         parameters: {
             query?: never;
@@ -736,6 +776,69 @@ export interface components {
             /** Phone */
             phone?: string | null;
         };
+        /** DocumentDetailOut */
+        DocumentDetailOut: {
+            /** At */
+            at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Line Items */
+            line_items: components["schemas"]["DocumentLineOut"][];
+            /** Lines */
+            lines: number;
+            /** Moves */
+            moves: components["schemas"]["DocumentMoveOut"][];
+            /** Note */
+            note: string | null;
+            /** Partner */
+            partner: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
+            /** Status */
+            status: string;
+            /** To Warehouse */
+            to_warehouse: string | null;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** DocumentLineOut */
+        DocumentLineOut: {
+            /** Counted */
+            counted: number | null;
+            /** Line No */
+            line_no: number;
+            /** On Hand Before */
+            on_hand_before: number | null;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+            /** Unit Cost Cents */
+            unit_cost_cents: number | null;
+        };
+        /** DocumentMoveOut */
+        DocumentMoveOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
         /** DocumentOut */
         DocumentOut: {
             /** At */
@@ -754,6 +857,33 @@ export interface components {
             rejection?: {
                 [key: string]: unknown;
             } | null;
+            /** Status */
+            status: string;
+            /** To Warehouse */
+            to_warehouse: string | null;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** DocumentRowOut */
+        DocumentRowOut: {
+            /** At */
+            at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: number;
+            /** Note */
+            note: string | null;
+            /** Partner */
+            partner: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
             /** Status */
             status: string;
             /** To Warehouse */
@@ -937,6 +1067,13 @@ export interface components {
         Page_AuditEntry_: {
             /** Items */
             items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DocumentRowOut] */
+        Page_DocumentRowOut_: {
+            /** Items */
+            items: components["schemas"]["DocumentRowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2018,6 +2155,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listDocuments: {
+        parameters: {
+            query?: {
+                kind?: ("receipt" | "transfer" | "count" | "adjustment") | null;
+                warehouse?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocumentRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doc_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentDetailOut"];
                 };
             };
             /** @description Validation Error */

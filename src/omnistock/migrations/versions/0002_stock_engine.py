@@ -2,17 +2,16 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 23:59:35.950129
+Create Date: 2026-11-22 00:06:44.628165
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import Text
-from sqlalchemy.dialects import postgresql
 
 import omnistock.platform.db
+from sqlalchemy.dialects import postgresql
 
 revision = '0002'
 down_revision = '0001'
@@ -48,9 +47,10 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
     sa.Column('position', sa.BigInteger(), nullable=False),
-    sa.Column('counters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('counters', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_checkpoint'))
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_checkpoint')),
+    sqlite_with_rowid=False
     )
     op.create_table('sku',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -86,12 +86,13 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_warehouse_code'))
     )
     op.create_table('cost_pool',
-    sa.Column('sku_id', sa.BigInteger(), nullable=False),
+    sa.Column('sku_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('qty', sa.BigInteger(), nullable=False),
     sa.Column('value_cents', sa.BigInteger(), nullable=False),
-    sa.Column('layers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('layers', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('last_receipt_unit_cents', sa.BigInteger(), nullable=False),
     sa.Column('last_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('qty >= 0', name=op.f('ck_cost_pool_qty')),
     sa.CheckConstraint('value_cents >= 0', name=op.f('ck_cost_pool_value')),
     sa.ForeignKeyConstraint(['sku_id'], ['sku.id'], name=op.f('fk_cost_pool_sku_id_sku')),
@@ -188,7 +189,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=32), nullable=True),
     sa.Column('pool_qty', sa.BigInteger(), nullable=False),
     sa.Column('pool_value', sa.BigInteger(), nullable=False),
-    sa.Column('layers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('layers', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('posted_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('qty <> 0', name=op.f('ck_stock_move_qty')),
     sa.ForeignKeyConstraint(['sku_id'], ['sku.id'], name=op.f('fk_stock_move_sku_id_sku')),
@@ -212,7 +213,7 @@ def upgrade() -> None:
     sa.CheckConstraint('returned_qty >= 0 AND returned_qty <= qty', name=op.f('ck_sales_order_line_returned')),
     sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_sales_order_line_order_id_sales_order')),
     sa.PrimaryKeyConstraint('order_id', 'line_no', name=op.f('pk_sales_order_line')),
-    sa.UniqueConstraint('order_id', 'sku_id', name='uq_sales_order_line_sku')
+    sqlite_with_rowid=False
     )
     op.create_table('sales_return',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),

@@ -3,6 +3,7 @@ import { App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Tabl
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useNavigate } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
+import type { components } from '../../api/schema';
 import type { Sku } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
@@ -14,7 +15,7 @@ interface FormValues {
   name: string;
   unit: string;
   price: string;
-  cost_method: Sku['cost_method'];
+  cost_method: components['schemas']['SkuIn']['cost_method'];
   safety_stock: number;
 }
 
