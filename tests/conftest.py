@@ -37,8 +37,10 @@ def _template(tmp_path_factory, worker_id) -> Iterator[str]:
     """A migrated database made once per test worker."""
     if PG_URL:
         name = PG_URL.rsplit("/", 1)[1].split("?")[0] + f"_{worker_id}"
-        admin = create_engine(_pg_admin_url(PG_URL).replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            _pg_admin_url(PG_URL).replace("postgresql://", "postgresql+psycopg://"),
+            isolation_level="AUTOCOMMIT",
+        )
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -117,8 +119,14 @@ def admin_token(engine, client) -> str:
     from omnistock.platform.uow import UnitOfWork
 
     with UnitOfWork(engine, Actor.system("test")) as uow:
-        identity.create_user(uow, username="admin", password=ADMIN_PASSWORD, display_name="管理员",
-                             roles=[identity.ADMIN_ROLE], scopes={})
+        identity.create_user(
+            uow,
+            username="admin",
+            password=ADMIN_PASSWORD,
+            display_name="管理员",
+            roles=[identity.ADMIN_ROLE],
+            scopes={},
+        )
     r = client.post("/api/v1/identity/login", json={"username": "admin", "password": ADMIN_PASSWORD})
     assert r.status_code == 200, r.text
     return r.json()["access_token"]

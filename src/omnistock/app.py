@@ -29,7 +29,9 @@ AREA_APIS = [
 ]
 
 
-def create_app(engine: Engine | None = None, *, run_worker: bool | None = None, web_dist: Path | None = None) -> FastAPI:
+def create_app(
+    engine: Engine | None = None, *, run_worker: bool | None = None, web_dist: Path | None = None
+) -> FastAPI:
     settings = get_settings()
     engine = engine or get_engine()
     run_worker = settings.run_outbox_worker if run_worker is None else run_worker
@@ -80,8 +82,14 @@ def _mount_web(app: FastAPI, dist: Path) -> None:
     def spa(path: str):
         if path.startswith("api/"):
             return JSONResponse(
-                {"type": "about:blank", "title": "Not found", "status": 404, "code": "http.not_found",
-                 "detail": "资源不存在", "messages": {"zh-CN": "资源不存在", "en": "No such resource"}},
+                {
+                    "type": "about:blank",
+                    "title": "Not found",
+                    "status": 404,
+                    "code": "http.not_found",
+                    "detail": "资源不存在",
+                    "messages": {"zh-CN": "资源不存在", "en": "No such resource"},
+                },
                 status_code=404,
                 media_type="application/problem+json",
             )

@@ -19,7 +19,8 @@ app.add_typer(user_app, name="user")
 err = Console(stderr=True)
 
 DbUrl = Annotated[
-    str | None, typer.Option("--database-url", envvar="OMNISTOCK_DATABASE_URL", help="SQLAlchemy URL of the database")
+    str | None,
+    typer.Option("--database-url", envvar="OMNISTOCK_DATABASE_URL", help="SQLAlchemy URL of the database"),
 ]
 
 
@@ -90,8 +91,12 @@ def user_create(
     try:
         with UnitOfWork(_engine(database_url), Actor.system("cli")) as uow:
             user = identity.create_user(
-                uow, username=username, password=password, display_name=display_name or username,
-                roles=roles, scopes=scopes,
+                uow,
+                username=username,
+                password=password,
+                display_name=display_name or username,
+                roles=roles,
+                scopes=scopes,
             )
     except AppError as exc:
         _fail(exc)

@@ -43,8 +43,9 @@ def summary(request: Request, actor: Actor = Depends(current_actor)) -> Summary:
         return Summary(
             users=identity.count_users(conn),
             roles=identity.count_roles(conn),
-            audit_today=conn.execute(select(func.count()).select_from(audit_log).where(audit_log.c.at >= since))
-            .scalar_one(),
+            audit_today=conn.execute(
+                select(func.count()).select_from(audit_log).where(audit_log.c.at >= since)
+            ).scalar_one(),
             warehouses=len(inventory.list_warehouses(uow)),
             skus=catalog.count_skus(uow),
             on_hand_total=inv["on_hand_total"],

@@ -30,18 +30,31 @@ STAFF_PASSWORD = "Demo#2026-staff"
 
 WAREHOUSES = [("WH-SH", "上海青浦仓"), ("WH-GZ", "广州白云仓"), ("WH-CD", "成都双流仓")]
 CHANNELS = [
-    ("WX-MINI", "微信小程序商城", "wechat_mini"), ("GROUP-BUY", "社区团购", "community_group"),
-    ("LIVE-DY", "抖音直播间", "live_stream"), ("DIST", "分销商", "distributor"),
-    ("STORE-SH", "上海静安门店", "offline_store"), ("TMALL", "天猫旗舰店", "marketplace"),
+    ("WX-MINI", "微信小程序商城", "wechat_mini"),
+    ("GROUP-BUY", "社区团购", "community_group"),
+    ("LIVE-DY", "抖音直播间", "live_stream"),
+    ("DIST", "分销商", "distributor"),
+    ("STORE-SH", "上海静安门店", "offline_store"),
+    ("TMALL", "天猫旗舰店", "marketplace"),
 ]
-SUPPLIERS = [("SUP-TEX", "杭州织造服饰有限公司"), ("SUP-FOOD", "云南高原食品有限公司"),
-             ("SUP-ELEC", "深圳华强电子科技有限公司"), ("SUP-HOME", "义乌优品家居有限公司")]
+SUPPLIERS = [
+    ("SUP-TEX", "杭州织造服饰有限公司"),
+    ("SUP-FOOD", "云南高原食品有限公司"),
+    ("SUP-ELEC", "深圳华强电子科技有限公司"),
+    ("SUP-HOME", "义乌优品家居有限公司"),
+]
 # (code, name, unit, price yuan, cost method, safety stock, supplier, cost ratio)
 PRODUCTS = [
-    *[(f"TS-COT-{c}-{s}", f"纯棉圆领T恤 {cn} {s}", "件", 79, "average", 10, "SUP-TEX", 0.38)
-      for c, cn in (("WHT", "白色"), ("BLK", "黑色")) for s in ("S", "M", "L", "XL")],
-    *[(f"JK-DWN-{c}-{s}", f"轻薄羽绒服 {cn} {s}", "件", 399, "fifo", 5, "SUP-TEX", 0.45)
-      for c, cn in (("NVY", "藏青"), ("KHK", "卡其")) for s in ("M", "L", "XL")],
+    *[
+        (f"TS-COT-{c}-{s}", f"纯棉圆领T恤 {cn} {s}", "件", 79, "average", 10, "SUP-TEX", 0.38)
+        for c, cn in (("WHT", "白色"), ("BLK", "黑色"))
+        for s in ("S", "M", "L", "XL")
+    ],
+    *[
+        (f"JK-DWN-{c}-{s}", f"轻薄羽绒服 {cn} {s}", "件", 399, "fifo", 5, "SUP-TEX", 0.45)
+        for c, cn in (("NVY", "藏青"), ("KHK", "卡其"))
+        for s in ("M", "L", "XL")
+    ],
     ("FD-TEA-PUER-357", "普洱熟茶饼 357g", "饼", 168, "fifo", 20, "SUP-FOOD", 0.42),
     ("FD-NUT-MIX-500", "每日坚果礼盒 500g", "盒", 89, "fifo", 30, "SUP-FOOD", 0.55),
     ("FD-HONEY-250", "高原野蜂蜜 250g", "瓶", 59, "fifo", 20, "SUP-FOOD", 0.40),
@@ -53,7 +66,28 @@ PRODUCTS = [
     ("HM-TOWEL-SET", "长绒棉毛巾三件套", "套", 99, "fifo", 15, "SUP-HOME", 0.40),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "桂英",
+    "建华",
+]
 
 
 def is_empty(engine: Engine) -> bool:
@@ -62,7 +96,9 @@ def is_empty(engine: Engine) -> bool:
         return conn.execute(select(func.count()).select_from(users)).scalar_one() == 0
 
 
-def load(engine: Engine, *, progress: Console | None = None, days: int = 90, orders_per_day: int = 40) -> None:
+def load(
+    engine: Engine, *, progress: Console | None = None, days: int = 90, orders_per_day: int = 40
+) -> None:
     """Load the demo company into an empty database."""
     out = progress or Console(stderr=True)
     migrate.upgrade(engine)
@@ -74,14 +110,38 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
 
     with tx() as uow:
         identity.ensure_builtin_roles(uow)
-        identity.create_user(uow, username=ADMIN_USER, password=ADMIN_PASSWORD, display_name="系统管理员",
-                             roles=[identity.ADMIN_ROLE], scopes={})
-        identity.create_user(uow, username="wangfang", password=STAFF_PASSWORD, display_name="王芳（上海仓主管）",
-                             roles=["warehouse"], scopes={"warehouse": ["WH-SH"]})
-        identity.create_user(uow, username="liqiang", password=STAFF_PASSWORD, display_name="李强（商品运营）",
-                             roles=["merchandiser"], scopes={})
-        identity.create_user(uow, username="zhaomin", password=STAFF_PASSWORD, display_name="赵敏（财务）",
-                             roles=["finance"], scopes={})
+        identity.create_user(
+            uow,
+            username=ADMIN_USER,
+            password=ADMIN_PASSWORD,
+            display_name="系统管理员",
+            roles=[identity.ADMIN_ROLE],
+            scopes={},
+        )
+        identity.create_user(
+            uow,
+            username="wangfang",
+            password=STAFF_PASSWORD,
+            display_name="王芳（上海仓主管）",
+            roles=["warehouse"],
+            scopes={"warehouse": ["WH-SH"]},
+        )
+        identity.create_user(
+            uow,
+            username="liqiang",
+            password=STAFF_PASSWORD,
+            display_name="李强（商品运营）",
+            roles=["merchandiser"],
+            scopes={},
+        )
+        identity.create_user(
+            uow,
+            username="zhaomin",
+            password=STAFF_PASSWORD,
+            display_name="赵敏（财务）",
+            roles=["finance"],
+            scopes={},
+        )
         for code, name in WAREHOUSES:
             inventory.create_warehouse(uow, code=code, name=name)
         for code, name, kind in CHANNELS:
@@ -89,11 +149,23 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
         for code, name in SUPPLIERS:
             purchasing.create_supplier(uow, code=code, name=name)
         for code, name, unit, price, method, safety, _, _ in PRODUCTS:
-            catalog.create_sku(uow, code=code, name=name, unit=unit, price_cents=price * 100, cost_method=method,
-                               safety_stock=safety)
+            catalog.create_sku(
+                uow,
+                code=code,
+                name=name,
+                unit=unit,
+                price_cents=price * 100,
+                cost_method=method,
+                safety_stock=safety,
+            )
         for i in range(1, 301):
             name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
-            orders.create_customer(uow, code=f"C{i:05d}", name=name, phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}")
+            orders.create_customer(
+                uow,
+                code=f"C{i:05d}",
+                name=name,
+                phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}",
+            )
     out.print(f"demo: users, roles, warehouses, channels, suppliers, {len(PRODUCTS)} SKUs, 300 customers")
 
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=days)
@@ -108,11 +180,16 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
     def receive(wh: str, products: list[tuple]) -> None:
         n["receipt"] += 1
         sup = products[0][6]
-        lines = [inventory.ReceiptLine(p[0], rnd.randint(40, 160), int(p[3] * 100 * p[7] * rnd.uniform(0.92, 1.08)))
-                 for p in products]
+        lines = [
+            inventory.ReceiptLine(
+                p[0], rnd.randint(40, 160), int(p[3] * 100 * p[7] * rnd.uniform(0.92, 1.08))
+            )
+            for p in products
+        ]
         with tx() as uow:
-            purchasing.receive_goods(uow, ref=f"RC{n['receipt']:06d}", supplier_code=sup, warehouse=wh, lines=lines,
-                                     at=tick())
+            purchasing.receive_goods(
+                uow, ref=f"RC{n['receipt']:06d}", supplier_code=sup, warehouse=wh, lines=lines, at=tick()
+            )
 
     by_supplier: dict[str, list[tuple]] = {}
     for p in PRODUCTS:
@@ -132,12 +209,23 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
             n["order"] += 1
             wh = rnd.choices([w for w, _ in WAREHOUSES], weights=[5, 3, 2])[0]
             picks = list(dict.fromkeys(rnd.choices(PRODUCTS, weights=weights, k=rnd.choice([1, 1, 1, 2, 3]))))
-            lines = [orders.OrderLineIn(p[0], rnd.choice([1, 1, 1, 2, 3]),
-                                        p[3] * 100 * rnd.choice([100, 100, 95, 90, 85]) // 100) for p in picks]
+            lines = [
+                orders.OrderLineIn(
+                    p[0], rnd.choice([1, 1, 1, 2, 3]), p[3] * 100 * rnd.choice([100, 100, 95, 90, 85]) // 100
+                )
+                for p in picks
+            ]
             ref = f"SO{n['order']:07d}"
             with tx() as uow:
-                r = orders.place_order(uow, ref=ref, channel_code=rnd.choice(CHANNELS)[0],
-                                       customer_code=f"C{rnd.randint(1, 300):05d}", warehouse=wh, lines=lines, at=tick())
+                r = orders.place_order(
+                    uow,
+                    ref=ref,
+                    channel_code=rnd.choice(CHANNELS)[0],
+                    customer_code=f"C{rnd.randint(1, 300):05d}",
+                    warehouse=wh,
+                    lines=lines,
+                    at=tick(),
+                )
             if r.status == "allocated":
                 open_orders.append(ref)
             # Most open orders ship within the day; a few are cancelled.
@@ -155,7 +243,9 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
                     with tx() as uow:
                         line = uow.conn.execute(select_first_line(ref)).first()
                         if line:
-                            orders.return_order(uow, ref=ref, lines=[orders.ReturnLineIn(line.code, 1)], at=tick(5))
+                            orders.return_order(
+                                uow, ref=ref, lines=[orders.ReturnLineIn(line.code, 1)], at=tick(5)
+                            )
                 except AppError:
                     pass  # that line was returned in full already
         # Replenish what runs low, move stock between warehouses, count a shelf now and then.
@@ -171,8 +261,14 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
             n["transfer"] += 1
             p = rnd.choice(PRODUCTS)
             with tx() as uow:
-                inventory.transfer(uow, ref=f"TR{n['transfer']:05d}", from_warehouse="WH-SH", to_warehouse="WH-CD",
-                                   lines=[inventory.QtyLine(p[0], rnd.randint(5, 15))], at=tick())
+                inventory.transfer(
+                    uow,
+                    ref=f"TR{n['transfer']:05d}",
+                    from_warehouse="WH-SH",
+                    to_warehouse="WH-CD",
+                    lines=[inventory.QtyLine(p[0], rnd.randint(5, 15))],
+                    at=tick(),
+                )
         if day % 10 == 5:
             n["count"] += 1
             wh = rnd.choice(WAREHOUSES)[0]
@@ -181,10 +277,17 @@ def load(engine: Engine, *, progress: Console | None = None, days: int = 90, ord
                 rows, _ = inventory.stock(uow, warehouse_code=wh, sku_code=p[0])
                 if rows:
                     counted = max(rows[0].reserved, rows[0].on_hand + rnd.randint(-3, 1))
-                    inventory.count(uow, ref=f"CNT{n['count']:05d}", warehouse=wh,
-                                    lines=[inventory.CountLine(p[0], counted)], at=tick())
-    out.print(f"demo: {n['order']} orders over {days} days, {n['receipt']} receipts, {n['transfer']} transfers, "
-              f"{n['count']} stocktakes")
+                    inventory.count(
+                        uow,
+                        ref=f"CNT{n['count']:05d}",
+                        warehouse=wh,
+                        lines=[inventory.CountLine(p[0], counted)],
+                        at=tick(),
+                    )
+    out.print(
+        f"demo: {n['order']} orders over {days} days, {n['receipt']} receipts, {n['transfer']} transfers, "
+        f"{n['count']} stocktakes"
+    )
     out.print(f"demo: sign in as [bold]{ADMIN_USER}[/bold] / [bold]{ADMIN_PASSWORD}[/bold]")
 
 
@@ -194,8 +297,11 @@ def select_first_line(ref: str):
 
     return (
         select(sku.c.code)
-        .select_from(sales_order_line.join(sales_order, sales_order.c.id == sales_order_line.c.order_id)
-                     .join(sku, sku.c.id == sales_order_line.c.sku_id))
+        .select_from(
+            sales_order_line.join(sales_order, sales_order.c.id == sales_order_line.c.order_id).join(
+                sku, sku.c.id == sales_order_line.c.sku_id
+            )
+        )
         .where(sales_order.c.ref == ref, sales_order_line.c.returned_qty < sales_order_line.c.qty)
         .limit(1)
     )

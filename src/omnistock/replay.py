@@ -27,6 +27,7 @@ from omnistock.platform import checkpoint, migrate
 from omnistock.platform.auth import Actor
 from omnistock.platform.errors import AppError, Invalid
 from omnistock.platform.money import format_cents, parse_money
+from omnistock.platform.sql import raw
 from omnistock.platform.uow import UnitOfWork
 from omnistock.purchasing import service as purchasing
 
@@ -89,26 +90,46 @@ def _customer(uow, e):
 
 def _product(uow, e):
     catalog.create_sku(
-        uow, code=_str(e, "sku"), name=_str(e, "name"), unit=_str(e, "unit"),
-        price_cents=parse_money(e.get("price"), "price"), cost_method=e.get("cost_method"),
+        uow,
+        code=_str(e, "sku"),
+        name=_str(e, "name"),
+        unit=_str(e, "unit"),
+        price_cents=parse_money(e.get("price"), "price"),
+        cost_method=e.get("cost_method"),
         safety_stock=e.get("safety_stock", 0),
     )
 
 
 def _receive(uow, e):
-    lines = [inventory.ReceiptLine(ln["sku"], ln["qty"], parse_money(ln["unit_cost"], "unit_cost"))
-             for ln in _lines(e, "sku", "qty", "unit_cost")]
-    purchasing.receive_goods(uow, ref=_str(e, "ref"), supplier_code=_str(e, "supplier"),
-                             warehouse=_str(e, "warehouse"), lines=lines, at=_at(e))
+    lines = [
+        inventory.ReceiptLine(ln["sku"], ln["qty"], parse_money(ln["unit_cost"], "unit_cost"))
+        for ln in _lines(e, "sku", "qty", "unit_cost")
+    ]
+    purchasing.receive_goods(
+        uow,
+        ref=_str(e, "ref"),
+        supplier_code=_str(e, "supplier"),
+        warehouse=_str(e, "warehouse"),
+        lines=lines,
+        at=_at(e),
+    )
     return "receipts"
 
 
 def _order(uow, e):
-    lines = [orders.OrderLineIn(ln["sku"], ln["qty"], parse_money(ln["unit_price"], "unit_price"))
-             for ln in _lines(e, "sku", "qty", "unit_price")]
-    result = orders.place_order(uow, ref=_str(e, "ref"), channel_code=_str(e, "channel"),
-                                customer_code=_str(e, "customer"), warehouse=_str(e, "warehouse"), lines=lines,
-                                at=_at(e))
+    lines = [
+        orders.OrderLineIn(ln["sku"], ln["qty"], parse_money(ln["unit_price"], "unit_price"))
+        for ln in _lines(e, "sku", "qty", "unit_price")
+    ]
+    result = orders.place_order(
+        uow,
+        ref=_str(e, "ref"),
+        channel_code=_str(e, "channel"),
+        customer_code=_str(e, "customer"),
+        warehouse=_str(e, "warehouse"),
+        lines=lines,
+        at=_at(e),
+    )
     return "orders_rejected" if result.status == "rejected" else "orders_accepted"
 
 
@@ -127,8 +148,14 @@ def _return(uow, e):
 
 def _transfer(uow, e):
     lines = [inventory.QtyLine(ln["sku"], ln["qty"]) for ln in _lines(e, "sku", "qty")]
-    inventory.transfer(uow, ref=_str(e, "ref"), from_warehouse=_str(e, "from"), to_warehouse=_str(e, "to"),
-                       lines=lines, at=_at(e))
+    inventory.transfer(
+        uow,
+        ref=_str(e, "ref"),
+        from_warehouse=_str(e, "from"),
+        to_warehouse=_str(e, "to"),
+        lines=lines,
+        at=_at(e),
+    )
 
 
 def _count(uow, e):
@@ -137,9 +164,18 @@ def _count(uow, e):
 
 
 OPS: dict[str, Callable[[UnitOfWork, dict], Any]] = {
-    "warehouse": _warehouse, "channel": _channel, "supplier": _supplier, "customer": _customer,
-    "product": _product, "receive": _receive, "order": _order, "ship": _ship, "cancel": _cancel,
-    "return": _return, "transfer": _transfer, "count": _count,
+    "warehouse": _warehouse,
+    "channel": _channel,
+    "supplier": _supplier,
+    "customer": _customer,
+    "product": _product,
+    "receive": _receive,
+    "order": _order,
+    "ship": _ship,
+    "cancel": _cancel,
+    "return": _return,
+    "transfer": _transfer,
+    "count": _count,
 }
 
 
@@ -153,7 +189,9 @@ def apply_event(uow: UnitOfWork, line: str) -> None:
         raise _bad("not a JSON object")
     op = OPS.get(event.get("op")) if isinstance(event.get("op"), str) else None
     if op is None:
-        raise Invalid("replay.unknown_op", "Unknown op {op}", "未知的操作：{op}", op=str(event.get("op"))[:32])
+        raise Invalid(
+            "replay.unknown_op", "Unknown op {op}", "未知的操作：{op}", op=str(event.get("op"))[:32]
+        )
     op(uow, event)
 
 
@@ -162,8 +200,10 @@ def _is_empty(engine: Engine) -> bool:
     from omnistock.inventory.models import warehouse
 
     with engine.connect() as conn:
-        return not any(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (sku, warehouse)) \
+        return (
+            not any(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (sku, warehouse))
             and checkpoint.load(conn, JOB) is None
+        )
 
 
 def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | None = None) -> dict:
@@ -177,16 +217,30 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
         invalid = state["counters"].get("invalid", 0) if state else 0
     else:
         if not _is_empty(engine):
-            raise AppError("replay.not_empty", "The database is not empty: use --resume to continue a replay",
-                           "数据库不是空的：继续上次的回放请加 --resume")
+            raise AppError(
+                "replay.not_empty",
+                "The database is not empty: use --resume to continue a replay",
+                "数据库不是空的：继续上次的回放请加 --resume",
+            )
         position, invalid = 0, 0
     total = sum(1 for _ in path.open("rb")) - 1
     started = time.perf_counter()
     done = 0
-    with engine.connect() as conn, path.open(encoding="utf-8") as f, Progress(
-        TextColumn("[bold]replay"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} ev/s"),
-        TimeRemainingColumn(), console=console, transient=False, disable=not console.is_terminal and False,
-    ) as progress:
+    with (
+        engine.connect() as conn,
+        path.open(encoding="utf-8") as f,
+        raw(conn).pipeline(conn),
+        Progress(
+            TextColumn("[bold]replay"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} ev/s"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+            disable=not console.is_terminal and False,
+        ) as progress,
+    ):
         task = progress.add_task("replay", total=total, completed=position, rate="-")
         if conn.dialect.name == "postgresql":
             # Each event commits with its checkpoint, so what a server crash could lose of the
@@ -196,8 +250,9 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
             conn.commit()
         header = f.readline()
         if header and json.loads(header).get("op") != "header":
-            raise AppError("replay.no_header", "The file does not start with a workload header",
-                           "文件开头不是回放头信息")
+            raise AppError(
+                "replay.no_header", "The file does not start with a workload header", "文件开头不是回放头信息"
+            )
         for n, line in enumerate(f, 1):
             if n <= position:
                 continue
@@ -215,7 +270,9 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
                 progress.update(task, completed=n, rate=f"{done / elapsed:,.0f}")
         progress.update(task, completed=total)
     elapsed = time.perf_counter() - started
-    console.print(f"replayed {done:,} events in {elapsed:.2f} s ({done / elapsed if elapsed else 0:,.0f} events/s)")
+    console.print(
+        f"replayed {done:,} events in {elapsed:.2f} s ({done / elapsed if elapsed else 0:,.0f} events/s)"
+    )
     with engine.connect() as conn:
         return summary(conn, events=total)
 

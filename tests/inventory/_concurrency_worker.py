@@ -23,8 +23,14 @@ def place_orders(url: str, worker: int, n: int, barrier, queue) -> None:
             ref, qty = f"P{worker:02d}-{j:02d}", rnd.randint(1, 3)
             try:
                 with UnitOfWork(engine, actor) as uow:
-                    res = orders.place_order(uow, ref=ref, channel_code="CH-1", customer_code="C-1",
-                                             warehouse="WH-A", lines=[orders.OrderLineIn("HOT", qty, 500)])
+                    res = orders.place_order(
+                        uow,
+                        ref=ref,
+                        channel_code="CH-1",
+                        customer_code="C-1",
+                        warehouse="WH-A",
+                        lines=[orders.OrderLineIn("HOT", qty, 500)],
+                    )
                 shipped = False
                 if res.status == "allocated" and rnd.random() < 0.5:
                     with UnitOfWork(engine, actor) as uow:

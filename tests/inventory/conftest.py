@@ -7,7 +7,6 @@ import os
 
 os.environ.setdefault("OMNISTOCK_PASSWORD_HASH_PROFILE", "fast")
 
-import pytest  # noqa: E402
 
 T0 = dt.datetime(2026, 1, 1, 9, 0, 0)
 

@@ -19,12 +19,16 @@ def uow(engine) -> UnitOfWork:
     return UnitOfWork(engine, SYSTEM)
 
 
-def setup_master(engine, *, warehouses=("WH-A", "WH-B"), skus=(("AVG-1", "average"), ("FIFO-1", "fifo"))) -> None:
+def setup_master(
+    engine, *, warehouses=("WH-A", "WH-B"), skus=(("AVG-1", "average"), ("FIFO-1", "fifo"))
+) -> None:
     with uow(engine) as u:
         for w in warehouses:
             inventory.create_warehouse(u, code=w, name=f"仓库 {w}")
         for code, method in skus:
-            catalog.create_sku(u, code=code, name=f"商品 {code}", unit="件", price_cents=999, cost_method=method)
+            catalog.create_sku(
+                u, code=code, name=f"商品 {code}", unit="件", price_cents=999, cost_method=method
+            )
         orders.create_channel(u, code="CH-1", name="小程序")
         orders.create_customer(u, code="C-1", name="张三")
         purchasing.create_supplier(u, code="SUP-1", name="供应商")
@@ -32,14 +36,27 @@ def setup_master(engine, *, warehouses=("WH-A", "WH-B"), skus=(("AVG-1", "averag
 
 def receive(engine, sku, qty, unit_cents, *, wh="WH-A", ref=None, at=None):
     with uow(engine) as u:
-        return purchasing.receive_goods(u, ref=ref, supplier_code="SUP-1", warehouse=wh,
-                                        lines=[inventory.ReceiptLine(sku, qty, unit_cents)], at=at)
+        return purchasing.receive_goods(
+            u,
+            ref=ref,
+            supplier_code="SUP-1",
+            warehouse=wh,
+            lines=[inventory.ReceiptLine(sku, qty, unit_cents)],
+            at=at,
+        )
 
 
 def order(engine, ref, lines, *, wh="WH-A", at=None):
     with uow(engine) as u:
-        return orders.place_order(u, ref=ref, channel_code="CH-1", customer_code="C-1", warehouse=wh,
-                                  lines=[orders.OrderLineIn(s, q, p) for s, q, p in lines], at=at)
+        return orders.place_order(
+            u,
+            ref=ref,
+            channel_code="CH-1",
+            customer_code="C-1",
+            warehouse=wh,
+            lines=[orders.OrderLineIn(s, q, p) for s, q, p in lines],
+            at=at,
+        )
 
 
 def ship(engine, ref, at=None):
@@ -52,14 +69,18 @@ def snapshot(engine) -> dict:
     from omnistock.inventory.models import cost_pool, stock_balance
 
     with engine.connect() as conn:
-        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                  for t in metadata.sorted_tables}
+        counts = {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in metadata.sorted_tables
+        }
         return {
             "totals": inventory.totals(conn),
             "orders": orders.totals(conn),
             "counts": counts,
             "balances": sorted(tuple(r) for r in conn.execute(select(stock_balance))),
-            "pools": sorted((r.sku_id, r.qty, r.value_cents, str(r.layers)) for r in conn.execute(select(cost_pool))),
+            "pools": sorted(
+                (r.sku_id, r.qty, r.value_cents, str(r.layers)) for r in conn.execute(select(cost_pool))
+            ),
         }
 
 

@@ -26,13 +26,17 @@ def test_hot_sku_orders_from_many_processes(engine, db_url):
     setup_master(engine, skus=())
     with uow(engine) as u:
         catalog.create_sku(u, code="HOT", name="爆款", unit="件", price_cents=500, cost_method="average")
-        inventory.receive(u, ref="RC-HOT", warehouse="WH-A", lines=[inventory.ReceiptLine("HOT", STOCK, UNIT_COST)])
+        inventory.receive(
+            u, ref="RC-HOT", warehouse="WH-A", lines=[inventory.ReceiptLine("HOT", STOCK, UNIT_COST)]
+        )
     engine.dispose()
 
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [ctx.Process(target=place_orders, args=(db_url, i, ORDERS_EACH, barrier, results), daemon=True)
-             for i in range(PROCESSES)]
+    procs = [
+        ctx.Process(target=place_orders, args=(db_url, i, ORDERS_EACH, barrier, results), daemon=True)
+        for i in range(PROCESSES)
+    ]
     started = time.monotonic()
     for p in procs:
         p.start()
@@ -70,7 +74,9 @@ def test_hot_sku_orders_from_many_processes(engine, db_url):
     assert t["cogs"] == shipped_qty * UNIT_COST
     assert t["inventory_value"] == (STOCK - shipped_qty) * UNIT_COST
     with engine.connect() as conn:
-        by_status = dict(conn.execute(select(sales_order.c.status, func.count()).group_by(sales_order.c.status)).all())
+        by_status = dict(
+            conn.execute(select(sales_order.c.status, func.count()).group_by(sales_order.c.status)).all()
+        )
         assert orders.totals(conn)["revenue"] == shipped_qty * 500
     assert by_status.get("rejected", 0) == len(rejected)
     assert by_status.get("allocated", 0) + by_status.get("shipped", 0) == len(accepted)

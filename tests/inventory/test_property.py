@@ -40,12 +40,33 @@ def _master() -> list[dict]:
         {"op": "channel", "code": "CH", "name": "渠道"},
         {"op": "customer", "code": "CU", "name": "客户", "phone": "13800000000"},
         {"op": "supplier", "code": "SP", "name": "供应商"},
-        {"op": "product", "sku": "P1", "name": "均价", "unit": "pcs", "price": "9.90", "cost_method": "average",
-         "safety_stock": 0},
-        {"op": "product", "sku": "P2", "name": "先进先出", "unit": "pcs", "price": "19.90", "cost_method": "fifo",
-         "safety_stock": 2},
-        {"op": "product", "sku": "P3", "name": "均价二", "unit": "pcs", "price": "1", "cost_method": "average",
-         "safety_stock": 1},
+        {
+            "op": "product",
+            "sku": "P1",
+            "name": "均价",
+            "unit": "pcs",
+            "price": "9.90",
+            "cost_method": "average",
+            "safety_stock": 0,
+        },
+        {
+            "op": "product",
+            "sku": "P2",
+            "name": "先进先出",
+            "unit": "pcs",
+            "price": "19.90",
+            "cost_method": "fifo",
+            "safety_stock": 2,
+        },
+        {
+            "op": "product",
+            "sku": "P3",
+            "name": "均价二",
+            "unit": "pcs",
+            "price": "1",
+            "cost_method": "average",
+            "safety_stock": 1,
+        },
     ]
     return out
 
@@ -90,19 +111,32 @@ class Workload:
 
     def event(self):
         r = self.r
-        op = r.choices(["receive", "order", "ship", "cancel", "return", "transfer", "count", "junk"],
-                       [25, 25, 18, 5, 10, 8, 6, 3])[0]
+        op = r.choices(
+            ["receive", "order", "ship", "cancel", "return", "transfer", "count", "junk"],
+            [25, 25, 18, 5, 10, 8, 6, 3],
+        )[0]
         if op == "receive":
-            return {"op": "receive", "ref": self.ref("R"), "supplier": "SP", "warehouse": self.wh(),
-                    "lines": [{"sku": s, "qty": self.qty(8), "unit_cost": self.money()} for s in self.skus()]}
+            return {
+                "op": "receive",
+                "ref": self.ref("R"),
+                "supplier": "SP",
+                "warehouse": self.wh(),
+                "lines": [{"sku": s, "qty": self.qty(8), "unit_cost": self.money()} for s in self.skus()],
+            }
         if op == "order":
             ref = f"O{len(self.orders) + 1}" if r.random() < 0.93 else self.order_ref()
             lines = [{"sku": s, "qty": self.qty(3), "unit_price": self.money()} for s in self.skus()]
             if ref not in self.orders:
                 self.orders[ref] = lines
                 self.open.append(ref)
-            return {"op": "order", "ref": ref, "channel": "CH", "customer": "CU", "warehouse": self.wh(),
-                    "lines": lines}
+            return {
+                "op": "order",
+                "ref": ref,
+                "channel": "CH",
+                "customer": "CU",
+                "warehouse": self.wh(),
+                "lines": lines,
+            }
         if op in ("ship", "cancel"):
             if self.open and r.random() < 0.85:
                 ref = self.open.pop(r.randrange(len(self.open)))
@@ -115,35 +149,96 @@ class Workload:
             ref = r.choice(self.shipped) if self.shipped and r.random() < 0.85 else self.order_ref()
             lines = self.orders.get(ref) or [{"sku": "P1"}]
             chosen = r.sample(lines, r.randint(1, len(lines)))
-            return {"op": "return", "ref": ref,
-                    "lines": [{"sku": ln["sku"] if r.random() < 0.95 else "P3", "qty": self.qty(3)} for ln in chosen]}
+            return {
+                "op": "return",
+                "ref": ref,
+                "lines": [
+                    {"sku": ln["sku"] if r.random() < 0.95 else "P3", "qty": self.qty(3)} for ln in chosen
+                ],
+            }
         if op == "transfer":
             a = self.wh()
             b = self.pick([w for w in WAREHOUSES[:2] if w != a] or ["WA"], [a], 0.08)
-            return {"op": "transfer", "ref": self.ref("T"), "from": a, "to": b,
-                    "lines": [{"sku": s, "qty": self.qty(4)} for s in self.skus()]}
+            return {
+                "op": "transfer",
+                "ref": self.ref("T"),
+                "from": a,
+                "to": b,
+                "lines": [{"sku": s, "qty": self.qty(4)} for s in self.skus()],
+            }
         if op == "count":
-            return {"op": "count", "ref": self.ref("C"), "warehouse": self.wh(),
-                    "lines": [{"sku": s, "counted": self.pick(list(range(0, 9)), [-1, 1.5])} for s in self.skus()]}
+            return {
+                "op": "count",
+                "ref": self.ref("C"),
+                "warehouse": self.wh(),
+                "lines": [
+                    {"sku": s, "counted": self.pick(list(range(0, 9)), [-1, 1.5])} for s in self.skus()
+                ],
+            }
         return r.choice(JUNK)
 
 
 JUNK = [
-    "not json", "[1, 2]", "{}", '{"op": "teleport"}', '{"op": "header"}', "",
+    "not json",
+    "[1, 2]",
+    "{}",
+    '{"op": "teleport"}',
+    '{"op": "header"}',
+    "",
     {"op": "warehouse", "code": "WA", "name": "dup"},
     {"op": "warehouse", "code": "WC", "name": "仓WC"},
-    {"op": "product", "sku": "P4", "name": "x", "unit": "pcs", "price": "1.234", "cost_method": "fifo",
-     "safety_stock": 0},
-    {"op": "product", "sku": "P4", "name": "x", "unit": "pcs", "price": "1", "cost_method": "lifo", "safety_stock": 0},
-    {"op": "product", "sku": "P4", "name": "先进先出二", "unit": "pcs", "price": "2.50", "cost_method": "fifo",
-     "safety_stock": 0},
-    {"op": "product", "sku": "P1", "name": "dup", "unit": "pcs", "price": "1", "cost_method": "fifo",
-     "safety_stock": 0},
-    {"op": "order", "ref": "O999", "channel": "NOPE", "customer": "CU", "warehouse": "WA",
-     "lines": [{"sku": "P1", "qty": 1, "unit_price": "1"}]},
+    {
+        "op": "product",
+        "sku": "P4",
+        "name": "x",
+        "unit": "pcs",
+        "price": "1.234",
+        "cost_method": "fifo",
+        "safety_stock": 0,
+    },
+    {
+        "op": "product",
+        "sku": "P4",
+        "name": "x",
+        "unit": "pcs",
+        "price": "1",
+        "cost_method": "lifo",
+        "safety_stock": 0,
+    },
+    {
+        "op": "product",
+        "sku": "P4",
+        "name": "先进先出二",
+        "unit": "pcs",
+        "price": "2.50",
+        "cost_method": "fifo",
+        "safety_stock": 0,
+    },
+    {
+        "op": "product",
+        "sku": "P1",
+        "name": "dup",
+        "unit": "pcs",
+        "price": "1",
+        "cost_method": "fifo",
+        "safety_stock": 0,
+    },
+    {
+        "op": "order",
+        "ref": "O999",
+        "channel": "NOPE",
+        "customer": "CU",
+        "warehouse": "WA",
+        "lines": [{"sku": "P1", "qty": 1, "unit_price": "1"}],
+    },
     {"op": "receive", "ref": "R999", "supplier": "SP", "warehouse": "WA", "lines": []},
-    {"op": "receive", "ref": "R999", "supplier": "NOPE", "warehouse": "WA",
-     "lines": [{"sku": "P1", "qty": 1, "unit_cost": "1"}]},
+    {
+        "op": "receive",
+        "ref": "R999",
+        "supplier": "NOPE",
+        "warehouse": "WA",
+        "lines": [{"sku": "P1", "qty": 1, "unit_cost": "1"}],
+    },
     {"op": "receive", "ref": "R998", "supplier": "SP", "warehouse": "WA", "lines": ["P1"]},
 ]
 
@@ -203,9 +298,16 @@ def replay_fresh(template: Path, workdir: Path, lines: list[str]) -> tuple[dict,
 _n = itertools.count()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(evs=workloads())
 def test_random_workload_matches_oracle(template, tmp_path, evs):
     # Master data first (in any order), then a random mix of good and bad documents.
@@ -221,8 +323,9 @@ def test_random_workload_matches_oracle(template, tmp_path, evs):
 
 def _gen(seed: int, orders: int, out: Path) -> Path:
     with out.open("w", encoding="utf-8") as f:
-        subprocess.run([sys.executable, str(GEN), "--seed", str(seed), "--orders", str(orders)], stdout=f,
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(GEN), "--seed", str(seed), "--orders", str(orders)], stdout=f, check=True
+        )
     return out
 
 

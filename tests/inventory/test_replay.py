@@ -23,14 +23,17 @@ from tests.support import workload_oracle
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "workload"
 GEN = SHARED / "gen.py"
 EXPECTED = SHARED / "expected" / "seed1-orders1000-wh3.json"
-needs_shared = pytest.mark.skipif(not (GEN.exists() and EXPECTED.exists()), reason="shared/workload is missing")
+needs_shared = pytest.mark.skipif(
+    not (GEN.exists() and EXPECTED.exists()), reason="shared/workload is missing"
+)
 
 
 def generate(tmp_path: Path, seed: int, orders: int) -> Path:
     out = tmp_path / f"seed{seed}-{orders}.jsonl"
     with out.open("w", encoding="utf-8") as f:
-        subprocess.run([sys.executable, str(GEN), "--seed", str(seed), "--orders", str(orders)], stdout=f,
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(GEN), "--seed", str(seed), "--orders", str(orders)], stdout=f, check=True
+        )
     return out
 
 
@@ -73,8 +76,12 @@ def test_killed_replay_resumes_to_the_same_summary(db_url, tmp_path):
     try:
         for i in range(3):
             before = _position(engine)
-            proc = subprocess.Popen(cli(str(path), "--database-url", db_url, *(["--resume"] if i else [])),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+            proc = subprocess.Popen(
+                cli(str(path), "--database-url", db_url, *(["--resume"] if i else [])),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=ENV,
+            )
             deadline = time.monotonic() + 60
             # Kill at a random moment once this run is really replaying (its checkpoint moves).
             while proc.poll() is None and _position(engine) <= before and time.monotonic() < deadline:
@@ -85,8 +92,13 @@ def test_killed_replay_resumes_to_the_same_summary(db_url, tmp_path):
             proc.communicate(timeout=60)
             killed_at.append(_position(engine))
         assert 0 < killed_at[0] < total, killed_at  # at least the first kill hit a running replay
-        done = subprocess.run(cli(str(path), "--database-url", db_url, "--resume"), capture_output=True,
-                              text=True, env=ENV, timeout=300)
+        done = subprocess.run(
+            cli(str(path), "--database-url", db_url, "--resume"),
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         got = json.loads(done.stdout.strip().splitlines()[-1])
         assert got == want, f"killed at {killed_at} of {total}"
@@ -100,10 +112,13 @@ def test_non_empty_database_is_refused_without_resume(engine, db_url, tmp_path):
     setup_master(engine)
     engine.dispose()
     path = tmp_path / "w.jsonl"
-    path.write_text('{"op":"header","format":"omnistock-workload/1"}\n{"op":"warehouse","code":"WH-X","name":"x"}\n',
-                    encoding="utf-8")
-    res = subprocess.run(cli(str(path), "--database-url", db_url), capture_output=True, text=True, env=ENV,
-                         timeout=120)
+    path.write_text(
+        '{"op":"header","format":"omnistock-workload/1"}\n{"op":"warehouse","code":"WH-X","name":"x"}\n',
+        encoding="utf-8",
+    )
+    res = subprocess.run(
+        cli(str(path), "--database-url", db_url), capture_output=True, text=True, env=ENV, timeout=120
+    )
     assert res.returncode != 0
     assert "replay.not_empty" in res.stderr
     assert res.stdout.strip() == ""

@@ -35,8 +35,11 @@ def test_share_from_empty_layer_is_refused():
 @given(values, qtys, st.data())
 def test_share_is_exact_half_up(v, total, data):
     q = data.draw(st.integers(min_value=0, max_value=total))
-    expected = int((Decimal(v) * q / Decimal(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) \
-        if q != total else v
+    expected = (
+        int((Decimal(v) * q / Decimal(total)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if q != total
+        else v
+    )
     # Decimal default precision (28 digits) is plenty for these magnitudes.
     assert share(v, total, q) == expected
     assert 0 <= share(v, total, q) <= v
@@ -151,7 +154,10 @@ def test_gain_value_uses_newest_layer_or_last_receipt_cost():
     assert Valuation(AVERAGE).gain_value(4, 0) == 0
 
 
-@given(st.lists(st.tuples(st.integers(1, 50), st.integers(0, 10**6)), min_size=1, max_size=5), st.integers(1, 100))
+@given(
+    st.lists(st.tuples(st.integers(1, 50), st.integers(0, 10**6)), min_size=1, max_size=5),
+    st.integers(1, 100),
+)
 def test_gain_value_is_share_of_newest_layer(layers, d):
     val = Valuation(FIFO, [list(x) for x in layers])
     q, v = layers[-1]
@@ -172,5 +178,9 @@ def test_line_return_share_gives_back_exact_remainder():
 def test_int_predicates():
     assert rules.is_positive_int(1) and not rules.is_positive_int(0) and not rules.is_positive_int(True)
     assert not rules.is_positive_int(1.0) and not rules.is_positive_int("1")
-    assert rules.is_non_negative_int(0) and not rules.is_non_negative_int(-1) and not rules.is_non_negative_int(False)
+    assert (
+        rules.is_non_negative_int(0)
+        and not rules.is_non_negative_int(-1)
+        and not rules.is_non_negative_int(False)
+    )
     assert rules.lock_order([(3, 1), (1, 2), (1, 1)]) == [(1, 1), (1, 2), (3, 1)]

@@ -19,6 +19,7 @@ const TokensPage = lazy(() => import('./features/identity/TokensPage'));
 const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const StockPage = lazy(() => import('./features/inventory/StockPage'));
 const LedgerPage = lazy(() => import('./features/inventory/LedgerPage'));
+const DocumentsPage = lazy(() => import('./features/inventory/DocumentsPage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -67,6 +68,7 @@ export default function App() {
                   <Route index element={<DashboardPage />} />
                   <Route path="inventory/stock" element={<StockPage />} />
                   <Route path="inventory/ledger" element={<LedgerPage />} />
+                  <Route path="inventory/documents" element={<DocumentsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="system/users" element={<UsersPage />} />
                   <Route path="system/roles" element={<RolesPage />} />

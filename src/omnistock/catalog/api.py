@@ -49,7 +49,9 @@ def list_skus(
 
 
 @router.post("/skus", status_code=201, operation_id="createSku")
-def create_sku(body: SkuIn, request: Request, actor: Actor = Depends(requires("catalog.sku.create"))) -> SkuOut:
+def create_sku(
+    body: SkuIn, request: Request, actor: Actor = Depends(requires("catalog.sku.create"))
+) -> SkuOut:
     with unit_of_work(request, actor) as uow:
         sku = service.create_sku(uow, **body.model_dump())
     return SkuOut.model_validate(sku)

@@ -64,7 +64,9 @@ def create_sku(
     uow.actor.require("catalog.sku.create")
     reason = rules.check_code(code)
     if reason:
-        raise Invalid("catalog.bad_code", "Bad SKU code {sku}: " + reason, "SKU 编码 {sku} 不合法", sku=str(code))
+        raise Invalid(
+            "catalog.bad_code", "Bad SKU code {sku}: " + reason, "SKU 编码 {sku} 不合法", sku=str(code)
+        )
     if cost_method not in rules.COST_METHODS:
         raise Invalid(
             "catalog.bad_cost_method",
@@ -74,14 +76,23 @@ def create_sku(
     if not name or not unit:
         raise Invalid("catalog.missing_name", "A SKU needs a name and a unit", "商品需要名称和单位")
     if not _is_count(price_cents) or not _is_count(safety_stock):
-        raise Invalid("catalog.bad_number", "Price and safety stock must be whole numbers ≥ 0",
-                      "价格和安全库存必须是不小于 0 的整数")
+        raise Invalid(
+            "catalog.bad_number",
+            "Price and safety stock must be whole numbers ≥ 0",
+            "价格和安全库存必须是不小于 0 的整数",
+        )
     exists = uow.conn.execute(select(sku_t.c.id).where(sku_t.c.code == code)).first()
     if exists:
         raise Conflict("catalog.duplicate_sku", "SKU {sku} already exists", "SKU {sku} 已存在", sku=code)
     row = {
-        "code": code, "name": name, "unit": unit, "price_cents": price_cents, "cost_method": cost_method,
-        "safety_stock": safety_stock, "active": True, "created_at": utcnow(),
+        "code": code,
+        "name": name,
+        "unit": unit,
+        "price_cents": price_cents,
+        "cost_method": cost_method,
+        "safety_stock": safety_stock,
+        "active": True,
+        "created_at": utcnow(),
     }
     sku_id = uow.conn.execute(insert(sku_t).returning(sku_t.c.id), row).scalar_one()
     uow.audit("catalog.sku.create", "sku", code, after={k: v for k, v in row.items() if k != "created_at"})

@@ -155,19 +155,31 @@ class DocumentOut(Output):
 
 
 def _doc(d: service.DocumentResult) -> DocumentOut:
-    return DocumentOut(id=d.id, kind=d.kind, ref=d.ref, status=d.status, warehouse=d.warehouse,
-                       to_warehouse=d.to_warehouse, at=iso(d.at), lines=d.lines, rejection=d.rejection)
+    return DocumentOut(
+        id=d.id,
+        kind=d.kind,
+        ref=d.ref,
+        status=d.status,
+        warehouse=d.warehouse,
+        to_warehouse=d.to_warehouse,
+        at=iso(d.at),
+        lines=d.lines,
+        rejection=d.rejection,
+    )
 
 
 @router.get("/warehouses", operation_id="listWarehouses")
-def list_warehouses(request: Request, actor: Actor = Depends(requires("inventory.stock.read"))) -> list[WarehouseOut]:
+def list_warehouses(
+    request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> list[WarehouseOut]:
     with unit_of_work(request, actor, readonly=True) as uow:
         return [WarehouseOut.model_validate(w) for w in service.list_warehouses(uow)]
 
 
 @router.post("/warehouses", status_code=201, operation_id="createWarehouse")
-def create_warehouse(body: WarehouseIn, request: Request,
-                     actor: Actor = Depends(requires("inventory.warehouse.manage"))) -> WarehouseOut:
+def create_warehouse(
+    body: WarehouseIn, request: Request, actor: Actor = Depends(requires("inventory.warehouse.manage"))
+) -> WarehouseOut:
     with unit_of_work(request, actor) as uow:
         return WarehouseOut.model_validate(service.create_warehouse(uow, code=body.code, name=body.name))
 
@@ -185,8 +197,9 @@ def list_stock(
 ) -> Page[StockRowOut]:
     """On-hand, reserved, available and value by warehouse and SKU (``low``: at or below safety stock)."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        rows, nxt = service.stock(uow, warehouse_code=warehouse, sku_code=sku, q=q, low=low, cursor=cursor,
-                                  limit=limit)
+        rows, nxt = service.stock(
+            uow, warehouse_code=warehouse, sku_code=sku, q=q, low=low, cursor=cursor, limit=limit
+        )
     return Page[StockRowOut](items=[StockRowOut.model_validate(r) for r in rows], next_cursor=nxt)
 
 
@@ -201,15 +214,33 @@ def list_moves(
 ) -> Page[MoveOut]:
     """The stock ledger, newest first."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        rows, nxt = service.list_moves(uow, sku_code=sku, warehouse_code=warehouse, cursor=cursor, limit=limit)
-    return Page[MoveOut](items=[
-        MoveOut(id=m.id, at=iso(m.at), warehouse=m.warehouse, sku=m.sku, kind=m.kind, qty=m.qty,
-                value_cents=m.value_cents, doc_type=m.doc_type, doc_ref=m.doc_ref, reason=m.reason) for m in rows
-    ], next_cursor=nxt)
+        rows, nxt = service.list_moves(
+            uow, sku_code=sku, warehouse_code=warehouse, cursor=cursor, limit=limit
+        )
+    return Page[MoveOut](
+        items=[
+            MoveOut(
+                id=m.id,
+                at=iso(m.at),
+                warehouse=m.warehouse,
+                sku=m.sku,
+                kind=m.kind,
+                qty=m.qty,
+                value_cents=m.value_cents,
+                doc_type=m.doc_type,
+                doc_ref=m.doc_ref,
+                reason=m.reason,
+            )
+            for m in rows
+        ],
+        next_cursor=nxt,
+    )
 
 
 @router.get("/valuation/{sku}", operation_id="getValuation")
-def get_valuation(sku: str, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))) -> ValuationOut:
+def get_valuation(
+    sku: str, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> ValuationOut:
     with unit_of_work(request, actor, readonly=True) as uow:
         return ValuationOut.model_validate(service.valuation(uow, sku))
 
@@ -217,9 +248,9 @@ def get_valuation(sku: str, request: Request, actor: Actor = Depends(requires("i
 @router.get("/availability", operation_id="getAvailability")
 def get_availability(
     request: Request,
-    actor: Actor = Depends(requires("inventory.stock.read")),
-    sku: Annotated[list[str], Query(min_length=1, max_length=200)] = ...,
+    sku: Annotated[list[str], Query(min_length=1, max_length=200)],
     warehouse: Annotated[list[str] | None, Query(max_length=50)] = None,
+    actor: Actor = Depends(requires("inventory.stock.read")),
 ) -> list[AvailabilityOut]:
     """Available stock of one or many SKUs (``?sku=A&sku=B``), per warehouse and in total."""
     with unit_of_work(request, actor, readonly=True) as uow:
@@ -227,44 +258,72 @@ def get_availability(
 
 
 @router.post("/receipts", status_code=201, operation_id="createReceipt")
-def create_receipt(body: ReceiptIn, request: Request,
-                   actor: Actor = Depends(requires("inventory.receipt.create"))) -> DocumentOut:
+def create_receipt(
+    body: ReceiptIn, request: Request, actor: Actor = Depends(requires("inventory.receipt.create"))
+) -> DocumentOut:
     """Stock in at cost. A receipt dated before later moves re-values that SKU from its date on."""
     with unit_of_work(request, actor) as uow:
-        d = service.receive(uow, ref=body.ref, warehouse=body.warehouse, at=body.at, partner=body.partner,
-                            note=body.note, lines=[service.ReceiptLine(x.sku, x.qty, x.unit_cost_cents)
-                                                   for x in body.lines])
+        d = service.receive(
+            uow,
+            ref=body.ref,
+            warehouse=body.warehouse,
+            at=body.at,
+            partner=body.partner,
+            note=body.note,
+            lines=[service.ReceiptLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+        )
     return _doc(d)
 
 
 @router.post("/transfers", status_code=201, operation_id="createTransfer")
-def create_transfer(body: TransferIn, request: Request,
-                    actor: Actor = Depends(requires("inventory.transfer.create"))) -> DocumentOut:
+def create_transfer(
+    body: TransferIn, request: Request, actor: Actor = Depends(requires("inventory.transfer.create"))
+) -> DocumentOut:
     """Move free stock between warehouses, all or nothing (a short transfer is recorded as rejected)."""
     with unit_of_work(request, actor) as uow:
-        d = service.transfer(uow, ref=body.ref, from_warehouse=body.from_warehouse, to_warehouse=body.to_warehouse,
-                             at=body.at, note=body.note, lines=[service.QtyLine(x.sku, x.qty) for x in body.lines])
+        d = service.transfer(
+            uow,
+            ref=body.ref,
+            from_warehouse=body.from_warehouse,
+            to_warehouse=body.to_warehouse,
+            at=body.at,
+            note=body.note,
+            lines=[service.QtyLine(x.sku, x.qty) for x in body.lines],
+        )
     return _doc(d)
 
 
 @router.post("/counts", status_code=201, operation_id="createCount")
-def create_count(body: CountIn, request: Request,
-                 actor: Actor = Depends(requires("inventory.count.create"))) -> DocumentOut:
+def create_count(
+    body: CountIn, request: Request, actor: Actor = Depends(requires("inventory.count.create"))
+) -> DocumentOut:
     """Stocktake: each line's on-hand becomes ``counted``; differences are valued as shrinkage."""
     with unit_of_work(request, actor) as uow:
-        d = service.count(uow, ref=body.ref, warehouse=body.warehouse, note=body.note,
-                          lines=[service.CountLine(x.sku, x.counted) for x in body.lines])
+        d = service.count(
+            uow,
+            ref=body.ref,
+            warehouse=body.warehouse,
+            note=body.note,
+            lines=[service.CountLine(x.sku, x.counted) for x in body.lines],
+        )
     return _doc(d)
 
 
 @router.post("/adjustments", status_code=201, operation_id="createAdjustment")
-def create_adjustment(body: AdjustmentIn, request: Request,
-                      actor: Actor = Depends(requires("inventory.adjustment.create"))) -> DocumentOut:
+def create_adjustment(
+    body: AdjustmentIn, request: Request, actor: Actor = Depends(requires("inventory.adjustment.create"))
+) -> DocumentOut:
     """A manual stock adjustment with a reason code (报损, 样品领用, 期初库存, ...)."""
     with unit_of_work(request, actor) as uow:
-        d = service.adjust(uow, ref=body.ref, warehouse=body.warehouse, reason=body.reason, at=body.at,
-                           note=body.note, lines=[service.AdjustLine(x.sku, x.qty, x.unit_cost_cents)
-                                                  for x in body.lines])
+        d = service.adjust(
+            uow,
+            ref=body.ref,
+            warehouse=body.warehouse,
+            reason=body.reason,
+            at=body.at,
+            note=body.note,
+            lines=[service.AdjustLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+        )
     return _doc(d)
 
 
@@ -319,14 +378,18 @@ def list_documents(
 ) -> Page[DocumentRowOut]:
     """Receipts, transfers, stocktakes and adjustments, newest first."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        rows, nxt = service.documents(uow, kind=kind, warehouse_code=warehouse, q=q, cursor=cursor, limit=limit)
-    return Page[DocumentRowOut](items=[DocumentRowOut(**{**r.__dict__, "at": iso(r.at)}) for r in rows],
-                                next_cursor=nxt)
+        rows, nxt = service.documents(
+            uow, kind=kind, warehouse_code=warehouse, q=q, cursor=cursor, limit=limit
+        )
+    return Page[DocumentRowOut](
+        items=[DocumentRowOut(**{**r.__dict__, "at": iso(r.at)}) for r in rows], next_cursor=nxt
+    )
 
 
 @router.get("/documents/{doc_id}", operation_id="getDocument")
-def get_document(doc_id: int, request: Request,
-                 actor: Actor = Depends(requires("inventory.stock.read"))) -> DocumentDetailOut:
+def get_document(
+    doc_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> DocumentDetailOut:
     """One document with its lines and the ledger rows it wrote."""
     with unit_of_work(request, actor, readonly=True) as uow:
         d = service.document(uow, doc_id)

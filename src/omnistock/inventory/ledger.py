@@ -34,13 +34,21 @@ RESERVE = Sql(
     "UPDATE stock_balance SET reserved = reserved + :q "
     "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0 AND on_hand - reserved >= :q"
 )
-UNRESERVE = Sql("UPDATE stock_balance SET reserved = reserved - :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0")
+UNRESERVE = Sql(
+    "UPDATE stock_balance SET reserved = reserved - :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+)
+# Consuming an open reservation cannot fail while reserved = Σ open reservations ≤ on-hand; were
+# that ever broken, the balance's CHECK constraints refuse the update loudly.
 CONSUME = Sql(
     "UPDATE stock_balance SET on_hand = on_hand - :q, reserved = reserved - :q "
-    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0 AND reserved >= :q AND on_hand >= :q"
+    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
 )
-SET_ON_HAND = Sql("UPDATE stock_balance SET on_hand = :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0")
-_BALANCE = "SELECT on_hand, reserved FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+SET_ON_HAND = Sql(
+    "UPDATE stock_balance SET on_hand = :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+)
+_BALANCE = (
+    "SELECT on_hand, reserved FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+)
 BALANCE = Sql(_BALANCE)
 BALANCE_FOR_UPDATE = Sql(_BALANCE, pg=_BALANCE + " FOR UPDATE")
 _POOL = "SELECT qty, value_cents, layers, last_receipt_unit_cents, last_at, version FROM cost_pool WHERE sku_id = :s"
@@ -120,7 +128,8 @@ def _apply(val: rules.Valuation, kind: str, qty: int, given: int | None, last_un
                 "inventory.valuation_short",
                 "Not enough stock of this SKU at that time to take {wanted} out (had {have})",
                 "该时点该 SKU 的库存不足以出库 {wanted}（当时只有 {have}）",
-                wanted=exc.wanted, have=exc.have,
+                wanted=exc.wanted,
+                have=exc.have,
             ) from exc
     value = val.gain_value(qty, last_unit) if kind == rules.COUNT_GAIN or given is None else given
     val.add(qty, value)
@@ -137,8 +146,9 @@ def _read_pool(r: Raw, sku_id: int) -> PoolState | None:
     if row is None:
         return None
     layers = r.read_json(row[2])
-    return PoolState(row[0], row[1], tuple(tuple(x) for x in layers) if layers else (), row[3], r.read_dt(row[4]),
-                     row[5])
+    return PoolState(
+        row[0], row[1], tuple(tuple(x) for x in layers) if layers else (), row[3], r.read_dt(row[4]), row[5]
+    )
 
 
 def _value(sku: SkuRef, state: PoolState | None, at: dt.datetime, moves: list[Move]):
@@ -185,11 +195,24 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
             continue
         vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
         fifo = sku.cost_method == rules.FIFO
-        new = PoolState(val.qty, val.value, tuple(tuple(x) for x in val.layers) if fifo else (), last_unit,
-                        max(at, state.last_at) if state else at, (state.version if state else 0) + 1)
-        params = {"s": sku_id, "qty": new.qty, "value": new.value, "layers": r.json(val.layers) if fifo else None,
-                  "last_unit": last_unit, "last_at": r.dt(new.last_at), "version": new.version,
-                  "base": state.version if state else 0}
+        new = PoolState(
+            val.qty,
+            val.value,
+            tuple(tuple(x) for x in val.layers) if fifo else (),
+            last_unit,
+            max(at, state.last_at) if state else at,
+            (state.version if state else 0) + 1,
+        )
+        params = {
+            "s": sku_id,
+            "qty": new.qty,
+            "value": new.value,
+            "layers": r.json(val.layers) if fifo else None,
+            "last_unit": last_unit,
+            "last_at": r.dt(new.last_at),
+            "version": new.version,
+            "base": state.version if state else 0,
+        }
         done = r.execute(POOL_UPDATE if state else POOL_INSERT, params) == 1
         if not done:  # the cached state was stale, or the pool was just created elsewhere
             state = _read_pool(r, sku_id)
@@ -198,24 +221,55 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
                     values[i] = v
                 continue
             vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
-            new = PoolState(val.qty, val.value, tuple(tuple(x) for x in val.layers) if fifo else (), last_unit,
-                            max(at, state.last_at) if state else at, (state.version if state else 0) + 1)
-            params.update(qty=new.qty, value=new.value, layers=r.json(val.layers) if fifo else None,
-                          last_unit=last_unit, last_at=r.dt(new.last_at), version=new.version,
-                          base=state.version if state else 0)
-            if r.execute(POOL_UPDATE if state else POOL_INSERT, params) != 1:  # pragma: no cover - row is locked
-                raise Conflict("inventory.concurrent_change", "Stock valuation changed meanwhile; try again",
-                               "库存成本同时被修改，请重试")
+            new = PoolState(
+                val.qty,
+                val.value,
+                tuple(tuple(x) for x in val.layers) if fifo else (),
+                last_unit,
+                max(at, state.last_at) if state else at,
+                (state.version if state else 0) + 1,
+            )
+            params.update(
+                qty=new.qty,
+                value=new.value,
+                layers=r.json(val.layers) if fifo else None,
+                last_unit=last_unit,
+                last_at=r.dt(new.last_at),
+                version=new.version,
+                base=state.version if state else 0,
+            )
+            if (
+                r.execute(POOL_UPDATE if state else POOL_INSERT, params) != 1
+            ):  # pragma: no cover - row is locked
+                raise Conflict(
+                    "inventory.concurrent_change",
+                    "Stock valuation changed meanwhile; try again",
+                    "库存成本同时被修改，请重试",
+                )
         _pools.put_after_commit(uow, sku_id, new)
         for i, v, (pq, pv, pl) in zip(idx, vals, snaps, strict=True):
             values[i] = v
             m = moves[i]
-            rows.append({
-                "at": at_db, "w": m.warehouse_id, "s": sku_id, "kind": m.kind, "qty": m.qty, "value": v,
-                "doc_type": m.doc_type, "doc_id": m.doc_id, "line_no": m.line_no, "ref": m.ref, "reason": m.reason,
-                "pool_qty": pq, "pool_value": pv, "layers": r.json(pl) if fifo else None, "posted_at": now,
-            })
-    r.executemany(MOVE_INSERT, rows)
+            rows.append(
+                {
+                    "at": at_db,
+                    "w": m.warehouse_id,
+                    "s": sku_id,
+                    "kind": m.kind,
+                    "qty": m.qty,
+                    "value": v,
+                    "doc_type": m.doc_type,
+                    "doc_id": m.doc_id,
+                    "line_no": m.line_no,
+                    "ref": m.ref,
+                    "reason": m.reason,
+                    "pool_qty": pq,
+                    "pool_value": pv,
+                    "layers": r.json(pl) if fifo else None,
+                    "posted_at": now,
+                }
+            )
+    r.queue_many(MOVE_INSERT, rows)
     return values
 
 
@@ -234,7 +288,9 @@ _LINE_SUMS = Sql(
     "SELECT COALESCE(SUM(qty), 0), COALESCE(SUM(value_cents), 0) FROM stock_move "
     "WHERE doc_type = :doc_type AND doc_id = :doc_id AND line_no = :line_no AND sku_id = :s AND at <= :at"
 )
-_REVALUE = Sql("UPDATE stock_move SET value_cents = :v, pool_qty = :pq, pool_value = :pv, layers = :pl WHERE id = :id")
+_REVALUE = Sql(
+    "UPDATE stock_move SET value_cents = :v, pool_qty = :pq, pool_value = :pv, layers = :pl WHERE id = :id"
+)
 _POOL_REVALUED = Sql(
     "UPDATE cost_pool SET qty = :qty, value_cents = :value, layers = :layers, last_receipt_unit_cents = :last_unit, "
     "version = version + 1 WHERE sku_id = :s"
@@ -253,8 +309,11 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
     r.one(POOL_FOR_UPDATE, {"s": sku.id})  # hold the SKU's valuation while it is re-valued
     at_db = r.dt(at)
     prior = r.one(_PRIOR, {"s": sku.id, "at": at_db})
-    val = _valuation(sku.cost_method, prior[0], prior[1], r.read_json(prior[2])) if prior \
+    val = (
+        _valuation(sku.cost_method, prior[0], prior[1], r.read_json(prior[2]))
+        if prior
         else rules.Valuation(sku.cost_method)
+    )
     last = r.one(_LAST_RECEIPT, {"s": sku.id, "at": at_db})
     last_unit = last[0] // last[1] if last else 0
     now = r.dt(utcnow())
@@ -264,13 +323,26 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
         if m.kind == rules.RECEIPT:
             last_unit = m.unit_cost or 0
         values.append(value)
-        rows.append({
-            "at": at_db, "w": m.warehouse_id, "s": sku.id, "kind": m.kind, "qty": m.qty, "value": value,
-            "doc_type": m.doc_type, "doc_id": m.doc_id, "line_no": m.line_no, "ref": m.ref, "reason": m.reason,
-            "pool_qty": val.qty, "pool_value": val.value, "layers": r.json(val.layers) if fifo else None,
-            "posted_at": now,
-        })
-    r.executemany(MOVE_INSERT, rows)
+        rows.append(
+            {
+                "at": at_db,
+                "w": m.warehouse_id,
+                "s": sku.id,
+                "kind": m.kind,
+                "qty": m.qty,
+                "value": value,
+                "doc_type": m.doc_type,
+                "doc_id": m.doc_id,
+                "line_no": m.line_no,
+                "ref": m.ref,
+                "reason": m.reason,
+                "pool_qty": val.qty,
+                "pool_value": val.value,
+                "layers": r.json(val.layers) if fifo else None,
+                "posted_at": now,
+            }
+        )
+    r.queue_many(MOVE_INSERT, rows)
 
     later = r.all(_LATER, {"s": sku.id, "at": at_db})
     # A return gives back cost out of its order line's remaining cost: take each such line's sums
@@ -279,7 +351,9 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
     for x in later:
         key = (x[4], x[5], x[6])
         if x[1] == rules.RETURN and key not in sums:
-            q, v = r.one(_LINE_SUMS, {"doc_type": x[4], "doc_id": x[5], "line_no": x[6], "s": sku.id, "at": at_db})
+            q, v = r.one(
+                _LINE_SUMS, {"doc_type": x[4], "doc_id": x[5], "line_no": x[6], "s": sku.id, "at": at_db}
+            )
             sums[key] = [int(q), int(v)]
     changed = []
     take, add, gain = val.take, val.add, val.gain_value
@@ -294,7 +368,8 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
                     "inventory.valuation_short",
                     "A document dated then would leave too little stock for a later move ({wanted} > {have})",
                     "该日期的单据会使之后的出库库存不足（需要 {wanted}，只有 {have}）",
-                    wanted=exc.wanted, have=exc.have,
+                    wanted=exc.wanted,
+                    have=exc.have,
                 ) from exc
         elif kind == rules.RETURN:
             s = sums[(doc_type, doc_id, line_no)]
@@ -319,9 +394,17 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
                 changed.append({"id": move_id, "v": value, "pq": pq, "pv": pv, "pl": layers})
         elif value != old_value or pq != old_pq or pv != old_pv:
             changed.append({"id": move_id, "v": value, "pq": pq, "pv": pv, "pl": None})
-    r.executemany(_REVALUE, changed)
-    r.execute(_POOL_REVALUED, {"s": sku.id, "qty": val.qty, "value": val.value,
-                               "layers": r.json(val.layers) if fifo else None, "last_unit": last_unit})
+    r.queue_many(_REVALUE, changed)
+    r.queue(
+        _POOL_REVALUED,
+        {
+            "s": sku.id,
+            "qty": val.qty,
+            "value": val.value,
+            "layers": r.json(val.layers) if fifo else None,
+            "last_unit": last_unit,
+        },
+    )
     if changed:
         uow.audit("inventory.revalue", "sku", sku.code, after={"from": at.isoformat(), "moves": len(changed)})
     return values
@@ -331,7 +414,8 @@ def line_remaining(uow: UnitOfWork, doc_type: str, doc_id: int, line_no: int) ->
     """(qty, cost) of a shipped document line not yet returned."""
     sm = stock_move.c
     q, v = uow.conn.execute(
-        select(func.coalesce(func.sum(sm.qty), 0), func.coalesce(func.sum(sm.value_cents), 0))
-        .where(sm.doc_type == doc_type, sm.doc_id == doc_id, sm.line_no == line_no)
+        select(func.coalesce(func.sum(sm.qty), 0), func.coalesce(func.sum(sm.value_cents), 0)).where(
+            sm.doc_type == doc_type, sm.doc_id == doc_id, sm.line_no == line_no
+        )
     ).one()
     return -int(q), -int(v)

@@ -49,19 +49,38 @@ def _scoped_warehouse_ids(uow: UnitOfWork, code: str | None) -> list[int] | None
     return list(uow.conn.execute(stmt).scalars())
 
 
-def stock(uow: UnitOfWork, *, warehouse_code: str | None = None, sku_code: str | None = None, q: str | None = None,
-          low: bool = False, cursor: str | None = None, limit: int = 50) -> tuple[list[StockRow], str | None]:
+def stock(
+    uow: UnitOfWork,
+    *,
+    warehouse_code: str | None = None,
+    sku_code: str | None = None,
+    q: str | None = None,
+    low: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[StockRow], str | None]:
     """Balances by warehouse and SKU with their share of the SKU's pooled value."""
     sku_t = catalog.sku_view
 
     w_ids = _scoped_warehouse_ids(uow, warehouse_code)
     stmt = (
-        select(warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sku_t.c.name, sku_t.c.safety_stock,
-               sb.on_hand, sb.reserved, sb.warehouse_id, sb.sku_id,
-               func.coalesce(cp.qty, 0).label("pool_qty"), func.coalesce(cp.value_cents, 0).label("pool_value"))
-        .select_from(stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id)
-                     .join(sku_t, sku_t.c.id == sb.sku_id)
-                     .outerjoin(cost_pool, cp.sku_id == sb.sku_id))
+        select(
+            warehouse.c.code.label("wh"),
+            sku_t.c.code.label("sku"),
+            sku_t.c.name,
+            sku_t.c.safety_stock,
+            sb.on_hand,
+            sb.reserved,
+            sb.warehouse_id,
+            sb.sku_id,
+            func.coalesce(cp.qty, 0).label("pool_qty"),
+            func.coalesce(cp.value_cents, 0).label("pool_value"),
+        )
+        .select_from(
+            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id)
+            .join(sku_t, sku_t.c.id == sb.sku_id)
+            .outerjoin(cost_pool, cp.sku_id == sb.sku_id)
+        )
         .where(or_(sb.on_hand != 0, sb.reserved != 0))
         .order_by(sku_t.c.code, warehouse.c.code)
         .limit(limit + 1)
@@ -77,11 +96,21 @@ def stock(uow: UnitOfWork, *, warehouse_code: str | None = None, sku_code: str |
         stmt = stmt.where(sb.on_hand - sb.reserved <= sku_t.c.safety_stock)
     after = decode_cursor(cursor)
     if after:
-        stmt = stmt.where(or_(sku_t.c.code > after["s"], and_(sku_t.c.code == after["s"], warehouse.c.code > after["w"])))
+        stmt = stmt.where(
+            or_(sku_t.c.code > after["s"], and_(sku_t.c.code == after["s"], warehouse.c.code > after["w"]))
+        )
     rows = uow.conn.execute(stmt).all()
     out = [
-        StockRow(r.wh, r.sku, r.name, r.on_hand, r.reserved, r.on_hand - r.reserved, r.safety_stock,
-                 rules.share(r.pool_value, r.pool_qty, r.on_hand) if r.pool_qty and r.on_hand <= r.pool_qty else 0)
+        StockRow(
+            r.wh,
+            r.sku,
+            r.name,
+            r.on_hand,
+            r.reserved,
+            r.on_hand - r.reserved,
+            r.safety_stock,
+            rules.share(r.pool_value, r.pool_qty, r.on_hand) if r.pool_qty and r.on_hand <= r.pool_qty else 0,
+        )
         for r in rows[:limit]
     ]
     nxt = encode_cursor({"s": rows[limit - 1].sku, "w": rows[limit - 1].wh}) if len(rows) > limit else None
@@ -102,15 +131,33 @@ class MoveRow:
     reason: str | None
 
 
-def list_moves(uow: UnitOfWork, *, sku_code: str | None = None, warehouse_code: str | None = None,
-          cursor: str | None = None, limit: int = 50) -> tuple[list[MoveRow], str | None]:
+def list_moves(
+    uow: UnitOfWork,
+    *,
+    sku_code: str | None = None,
+    warehouse_code: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[MoveRow], str | None]:
     """The ledger, newest first."""
     sku_t = catalog.sku_view
 
     stmt = (
-        select(sm.id, sm.at, warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sm.kind, sm.qty,
-               sm.value_cents, sm.doc_type, sm.ref, sm.reason)
-        .select_from(stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id))
+        select(
+            sm.id,
+            sm.at,
+            warehouse.c.code.label("wh"),
+            sku_t.c.code.label("sku"),
+            sm.kind,
+            sm.qty,
+            sm.value_cents,
+            sm.doc_type,
+            sm.ref,
+            sm.reason,
+        )
+        .select_from(
+            stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id)
+        )
         .order_by(sm.at.desc(), sm.id.desc())
         .limit(limit + 1)
     )
@@ -126,9 +173,15 @@ def list_moves(uow: UnitOfWork, *, sku_code: str | None = None, warehouse_code: 
         at = dt.datetime.fromisoformat(after["at"])
         stmt = stmt.where(or_(sm.at < at, and_(sm.at == at, sm.id < after["id"])))
     rows = uow.conn.execute(stmt).all()
-    out = [MoveRow(r.id, r.at, r.wh, r.sku, r.kind, r.qty, r.value_cents, r.doc_type, r.ref, r.reason)
-           for r in rows[:limit]]
-    nxt = encode_cursor({"at": rows[limit - 1].at.isoformat(), "id": rows[limit - 1].id}) if len(rows) > limit else None
+    out = [
+        MoveRow(r.id, r.at, r.wh, r.sku, r.kind, r.qty, r.value_cents, r.doc_type, r.ref, r.reason)
+        for r in rows[:limit]
+    ]
+    nxt = (
+        encode_cursor({"at": rows[limit - 1].at.isoformat(), "id": rows[limit - 1].id})
+        if len(rows) > limit
+        else None
+    )
     return out, nxt
 
 
@@ -136,15 +189,30 @@ def valuation(uow: UnitOfWork, sku_code: str) -> dict:
     ref = catalog.sku_ref(uow, sku_code)
     row = uow.conn.execute(select(cost_pool).where(cp.sku_id == ref.id)).first()
     if row is None:
-        return {"sku": sku_code, "cost_method": ref.cost_method, "qty": 0, "value_cents": 0, "layers": [],
-                "last_receipt_unit_cents": 0}
-    layers = row.layers if ref.cost_method == rules.FIFO else ([[row.qty, row.value_cents]] if row.qty else [])
-    return {"sku": sku_code, "cost_method": ref.cost_method, "qty": row.qty, "value_cents": row.value_cents,
-            "layers": [{"qty": q, "value_cents": v} for q, v in layers],
-            "last_receipt_unit_cents": row.last_receipt_unit_cents}
+        return {
+            "sku": sku_code,
+            "cost_method": ref.cost_method,
+            "qty": 0,
+            "value_cents": 0,
+            "layers": [],
+            "last_receipt_unit_cents": 0,
+        }
+    layers = (
+        row.layers if ref.cost_method == rules.FIFO else ([[row.qty, row.value_cents]] if row.qty else [])
+    )
+    return {
+        "sku": sku_code,
+        "cost_method": ref.cost_method,
+        "qty": row.qty,
+        "value_cents": row.value_cents,
+        "layers": [{"qty": q, "value_cents": v} for q, v in layers],
+        "last_receipt_unit_cents": row.last_receipt_unit_cents,
+    }
 
 
-def availability(uow: UnitOfWork, sku_codes: list[str], warehouse_codes: list[str] | None = None) -> list[dict]:
+def availability(
+    uow: UnitOfWork, sku_codes: list[str], warehouse_codes: list[str] | None = None
+) -> list[dict]:
     """Available (= on-hand − reserved) of each SKU in each warehouse, and in total."""
     refs = [catalog.sku_ref(uow, c) for c in dict.fromkeys(sku_codes)]
     w_ids = None
@@ -162,10 +230,23 @@ def availability(uow: UnitOfWork, sku_codes: list[str], warehouse_codes: list[st
         stmt = stmt.where(sb.warehouse_id.in_(w_ids))
     per: dict[int, list] = {r.id: [] for r in refs}
     for r in uow.conn.execute(stmt):
-        per[r.sku_id].append({"warehouse": r.code, "on_hand": r.on_hand, "reserved": r.reserved,
-                              "available": r.on_hand - r.reserved})
-    return [{"sku": r.code, "available": sum(x["available"] for x in per[r.id]),
-             "on_hand": sum(x["on_hand"] for x in per[r.id]), "warehouses": per[r.id]} for r in refs]
+        per[r.sku_id].append(
+            {
+                "warehouse": r.code,
+                "on_hand": r.on_hand,
+                "reserved": r.reserved,
+                "available": r.on_hand - r.reserved,
+            }
+        )
+    return [
+        {
+            "sku": r.code,
+            "available": sum(x["available"] for x in per[r.id]),
+            "on_hand": sum(x["on_hand"] for x in per[r.id]),
+            "warehouses": per[r.id],
+        }
+        for r in refs
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,14 +259,25 @@ def totals(conn: Connection) -> dict:
         select(func.coalesce(func.sum(sb.on_hand), 0), func.coalesce(func.sum(sb.reserved), 0))
     ).one()
     by_kind = dict(conn.execute(select(sm.kind, func.sum(sm.value_cents)).group_by(sm.kind)).all())
-    v = {k: int(by_kind.get(k) or 0) for k in (rules.RECEIPT, rules.SHIPMENT, rules.RETURN, rules.COUNT_GAIN,
-                                               rules.COUNT_LOSS, rules.ADJUST_IN, rules.ADJUST_OUT)}
+    v = {
+        k: int(by_kind.get(k) or 0)
+        for k in (
+            rules.RECEIPT,
+            rules.SHIPMENT,
+            rules.RETURN,
+            rules.COUNT_GAIN,
+            rules.COUNT_LOSS,
+            rules.ADJUST_IN,
+            rules.ADJUST_OUT,
+        )
+    }
     inventory_value = int(conn.execute(select(func.coalesce(func.sum(cp.value_cents), 0))).scalar_one())
     docs = {
         (k, s): int(n)
         for k, s, n in conn.execute(
             select(stock_document.c.kind, stock_document.c.status, func.count()).group_by(
-                stock_document.c.kind, stock_document.c.status)
+                stock_document.c.kind, stock_document.c.status
+            )
         )
     }
     return {
@@ -207,7 +299,11 @@ def on_hand_digest(conn: Connection) -> str:
 
     rows = conn.execute(
         select(warehouse.c.code, sku_t.c.code, func.sum(sb.on_hand))
-        .select_from(stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).join(sku_t, sku_t.c.id == sb.sku_id))
+        .select_from(
+            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).join(
+                sku_t, sku_t.c.id == sb.sku_id
+            )
+        )
         .group_by(warehouse.c.code, sku_t.c.code)
     ).all()
     lines = sorted(f"{w}|{s}|{int(q)}\n" for w, s, q in rows if q)
@@ -217,40 +313,75 @@ def on_hand_digest(conn: Connection) -> str:
 def check_invariants(conn: Connection) -> list[str]:
     """Every broken invariant, naming the first offending row of each kind."""
     problems: list[str] = []
-    ledger = select(sm.warehouse_id, sm.sku_id, sm.lot_id, func.sum(sm.qty).label("q")).group_by(
-        sm.warehouse_id, sm.sku_id, sm.lot_id).subquery()
+    ledger = (
+        select(sm.warehouse_id, sm.sku_id, sm.lot_id, func.sum(sm.qty).label("q"))
+        .group_by(sm.warehouse_id, sm.sku_id, sm.lot_id)
+        .subquery()
+    )
     bad = conn.execute(
         select(sb.warehouse_id, sb.sku_id, sb.on_hand, ledger.c.q)
-        .select_from(stock_balance.outerjoin(ledger, and_(ledger.c.warehouse_id == sb.warehouse_id,
-                                                          ledger.c.sku_id == sb.sku_id, ledger.c.lot_id == sb.lot_id)))
+        .select_from(
+            stock_balance.outerjoin(
+                ledger,
+                and_(
+                    ledger.c.warehouse_id == sb.warehouse_id,
+                    ledger.c.sku_id == sb.sku_id,
+                    ledger.c.lot_id == sb.lot_id,
+                ),
+            )
+        )
         .where(sb.on_hand != func.coalesce(ledger.c.q, 0))
         .limit(1)
     ).first()
     if bad:
-        problems.append(f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): on_hand {bad[2]} ≠ Σ ledger {bad[3]}")
+        problems.append(
+            f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): on_hand {bad[2]} ≠ Σ ledger {bad[3]}"
+        )
     orphan = conn.execute(
         select(ledger.c.warehouse_id, ledger.c.sku_id, ledger.c.q)
-        .select_from(ledger.outerjoin(stock_balance, and_(ledger.c.warehouse_id == sb.warehouse_id,
-                                                          ledger.c.sku_id == sb.sku_id, ledger.c.lot_id == sb.lot_id)))
+        .select_from(
+            ledger.outerjoin(
+                stock_balance,
+                and_(
+                    ledger.c.warehouse_id == sb.warehouse_id,
+                    ledger.c.sku_id == sb.sku_id,
+                    ledger.c.lot_id == sb.lot_id,
+                ),
+            )
+        )
         .where(sb.sku_id.is_(None), ledger.c.q != 0)
         .limit(1)
     ).first()
     if orphan:
-        problems.append(f"ledger(warehouse_id={orphan[0]}, sku_id={orphan[1]}) sums to {orphan[2]} with no balance row")
+        problems.append(
+            f"ledger(warehouse_id={orphan[0]}, sku_id={orphan[1]}) sums to {orphan[2]} with no balance row"
+        )
     rs = reservation.c
-    open_res = select(rs.warehouse_id, rs.sku_id, rs.lot_id, func.sum(rs.qty).label("q")).where(
-        rs.state == "open").group_by(rs.warehouse_id, rs.sku_id, rs.lot_id).subquery()
+    open_res = (
+        select(rs.warehouse_id, rs.sku_id, rs.lot_id, func.sum(rs.qty).label("q"))
+        .where(rs.state == "open")
+        .group_by(rs.warehouse_id, rs.sku_id, rs.lot_id)
+        .subquery()
+    )
     bad = conn.execute(
         select(sb.warehouse_id, sb.sku_id, sb.reserved, open_res.c.q)
-        .select_from(stock_balance.outerjoin(open_res, and_(open_res.c.warehouse_id == sb.warehouse_id,
-                                                            open_res.c.sku_id == sb.sku_id,
-                                                            open_res.c.lot_id == sb.lot_id)))
+        .select_from(
+            stock_balance.outerjoin(
+                open_res,
+                and_(
+                    open_res.c.warehouse_id == sb.warehouse_id,
+                    open_res.c.sku_id == sb.sku_id,
+                    open_res.c.lot_id == sb.lot_id,
+                ),
+            )
+        )
         .where(sb.reserved != func.coalesce(open_res.c.q, 0))
         .limit(1)
     ).first()
     if bad:
         problems.append(
-            f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): reserved {bad[2]} ≠ Σ open reservations {bad[3]}")
+            f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): reserved {bad[2]} ≠ Σ open reservations {bad[3]}"
+        )
     neg = conn.execute(select(sb.warehouse_id, sb.sku_id, sb.on_hand).where(sb.on_hand < 0).limit(1)).first()
     if neg:
         problems.append(f"stock_balance(warehouse_id={neg[0]}, sku_id={neg[1]}): negative on_hand {neg[2]}")
@@ -277,17 +408,23 @@ def check_invariants(conn: Connection) -> list[str]:
         lq = sum(q for q, _ in r.layers)
         lv = sum(v for _, v in r.layers)
         if (lq, lv) != (r.qty, r.value_cents) or any(q <= 0 or v < 0 for q, v in r.layers):
-            problems.append(f"cost_pool(sku_id={r.sku_id}): FIFO layers sum to ({lq}, {lv}) ≠ ({r.qty}, {r.value_cents})")
+            problems.append(
+                f"cost_pool(sku_id={r.sku_id}): FIFO layers sum to ({lq}, {lv}) ≠ ({r.qty}, {r.value_cents})"
+            )
             break
-    bad = conn.execute(select(cp.sku_id, cp.qty, cp.value_cents).where(
-        or_(cp.value_cents < 0, and_(cp.qty == 0, cp.value_cents != 0))).limit(1)).first()
+    bad = conn.execute(
+        select(cp.sku_id, cp.qty, cp.value_cents)
+        .where(or_(cp.value_cents < 0, and_(cp.qty == 0, cp.value_cents != 0)))
+        .limit(1)
+    ).first()
     if bad:
         problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[2]} with qty {bad[1]}")
     t = totals(conn)
     if t["inventory_value"] != t["received_value"] - t["cogs"] - t["shrinkage"]:
         problems.append(
             f"inventory value {t['inventory_value']} ≠ received {t['received_value']} − COGS {t['cogs']} − "
-            f"shrinkage {t['shrinkage']}")
+            f"shrinkage {t['shrinkage']}"
+        )
     return problems
 
 
@@ -307,20 +444,42 @@ class DocumentRow:
     lines: int
 
 
-def documents(uow: UnitOfWork, *, kind: str | None = None, warehouse_code: str | None = None,
-              q: str | None = None, cursor: str | None = None, limit: int = 50) -> tuple[list[DocumentRow], str | None]:
+def documents(
+    uow: UnitOfWork,
+    *,
+    kind: str | None = None,
+    warehouse_code: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[DocumentRow], str | None]:
     """Stock documents (receipts, transfers, stocktakes, adjustments), newest first."""
     from sqlalchemy.orm import aliased
 
     from omnistock.inventory.models import stock_document_line
 
     d, dst = stock_document.c, aliased(warehouse)
-    n_lines = (select(func.count()).where(stock_document_line.c.document_id == d.id).scalar_subquery())
+    n_lines = select(func.count()).where(stock_document_line.c.document_id == d.id).scalar_subquery()
     stmt = (
-        select(d.id, d.kind, d.ref, d.status, warehouse.c.code.label("wh"), dst.c.code.label("to_wh"), d.at,
-               d.partner, d.reason, d.note, d.created_by, n_lines.label("lines"))
-        .select_from(stock_document.join(warehouse, warehouse.c.id == d.warehouse_id)
-                     .outerjoin(dst, dst.c.id == d.to_warehouse_id))
+        select(
+            d.id,
+            d.kind,
+            d.ref,
+            d.status,
+            warehouse.c.code.label("wh"),
+            dst.c.code.label("to_wh"),
+            d.at,
+            d.partner,
+            d.reason,
+            d.note,
+            d.created_by,
+            n_lines.label("lines"),
+        )
+        .select_from(
+            stock_document.join(warehouse, warehouse.c.id == d.warehouse_id).outerjoin(
+                dst, dst.c.id == d.to_warehouse_id
+            )
+        )
         .order_by(d.id.desc())
         .limit(limit + 1)
     )
@@ -335,8 +494,23 @@ def documents(uow: UnitOfWork, *, kind: str | None = None, warehouse_code: str |
     if after:
         stmt = stmt.where(d.id < int(after["id"]))
     rows = uow.conn.execute(stmt).all()
-    out = [DocumentRow(r.id, r.kind, r.ref, r.status, r.wh, r.to_wh, r.at, r.partner, r.reason, r.note,
-                       r.created_by, r.lines) for r in rows[:limit]]
+    out = [
+        DocumentRow(
+            r.id,
+            r.kind,
+            r.ref,
+            r.status,
+            r.wh,
+            r.to_wh,
+            r.at,
+            r.partner,
+            r.reason,
+            r.note,
+            r.created_by,
+            r.lines,
+        )
+        for r in rows[:limit]
+    ]
     nxt = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
     return out, nxt
 
@@ -352,17 +526,55 @@ def document(uow: UnitOfWork, doc_id: int) -> dict | None:
     sku_t = catalog.sku_view
     dl = stock_document_line.c
     lines = [
-        {"line_no": r.line_no, "sku": r.code, "sku_name": r.name, "qty": r.qty, "unit_cost_cents": r.unit_cost_cents,
-         "counted": r.counted, "on_hand_before": r.on_hand_before}
+        {
+            "line_no": r.line_no,
+            "sku": r.code,
+            "sku_name": r.name,
+            "qty": r.qty,
+            "unit_cost_cents": r.unit_cost_cents,
+            "counted": r.counted,
+            "on_hand_before": r.on_hand_before,
+        }
         for r in uow.conn.execute(
-            select(dl.line_no, sku_t.c.code, sku_t.c.name, dl.qty, dl.unit_cost_cents, dl.counted, dl.on_hand_before)
-            .join(sku_t, sku_t.c.id == dl.sku_id).where(dl.document_id == doc_id).order_by(dl.line_no))
+            select(
+                dl.line_no,
+                sku_t.c.code,
+                sku_t.c.name,
+                dl.qty,
+                dl.unit_cost_cents,
+                dl.counted,
+                dl.on_hand_before,
+            )
+            .join(sku_t, sku_t.c.id == dl.sku_id)
+            .where(dl.document_id == doc_id)
+            .order_by(dl.line_no)
+        )
     ]
     moves_ = [
-        {"id": r.id, "warehouse": r.wh, "sku": r.sku, "kind": r.kind, "qty": r.qty, "value_cents": r.value_cents}
+        {
+            "id": r.id,
+            "warehouse": r.wh,
+            "sku": r.sku,
+            "kind": r.kind,
+            "qty": r.qty,
+            "value_cents": r.value_cents,
+        }
         for r in uow.conn.execute(
-            select(sm.id, warehouse.c.code.label("wh"), sku_t.c.code.label("sku"), sm.kind, sm.qty, sm.value_cents)
-            .select_from(stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id))
-            .where(sm.doc_type == head.kind, sm.doc_id == doc_id).order_by(sm.id))
+            select(
+                sm.id,
+                warehouse.c.code.label("wh"),
+                sku_t.c.code.label("sku"),
+                sm.kind,
+                sm.qty,
+                sm.value_cents,
+            )
+            .select_from(
+                stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(
+                    sku_t, sku_t.c.id == sm.sku_id
+                )
+            )
+            .where(sm.doc_type == head.kind, sm.doc_id == doc_id)
+            .order_by(sm.id)
+        )
     ]
     return {**head.__dict__, "line_items": lines, "moves": moves_}

@@ -69,8 +69,12 @@ def create_warehouse(uow: UnitOfWork, *, code: str, name: str) -> Warehouse:
     if not name:
         raise Invalid("inventory.missing_name", "A warehouse needs a name", "仓库需要名称")
     if uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).first():
-        raise Conflict("inventory.duplicate_warehouse", "Warehouse {code} already exists", "仓库 {code} 已存在",
-                       code=code)
+        raise Conflict(
+            "inventory.duplicate_warehouse",
+            "Warehouse {code} already exists",
+            "仓库 {code} 已存在",
+            code=code,
+        )
     wid = uow.conn.execute(
         insert(warehouse).returning(warehouse.c.id),
         {"code": code, "name": name, "active": True, "created_at": utcnow()},
@@ -85,7 +89,9 @@ def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
         return hit
     row = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).first()
     if row is None:
-        raise Invalid("inventory.unknown_warehouse", "Unknown warehouse {code}", "未知的仓库：{code}", code=str(code))
+        raise Invalid(
+            "inventory.unknown_warehouse", "Unknown warehouse {code}", "未知的仓库：{code}", code=str(code)
+        )
     ref = WarehouseRef(row.id, code)
     _warehouses.put_after_commit(uow, code, ref)
     return ref
@@ -103,7 +109,9 @@ def _wh_codes(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(ids))
     if not ids:
         return {}
-    return dict(uow.conn.execute(select(warehouse.c.id, warehouse.c.code).where(warehouse.c.id.in_(ids))).all())
+    return dict(
+        uow.conn.execute(select(warehouse.c.id, warehouse.c.code).where(warehouse.c.id.in_(ids))).all()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,14 +138,19 @@ def _check_lines(lines: Sequence) -> None:
 
 def _unique_skus(codes: Sequence[str]) -> None:
     if len(set(codes)) != len(codes):
-        raise Invalid("inventory.duplicate_sku_line", "The same SKU appears twice in one document",
-                      "同一单据中 SKU 重复")
+        raise Invalid(
+            "inventory.duplicate_sku_line",
+            "The same SKU appears twice in one document",
+            "同一单据中 SKU 重复",
+        )
 
 
 def _ref(ref: str | None, prefix: str) -> str:
     if ref:
         if len(ref) > 64:
-            raise Invalid("inventory.bad_ref", "A document number has at most 64 characters", "单号最长 64 个字符")
+            raise Invalid(
+                "inventory.bad_ref", "A document number has at most 64 characters", "单号最长 64 个字符"
+            )
         return ref
     return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
 
@@ -157,20 +170,46 @@ _NEW_LINE = Sql(
 )
 
 
-def _new_document(uow: UnitOfWork, *, kind: str, ref: str, status: str, warehouse_id: int, at: dt.datetime,
-                  lines: list[dict], to_warehouse_id: int | None = None, partner: str | None = None,
-                  reason: str | None = None, note: str | None = None) -> int:
+def _new_document(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    ref: str,
+    status: str,
+    warehouse_id: int,
+    at: dt.datetime,
+    lines: list[dict],
+    to_warehouse_id: int | None = None,
+    partner: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> int:
     """Insert a stock document and its lines; a number already used by its kind is refused."""
     r = raw(uow.conn)
     try:
-        (doc_id,) = r.one(_NEW_DOCUMENT, {
-            "kind": kind, "ref": ref, "status": status, "w": warehouse_id, "to_w": to_warehouse_id, "at": r.dt(at),
-            "partner": partner, "reason": reason, "note": note, "now": r.dt(utcnow()), "by": uow.actor.username})
+        (doc_id,) = r.one(
+            _NEW_DOCUMENT,
+            {
+                "kind": kind,
+                "ref": ref,
+                "status": status,
+                "w": warehouse_id,
+                "to_w": to_warehouse_id,
+                "at": r.dt(at),
+                "partner": partner,
+                "reason": reason,
+                "note": note,
+                "now": r.dt(utcnow()),
+                "by": uow.actor.username,
+            },
+        )
     except r.IntegrityError as exc:
-        raise Conflict("inventory.duplicate_ref", "Document number {ref} is already used", "单号 {ref} 已被使用",
-                       ref=ref) from exc
-    r.executemany(_NEW_LINE, [{"doc": doc_id, "unit_cost": None, "counted": None, "before": None, **ln}
-                              for ln in lines])
+        raise Conflict(
+            "inventory.duplicate_ref", "Document number {ref} is already used", "单号 {ref} 已被使用", ref=ref
+        ) from exc
+    r.queue_many(
+        _NEW_LINE, [{"doc": doc_id, "unit_cost": None, "counted": None, "before": None, **ln} for ln in lines]
+    )
     return doc_id
 
 
@@ -217,8 +256,16 @@ class DocumentResult:
     rejection: dict | None = None
 
 
-def receive(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[ReceiptLine],
-            at: dt.datetime | None = None, partner: str | None = None, note: str | None = None) -> DocumentResult:
+def receive(
+    uow: UnitOfWork,
+    *,
+    ref: str | None,
+    warehouse: str,
+    lines: Sequence[ReceiptLine],
+    at: dt.datetime | None = None,
+    partner: str | None = None,
+    note: str | None = None,
+) -> DocumentResult:
     """Stock in at cost: each line adds ``qty`` pieces worth ``qty × unit cost``."""
     uow.actor.require("inventory.receipt.create")
     _check_lines(lines)
@@ -231,31 +278,77 @@ def receive(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence
         _cost(ln.unit_cost_cents)
     at = _at(at)
     ref = _ref(ref, "RC")
-    doc_id = _new_document(uow, kind="receipt", ref=ref, status="done", warehouse_id=wh.id, at=at, partner=partner,
-                           note=note, lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents}
-                                             for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)])
+    doc_id = _new_document(
+        uow,
+        kind="receipt",
+        ref=ref,
+        status="done",
+        warehouse_id=wh.id,
+        at=at,
+        partner=partner,
+        note=note,
+        lines=[
+            {"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents}
+            for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
+        ],
+    )
     r = raw(uow.conn)
-    r.executemany(ledger.ADD_ON_HAND, sorted(({"w": wh.id, "s": s.id, "q": ln.qty}
-                                              for s, ln in zip(skus, lines, strict=True)), key=lambda x: x["s"]))
-    ledger.post(uow, at, [
-        ledger.Move(s, wh.id, rules.RECEIPT, ln.qty, "receipt", doc_id, i, ref, value=ln.qty * ln.unit_cost_cents,
-                    unit_cost=ln.unit_cost_cents)
-        for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
-    ])
+    r.queue_many(
+        ledger.ADD_ON_HAND,
+        sorted(
+            ({"w": wh.id, "s": s.id, "q": ln.qty} for s, ln in zip(skus, lines, strict=True)),
+            key=lambda x: x["s"],
+        ),
+    )
+    ledger.post(
+        uow,
+        at,
+        [
+            ledger.Move(
+                s,
+                wh.id,
+                rules.RECEIPT,
+                ln.qty,
+                "receipt",
+                doc_id,
+                i,
+                ref,
+                value=ln.qty * ln.unit_cost_cents,
+                unit_cost=ln.unit_cost_cents,
+            )
+            for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
+        ],
+    )
     out = [{"sku": ln.sku, "qty": ln.qty, "unit_cost_cents": ln.unit_cost_cents} for ln in lines]
-    uow.audit("inventory.receipt.create", "stock_document", ref,
-              after={"warehouse": wh.code, "partner": partner, "lines": out})
+    uow.audit(
+        "inventory.receipt.create",
+        "stock_document",
+        ref,
+        after={"warehouse": wh.code, "partner": partner, "lines": out},
+    )
     return DocumentResult(doc_id, "receipt", ref, "done", wh.code, None, at, out)
 
 
 def _cost(v: object) -> None:
     if not rules.is_non_negative_int(v) or v > rules.MAX_UNIT_CENTS:
-        raise Invalid("inventory.bad_cost", "Unit cost must be a whole number of cents from 0 to {max}",
-                      "单位成本必须是 0 到 {max} 之间的整数（分）", max=rules.MAX_UNIT_CENTS)
+        raise Invalid(
+            "inventory.bad_cost",
+            "Unit cost must be a whole number of cents from 0 to {max}",
+            "单位成本必须是 0 到 {max} 之间的整数（分）",
+            max=rules.MAX_UNIT_CENTS,
+        )
 
 
-def transfer(uow: UnitOfWork, *, ref: str | None, from_warehouse: str, to_warehouse: str,
-             lines: Sequence[QtyLine], at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+def transfer(
+    uow: UnitOfWork,
+    *,
+    ref: str | None,
+    from_warehouse: str,
+    to_warehouse: str,
+    lines: Sequence[QtyLine],
+    at: dt.datetime | None = None,
+    note: str | None = None,
+) -> DocumentResult:
     """Move free stock between warehouses, all lines or none.
 
     When any line is short the transfer is recorded as ``rejected`` (its number is taken, like
@@ -266,8 +359,11 @@ def transfer(uow: UnitOfWork, *, ref: str | None, from_warehouse: str, to_wareho
     src, dst = warehouse_ref(uow, from_warehouse), warehouse_ref(uow, to_warehouse)
     uow.actor.require_scope("warehouse", [src.code, dst.code])
     if src.id == dst.id:
-        raise Invalid("inventory.same_warehouse", "A transfer needs two different warehouses",
-                      "调拨的调出仓和调入仓不能相同")
+        raise Invalid(
+            "inventory.same_warehouse",
+            "A transfer needs two different warehouses",
+            "调拨的调出仓和调入仓不能相同",
+        )
     _unique_skus([ln.sku for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
     for ln in lines:
@@ -275,8 +371,9 @@ def transfer(uow: UnitOfWork, *, ref: str | None, from_warehouse: str, to_wareho
     at = _at(at)
     ref = _ref(ref, "TR")
     r = raw(uow.conn)
-    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
-                      key=lambda p: p[0].id)
+    numbered = sorted(
+        ((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)), key=lambda p: p[0].id
+    )
     taken, short = [], None
     for s, ln, _ in numbered:
         if r.execute(ledger.TAKE_FREE, {"w": src.id, "s": s.id, "q": ln.qty}) != 1:
@@ -284,26 +381,46 @@ def transfer(uow: UnitOfWork, *, ref: str | None, from_warehouse: str, to_wareho
             break
         taken.append({"w": src.id, "s": s.id, "q": ln.qty})
     if short:  # give back what the lines before the short one took
-        r.executemany(ledger.ADD_ON_HAND, taken)
+        r.queue_many(ledger.ADD_ON_HAND, taken)
     status = "rejected" if short else "done"
-    doc_id = _new_document(uow, kind="transfer", ref=ref, status=status, warehouse_id=src.id, to_warehouse_id=dst.id,
-                           at=at, note=note, reason="out_of_stock" if short else None,
-                           lines=[{"n": i, "s": s.id, "qty": ln.qty} for s, ln, i in numbered])
+    doc_id = _new_document(
+        uow,
+        kind="transfer",
+        ref=ref,
+        status=status,
+        warehouse_id=src.id,
+        to_warehouse_id=dst.id,
+        at=at,
+        note=note,
+        reason="out_of_stock" if short else None,
+        lines=[{"n": i, "s": s.id, "qty": ln.qty} for s, ln, i in numbered],
+    )
     if not short:
-        r.executemany(ledger.ADD_ON_HAND, [{"w": dst.id, "s": s.id, "q": ln.qty} for s, ln, _ in numbered])
+        r.queue_many(ledger.ADD_ON_HAND, [{"w": dst.id, "s": s.id, "q": ln.qty} for s, ln, _ in numbered])
         moves = []
         for s, ln, i in numbered:
             moves.append(ledger.Move(s, src.id, rules.TRANSFER_OUT, -ln.qty, "transfer", doc_id, i, ref))
             moves.append(ledger.Move(s, dst.id, rules.TRANSFER_IN, ln.qty, "transfer", doc_id, i, ref))
         ledger.post(uow, at, moves)
     out = [{"sku": ln.sku, "qty": ln.qty} for ln in lines]
-    uow.audit("inventory.transfer.create", "stock_document", ref,
-              after={"from": src.code, "to": dst.code, "status": status, "lines": out, "short": short})
+    uow.audit(
+        "inventory.transfer.create",
+        "stock_document",
+        ref,
+        after={"from": src.code, "to": dst.code, "status": status, "lines": out, "short": short},
+    )
     return DocumentResult(doc_id, "transfer", ref, status, src.code, dst.code, at, out, rejection=short)
 
 
-def count(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[CountLine],
-          at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+def count(
+    uow: UnitOfWork,
+    *,
+    ref: str | None,
+    warehouse: str,
+    lines: Sequence[CountLine],
+    at: dt.datetime | None = None,
+    note: str | None = None,
+) -> DocumentResult:
     """Stocktake: on-hand becomes ``counted``. A loss is valued like a shipment (shrinkage), a gain
     at the current unit cost (negative shrinkage). A count below what is reserved is refused:
     release or re-route those orders first."""
@@ -318,28 +435,47 @@ def count(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[C
     at = _at(at)
     ref = _ref(ref, "CNT")
     r = raw(uow.conn)
-    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
-                      key=lambda p: p[0].id)
+    numbered = sorted(
+        ((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)), key=lambda p: p[0].id
+    )
     doc_lines, moves, result = [], [], {}
     for s, ln, i in numbered:
         before, reserved = ledger.balance(r, wh.id, s.id, lock=True)
         if ln.counted < reserved:
-            raise Conflict("inventory.count_below_reserved",
-                           "{sku}: counted {counted} is below the {reserved} reserved for orders",
-                           "{sku}：盘点数 {counted} 小于订单已预留的 {reserved}，请先释放或改派这些订单",
-                           sku=ln.sku, counted=ln.counted, reserved=reserved)
+            raise Conflict(
+                "inventory.count_below_reserved",
+                "{sku}: counted {counted} is below the {reserved} reserved for orders",
+                "{sku}：盘点数 {counted} 小于订单已预留的 {reserved}，请先释放或改派这些订单",
+                sku=ln.sku,
+                counted=ln.counted,
+                reserved=reserved,
+            )
         d = rules.count_difference(ln.counted, before)
         doc_lines.append({"n": i, "s": s.id, "qty": d, "counted": ln.counted, "before": before})
         if d > 0:
-            r.execute(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": d})
+            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": d})
         elif d < 0:
-            r.execute(ledger.SET_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.counted})
+            r.queue(ledger.SET_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.counted})
         if d:
             kind = rules.COUNT_GAIN if d > 0 else rules.COUNT_LOSS
             moves.append((i, ledger.Move(s, wh.id, kind, d, "count", 0, i, ref)))
-        result[i] = {"sku": ln.sku, "counted": ln.counted, "on_hand_before": before, "difference": d, "value_cents": 0}
-    doc_id = _new_document(uow, kind="count", ref=ref, status="done", warehouse_id=wh.id, at=at, note=note,
-                           lines=sorted(doc_lines, key=lambda x: x["n"]))
+        result[i] = {
+            "sku": ln.sku,
+            "counted": ln.counted,
+            "on_hand_before": before,
+            "difference": d,
+            "value_cents": 0,
+        }
+    doc_id = _new_document(
+        uow,
+        kind="count",
+        ref=ref,
+        status="done",
+        warehouse_id=wh.id,
+        at=at,
+        note=note,
+        lines=sorted(doc_lines, key=lambda x: x["n"]),
+    )
     for _, m in moves:
         m.doc_id = doc_id
     for (i, _), v in zip(moves, ledger.post(uow, at, [m for _, m in moves]), strict=True):
@@ -349,48 +485,90 @@ def count(uow: UnitOfWork, *, ref: str | None, warehouse: str, lines: Sequence[C
     return DocumentResult(doc_id, "count", ref, "done", wh.code, None, at, out)
 
 
-def adjust(uow: UnitOfWork, *, ref: str | None, warehouse: str, reason: str, lines: Sequence[AdjustLine],
-           at: dt.datetime | None = None, note: str | None = None) -> DocumentResult:
+def adjust(
+    uow: UnitOfWork,
+    *,
+    ref: str | None,
+    warehouse: str,
+    reason: str,
+    lines: Sequence[AdjustLine],
+    at: dt.datetime | None = None,
+    note: str | None = None,
+) -> DocumentResult:
     """A manual adjustment with a reason code. Stock out takes free stock at cost; stock in is
     valued at the given unit cost or, without one, at the SKU's current unit cost."""
     uow.actor.require("inventory.adjustment.create")
     if reason not in rules.ADJUST_REASONS:
-        raise Invalid("inventory.bad_reason", "Unknown adjustment reason {reason}", "未知的调整原因：{reason}",
-                      reason=str(reason)[:32])
+        raise Invalid(
+            "inventory.bad_reason",
+            "Unknown adjustment reason {reason}",
+            "未知的调整原因：{reason}",
+            reason=str(reason)[:32],
+        )
     _check_lines(lines)
     wh = warehouse_ref(uow, warehouse)
     uow.actor.require_scope("warehouse", [wh.code])
     _unique_skus([ln.sku for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
     for ln in lines:
-        if not isinstance(ln.qty, int) or isinstance(ln.qty, bool) or ln.qty == 0 or abs(ln.qty) > rules.MAX_QTY:
-            raise Invalid("inventory.bad_quantity", "An adjustment quantity is a non-zero whole number",
-                          "调整数量必须是非零整数")
+        if (
+            not isinstance(ln.qty, int)
+            or isinstance(ln.qty, bool)
+            or ln.qty == 0
+            or abs(ln.qty) > rules.MAX_QTY
+        ):
+            raise Invalid(
+                "inventory.bad_quantity",
+                "An adjustment quantity is a non-zero whole number",
+                "调整数量必须是非零整数",
+            )
         if ln.unit_cost_cents is not None:
             _cost(ln.unit_cost_cents)
     at = _at(at)
     ref = _ref(ref, "ADJ")
     r = raw(uow.conn)
-    numbered = sorted(((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)),
-                      key=lambda p: p[0].id)
+    numbered = sorted(
+        ((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)), key=lambda p: p[0].id
+    )
     for s, ln, _ in numbered:
         if ln.qty > 0:
-            r.execute(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.qty})
+            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.qty})
         elif r.execute(ledger.TAKE_FREE, {"w": wh.id, "s": s.id, "q": -ln.qty}) != 1:
             raise _short(ln.sku, -ln.qty, ledger.available(r, wh.id, s.id))
-    doc_id = _new_document(uow, kind="adjustment", ref=ref, status="done", warehouse_id=wh.id, at=at, reason=reason,
-                           note=note, lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents}
-                                             for s, ln, i in numbered])
+    doc_id = _new_document(
+        uow,
+        kind="adjustment",
+        ref=ref,
+        status="done",
+        warehouse_id=wh.id,
+        at=at,
+        reason=reason,
+        note=note,
+        lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents} for s, ln, i in numbered],
+    )
     moves = [
-        ledger.Move(s, wh.id, rules.ADJUST_IN if ln.qty > 0 else rules.ADJUST_OUT, ln.qty, "adjustment", doc_id, i,
-                    ref, reason=reason,
-                    value=ln.qty * ln.unit_cost_cents if ln.qty > 0 and ln.unit_cost_cents is not None else None)
+        ledger.Move(
+            s,
+            wh.id,
+            rules.ADJUST_IN if ln.qty > 0 else rules.ADJUST_OUT,
+            ln.qty,
+            "adjustment",
+            doc_id,
+            i,
+            ref,
+            reason=reason,
+            value=ln.qty * ln.unit_cost_cents if ln.qty > 0 and ln.unit_cost_cents is not None else None,
+        )
         for s, ln, i in numbered
     ]
     values = dict(zip((i for _, _, i in numbered), ledger.post(uow, at, moves), strict=True))
     out = [{"sku": ln.sku, "qty": ln.qty, "value_cents": values[i]} for i, ln in enumerate(lines, 1)]
-    uow.audit("inventory.adjustment.create", "stock_document", ref,
-              after={"warehouse": wh.code, "reason": reason, "lines": out})
+    uow.audit(
+        "inventory.adjustment.create",
+        "stock_document",
+        ref,
+        after={"warehouse": wh.code, "reason": reason, "lines": out},
+    )
     return DocumentResult(doc_id, "adjustment", ref, "done", wh.code, None, at, out)
 
 
@@ -399,7 +577,9 @@ def _short(sku: str, wanted: int, available: int) -> Conflict:
         "inventory.insufficient_stock",
         "Not enough free stock of {sku}: wanted {wanted}, available {available}",
         "{sku} 可用库存不足：需要 {wanted}，可用 {available}",
-        sku=sku, wanted=wanted, available=available,
+        sku=sku,
+        wanted=wanted,
+        available=available,
     )
 
 
@@ -432,8 +612,9 @@ _CLOSE_RESERVATIONS = Sql(
 )
 
 
-def reserve(uow: UnitOfWork, *, doc_type: str, doc_id: int, warehouse_id: int,
-            lines: Sequence[DocLine]) -> Shortage | None:
+def reserve(
+    uow: UnitOfWork, *, doc_type: str, doc_id: int, warehouse_id: int, lines: Sequence[DocLine]
+) -> Shortage | None:
     """Reserve every line in one warehouse, or nothing: returns the first shortage, if any.
 
     One conditional UPDATE per line, in SKU order: never oversold, never deadlocked.
@@ -442,29 +623,41 @@ def reserve(uow: UnitOfWork, *, doc_type: str, doc_id: int, warehouse_id: int,
     done = []
     for ln in sorted(lines, key=lambda x: x.sku.id):
         if r.execute(ledger.RESERVE, {"w": warehouse_id, "s": ln.sku.id, "q": ln.qty}) != 1:
-            r.executemany(ledger.UNRESERVE, done)
+            r.queue_many(ledger.UNRESERVE, done)
             return Shortage(ln.sku.code, ln.qty, ledger.available(r, warehouse_id, ln.sku.id))
         done.append({"w": warehouse_id, "s": ln.sku.id, "q": ln.qty})
     now = r.dt(utcnow())
-    r.executemany(_NEW_RESERVATION, [
-        {"w": warehouse_id, "s": ln.sku.id, "q": ln.qty, "doc_type": doc_type, "doc_id": doc_id,
-         "line_no": ln.line_no, "now": now} for ln in lines
-    ])
+    r.queue_many(
+        _NEW_RESERVATION,
+        [
+            {
+                "w": warehouse_id,
+                "s": ln.sku.id,
+                "q": ln.qty,
+                "doc_type": doc_type,
+                "doc_id": doc_id,
+                "line_no": ln.line_no,
+                "now": now,
+            }
+            for ln in lines
+        ],
+    )
     return None
 
 
 def _close_reservations(uow: UnitOfWork, doc_type: str, doc_id: int, state: str) -> list[tuple]:
     """Close the document's open reservations exactly once; returns (warehouse, sku, qty, line)."""
     r = raw(uow.conn)
-    rows = r.all(_CLOSE_RESERVATIONS, {"state": state, "now": r.dt(utcnow()), "doc_type": doc_type,
-                                       "doc_id": doc_id})
+    rows = r.all(
+        _CLOSE_RESERVATIONS, {"state": state, "now": r.dt(utcnow()), "doc_type": doc_type, "doc_id": doc_id}
+    )
     return sorted(rows, key=lambda x: (x[1], x[0]))
 
 
 def release(uow: UnitOfWork, *, doc_type: str, doc_id: int) -> int:
     """Release the document's open reservations; returns how many."""
     rows = _close_reservations(uow, doc_type, doc_id, "released")
-    raw(uow.conn).executemany(ledger.UNRESERVE, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
+    raw(uow.conn).queue_many(ledger.UNRESERVE, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
     return len(rows)
 
 
@@ -476,27 +669,38 @@ class LineCost:
     cost_cents: int
 
 
-def ship_reserved(uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str,
-                  at: dt.datetime | None = None) -> list[LineCost]:
+def ship_reserved(
+    uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str, at: dt.datetime | None = None
+) -> list[LineCost]:
     """Consume the document's open reservations: stock leaves, each line takes its cost of goods."""
     at = _at(at)
     rows = _close_reservations(uow, doc_type, doc_id, "consumed")
     if not rows:
-        raise Conflict("inventory.nothing_reserved", "Nothing is reserved for {ref}", "{ref} 没有已预留的库存",
-                       ref=ref)
-    r = raw(uow.conn)
-    if r.executemany(ledger.CONSUME, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows]) != len(rows):
-        raise Conflict("inventory.stock_lost", "The reserved stock of {ref} is no longer on hand",
-                       "{ref} 预留的库存已不在库", ref=ref)
-    moves = [ledger.Move(catalog.sku_ref_by_id(uow, s), w, rules.SHIPMENT, -q, doc_type, doc_id, n, ref)
-             for w, s, q, n in rows]
+        raise Conflict(
+            "inventory.nothing_reserved", "Nothing is reserved for {ref}", "{ref} 没有已预留的库存", ref=ref
+        )
+    raw(uow.conn).queue_many(ledger.CONSUME, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
+    moves = [
+        ledger.Move(catalog.sku_ref_by_id(uow, s), w, rules.SHIPMENT, -q, doc_type, doc_id, n, ref)
+        for w, s, q, n in rows
+    ]
     values = ledger.post(uow, at, moves)
-    return sorted((LineCost(m.line_no, m.sku.id, -m.qty, -v) for m, v in zip(moves, values, strict=True)),
-                  key=lambda x: x.line_no)
+    return sorted(
+        (LineCost(m.line_no, m.sku.id, -m.qty, -v) for m, v in zip(moves, values, strict=True)),
+        key=lambda x: x.line_no,
+    )
 
 
-def return_in(uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str, warehouse_id: int,
-              lines: Sequence[DocLine], at: dt.datetime | None = None) -> list[LineCost]:
+def return_in(
+    uow: UnitOfWork,
+    *,
+    doc_type: str,
+    doc_id: int,
+    ref: str,
+    warehouse_id: int,
+    lines: Sequence[DocLine],
+    at: dt.datetime | None = None,
+) -> list[LineCost]:
     """Goods of shipped lines come back: each gives back cost out of its line's not-yet-returned
     cost of goods (the take rule) and re-enters stock at that cost."""
     at = _at(at)
@@ -504,12 +708,23 @@ def return_in(uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str, warehous
     for ln in sorted(lines, key=lambda x: x.sku.id):
         left_qty, left_cost = ledger.line_remaining(uow, doc_type, doc_id, ln.line_no)
         if ln.qty > left_qty:
-            raise Invalid("inventory.return_exceeds", "Cannot return {qty} of {sku}: only {left} not yet returned",
-                          "{sku} 最多还能退 {left}，不能退 {qty}", qty=ln.qty, sku=ln.sku.code, left=left_qty)
+            raise Invalid(
+                "inventory.return_exceeds",
+                "Cannot return {qty} of {sku}: only {left} not yet returned",
+                "{sku} 最多还能退 {left}，不能退 {qty}",
+                qty=ln.qty,
+                sku=ln.sku.code,
+                left=left_qty,
+            )
         value = rules.line_return_share(left_qty, left_cost, ln.qty)
-        moves.append(ledger.Move(ln.sku, warehouse_id, rules.RETURN, ln.qty, doc_type, doc_id, ln.line_no, ref,
-                                 value=value))
-    raw(uow.conn).executemany(ledger.ADD_ON_HAND, [{"w": warehouse_id, "s": m.sku.id, "q": m.qty} for m in moves])
+        moves.append(
+            ledger.Move(
+                ln.sku, warehouse_id, rules.RETURN, ln.qty, doc_type, doc_id, ln.line_no, ref, value=value
+            )
+        )
+    raw(uow.conn).queue_many(
+        ledger.ADD_ON_HAND, [{"w": warehouse_id, "s": m.sku.id, "q": m.qty} for m in moves]
+    )
     ledger.post(uow, at, moves)
     return sorted((LineCost(m.line_no, m.sku.id, m.qty, m.value) for m in moves), key=lambda x: x.line_no)
 

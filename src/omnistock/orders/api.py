@@ -74,47 +74,66 @@ class LineCostOut(Output):
 
 
 @router.post("/channels", status_code=201, operation_id="createChannel")
-def create_channel(body: ChannelIn, request: Request,
-                   actor: Actor = Depends(requires("orders.channel.manage"))) -> dict:
+def create_channel(
+    body: ChannelIn, request: Request, actor: Actor = Depends(requires("orders.channel.manage"))
+) -> dict:
     with unit_of_work(request, actor) as uow:
-        return {"id": service.create_channel(uow, code=body.code, name=body.name, kind=body.kind), "code": body.code}
+        return {
+            "id": service.create_channel(uow, code=body.code, name=body.name, kind=body.kind),
+            "code": body.code,
+        }
 
 
 @router.post("/customers", status_code=201, operation_id="createCustomer")
-def create_customer(body: CustomerIn, request: Request,
-                    actor: Actor = Depends(requires("orders.customer.manage"))) -> dict:
+def create_customer(
+    body: CustomerIn, request: Request, actor: Actor = Depends(requires("orders.customer.manage"))
+) -> dict:
     with unit_of_work(request, actor) as uow:
-        return {"id": service.create_customer(uow, code=body.code, name=body.name, phone=body.phone),
-                "code": body.code}
+        return {
+            "id": service.create_customer(uow, code=body.code, name=body.name, phone=body.phone),
+            "code": body.code,
+        }
 
 
 @router.post("", status_code=201, operation_id="createOrder")
-def create_order(body: OrderIn, request: Request, actor: Actor = Depends(requires("orders.order.create"))) -> OrderOut:
+def create_order(
+    body: OrderIn, request: Request, actor: Actor = Depends(requires("orders.order.create"))
+) -> OrderOut:
     """Take an order: it reserves every line in its warehouse, or is recorded as rejected (out of stock)."""
     with unit_of_work(request, actor) as uow:
-        r = service.place_order(uow, ref=body.ref, channel_code=body.channel, customer_code=body.customer,
-                                warehouse=body.warehouse, at=body.at,
-                                lines=[service.OrderLineIn(x.sku, x.qty, x.unit_price_cents) for x in body.lines])
+        r = service.place_order(
+            uow,
+            ref=body.ref,
+            channel_code=body.channel,
+            customer_code=body.customer,
+            warehouse=body.warehouse,
+            at=body.at,
+            lines=[service.OrderLineIn(x.sku, x.qty, x.unit_price_cents) for x in body.lines],
+        )
     return OrderOut(id=r.id, ref=r.ref, status=r.status, reject_reason=r.reject_reason)
 
 
 @router.post("/{ref}/ship", operation_id="shipOrder")
-def ship_order(ref: str, body: EventIn, request: Request,
-               actor: Actor = Depends(requires("orders.order.ship"))) -> list[LineCostOut]:
+def ship_order(
+    ref: str, body: EventIn, request: Request, actor: Actor = Depends(requires("orders.order.ship"))
+) -> list[LineCostOut]:
     with unit_of_work(request, actor) as uow:
         return [LineCostOut.model_validate(c) for c in service.ship_order(uow, ref=ref, at=body.at)]
 
 
 @router.post("/{ref}/cancel", status_code=204, operation_id="cancelOrder")
-def cancel_order(ref: str, body: EventIn, request: Request,
-                 actor: Actor = Depends(requires("orders.order.cancel"))) -> None:
+def cancel_order(
+    ref: str, body: EventIn, request: Request, actor: Actor = Depends(requires("orders.order.cancel"))
+) -> None:
     with unit_of_work(request, actor) as uow:
         service.cancel_order(uow, ref=ref, at=body.at)
 
 
 @router.post("/{ref}/returns", status_code=201, operation_id="returnOrder")
-def return_order(ref: str, body: ReturnIn, request: Request,
-                 actor: Actor = Depends(requires("orders.order.return"))) -> dict:
+def return_order(
+    ref: str, body: ReturnIn, request: Request, actor: Actor = Depends(requires("orders.order.return"))
+) -> dict:
     with unit_of_work(request, actor) as uow:
-        return service.return_order(uow, ref=ref, at=body.at,
-                                    lines=[service.ReturnLineIn(x.sku, x.qty) for x in body.lines])
+        return service.return_order(
+            uow, ref=ref, at=body.at, lines=[service.ReturnLineIn(x.sku, x.qty) for x in body.lines]
+        )

@@ -88,5 +88,5 @@ sales_return_line = Table(
     Column("line_no", Integer, primary_key=True),
     Column("qty", BigInteger, nullable=False),
     Column("revenue_cents", BigInteger, nullable=False),
-    Column("cost_cents", BigInteger, nullable=False),
+    # Its cost of goods lives in the stock ledger only (re-valued with back-dated documents).
 )

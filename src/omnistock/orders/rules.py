@@ -14,8 +14,15 @@ TRANSITIONS: dict[str, set[str]] = {
     CANCELLED: set(),
 }
 
-CHANNEL_KINDS = ("wechat_mini", "community_group", "live_stream", "distributor", "offline_store", "marketplace",
-                 "other")
+CHANNEL_KINDS = (
+    "wechat_mini",
+    "community_group",
+    "live_stream",
+    "distributor",
+    "offline_store",
+    "marketplace",
+    "other",
+)
 
 
 class IllegalTransition(Exception):

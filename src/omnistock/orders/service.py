@@ -48,7 +48,9 @@ _NEW_LINE = Sql(
     "INSERT INTO sales_order_line (order_id, line_no, sku_id, qty, unit_price_cents, revenue_cents, returned_qty, "
     "returned_revenue_cents) VALUES (:order_id, :n, :s, :qty, :price, :revenue, 0, 0)"
 )
-_REJECT = Sql("UPDATE sales_order SET status = :status, reject_reason = :reason, closed_at = :at WHERE id = :id")
+_REJECT = Sql(
+    "UPDATE sales_order SET status = :status, reject_reason = :reason, closed_at = :at WHERE id = :id"
+)
 _channels = CodeCache("channel")
 _customers = CodeCache("customer")
 
@@ -57,10 +59,18 @@ def _code_id(uow: UnitOfWork, cache: CodeCache, table, code: str, what_en: str, 
     hit = cache.get(uow, code)
     if hit is not None:
         return hit
-    row = uow.conn.execute(select(table.c.id).where(table.c.code == code)).first() if isinstance(code, str) else None
+    row = (
+        uow.conn.execute(select(table.c.id).where(table.c.code == code)).first()
+        if isinstance(code, str)
+        else None
+    )
     if row is None:
-        raise Invalid(f"orders.unknown_{table.name}", f"Unknown {what_en} {{code}}", f"未知的{what_zh}：{{code}}",
-                      code=str(code)[:64])
+        raise Invalid(
+            f"orders.unknown_{table.name}",
+            f"Unknown {what_en} {{code}}",
+            f"未知的{what_zh}：{{code}}",
+            code=str(code)[:64],
+        )
     cache.put_after_commit(uow, code, row.id)
     return row.id
 
@@ -79,12 +89,21 @@ def _create_master(uow: UnitOfWork, table, what_en: str, what_zh: str, row: dict
     from omnistock.catalog.rules import check_code
 
     if check_code(row["code"]) or not row.get("name"):
-        raise Invalid(f"orders.bad_{what_en}", f"A {what_en} needs a valid code and a name",
-                      f"{what_zh}需要合法的编码和名称")
+        raise Invalid(
+            f"orders.bad_{what_en}",
+            f"A {what_en} needs a valid code and a name",
+            f"{what_zh}需要合法的编码和名称",
+        )
     if uow.conn.execute(select(table.c.id).where(table.c.code == row["code"])).first():
-        raise Conflict(f"orders.duplicate_{what_en}", f"{what_en} {{code}} already exists",
-                       f"{what_zh} {{code}} 已存在", code=row["code"])
-    new_id = uow.conn.execute(insert(table).returning(table.c.id), {**row, "created_at": utcnow()}).scalar_one()
+        raise Conflict(
+            f"orders.duplicate_{what_en}",
+            f"{what_en} {{code}} already exists",
+            f"{what_zh} {{code}} 已存在",
+            code=row["code"],
+        )
+    new_id = uow.conn.execute(
+        insert(table).returning(table.c.id), {**row, "created_at": utcnow()}
+    ).scalar_one()
     uow.audit(f"orders.{what_en}.create", what_en, row["code"], after=row)
     return new_id
 
@@ -104,13 +123,23 @@ class OrderResult:
     reject_reason: str | None = None
 
 
-def place_order(uow: UnitOfWork, *, ref: str, channel_code: str, customer_code: str, warehouse: str,
-                lines: Sequence[OrderLineIn], at: dt.datetime | None = None) -> OrderResult:
+def place_order(
+    uow: UnitOfWork,
+    *,
+    ref: str,
+    channel_code: str,
+    customer_code: str,
+    warehouse: str,
+    lines: Sequence[OrderLineIn],
+    at: dt.datetime | None = None,
+) -> OrderResult:
     """Take an order into the pool: it reserves every line in its warehouse, or is recorded as
     rejected (out of stock) with nothing reserved."""
     uow.actor.require("orders.order.create")
     if not isinstance(ref, str) or not ref or len(ref) > 64:
-        raise Invalid("orders.bad_ref", "An order needs a number of 1-64 characters", "订单号必须是 1-64 个字符")
+        raise Invalid(
+            "orders.bad_ref", "An order needs a number of 1-64 characters", "订单号必须是 1-64 个字符"
+        )
     if not lines:
         raise Invalid("orders.no_lines", "An order needs at least one line", "订单至少需要一行商品")
     wh = inventory.warehouse_ref(uow, warehouse)
@@ -119,49 +148,93 @@ def place_order(uow: UnitOfWork, *, ref: str, channel_code: str, customer_code: 
     channel_id = _code_id(uow, _channels, channel, channel_code, "channel", "渠道")
     customer_id = _code_id(uow, _customers, customer, customer_code, "customer", "客户")
     if len({ln.sku for ln in lines}) != len(lines):
-        raise Invalid("orders.duplicate_sku_line", "The same SKU appears twice in one order", "同一订单中 SKU 重复")
+        raise Invalid(
+            "orders.duplicate_sku_line", "The same SKU appears twice in one order", "同一订单中 SKU 重复"
+        )
     doc_lines = []
     for i, ln in enumerate(lines, 1):
         sku = catalog.sku_ref(uow, ln.sku)
         if not inv_rules.is_positive_int(ln.qty):
-            raise Invalid("orders.bad_quantity", "Quantity must be a whole number > 0 (got {value})",
-                          "数量必须是大于 0 的整数（收到 {value}）", value=repr(ln.qty)[:40])
+            raise Invalid(
+                "orders.bad_quantity",
+                "Quantity must be a whole number > 0 (got {value})",
+                "数量必须是大于 0 的整数（收到 {value}）",
+                value=repr(ln.qty)[:40],
+            )
         if not inv_rules.is_non_negative_int(ln.unit_price_cents):
-            raise Invalid("orders.bad_price", "Unit price must be a whole number of cents ≥ 0",
-                          "单价必须是不小于 0 的整数（分）")
+            raise Invalid(
+                "orders.bad_price",
+                "Unit price must be a whole number of cents ≥ 0",
+                "单价必须是不小于 0 的整数（分）",
+            )
         doc_lines.append(inventory.DocLine(i, sku, ln.qty))
     at = utcnow() if at is None else to_utc(at)
     total = sum(rules.line_revenue(ln.qty, ln.unit_price_cents) for ln in lines)
     r = raw(uow.conn)
     try:
-        (order_id,) = r.one(_NEW_ORDER, {
-            "ref": ref, "channel_id": channel_id, "customer_id": customer_id, "w": wh.id, "status": rules.ALLOCATED,
-            "at": r.dt(at), "total": total, "now": r.dt(utcnow())})
+        (order_id,) = r.one(
+            _NEW_ORDER,
+            {
+                "ref": ref,
+                "channel_id": channel_id,
+                "customer_id": customer_id,
+                "w": wh.id,
+                "status": rules.ALLOCATED,
+                "at": r.dt(at),
+                "total": total,
+                "now": r.dt(utcnow()),
+            },
+        )
     except r.IntegrityError as exc:
-        raise Conflict("orders.duplicate_ref", "Order {ref} already exists", "订单 {ref} 已存在", ref=ref) from exc
-    r.executemany(_NEW_LINE, [
-        {"order_id": order_id, "n": d.line_no, "s": d.sku.id, "qty": ln.qty, "price": ln.unit_price_cents,
-         "revenue": rules.line_revenue(ln.qty, ln.unit_price_cents)}
-        for d, ln in zip(doc_lines, lines, strict=True)
-    ])
+        raise Conflict(
+            "orders.duplicate_ref", "Order {ref} already exists", "订单 {ref} 已存在", ref=ref
+        ) from exc
+    r.queue_many(
+        _NEW_LINE,
+        [
+            {
+                "order_id": order_id,
+                "n": d.line_no,
+                "s": d.sku.id,
+                "qty": ln.qty,
+                "price": ln.unit_price_cents,
+                "revenue": rules.line_revenue(ln.qty, ln.unit_price_cents),
+            }
+            for d, ln in zip(doc_lines, lines, strict=True)
+        ],
+    )
     short = inventory.reserve(uow, doc_type=DOC, doc_id=order_id, warehouse_id=wh.id, lines=doc_lines)
     status, reason = rules.ALLOCATED, None
     if short:
         status = rules.REJECTED
         reason = f"out_of_stock:{short.sku}:{short.wanted}>{short.available}"
-        r.execute(_REJECT, {"id": order_id, "status": status, "reason": reason, "at": r.dt(at)})
-    uow.audit("orders.order.create", "sales_order", ref, after={
-        "status": status, "channel": channel_code, "customer": customer_code, "warehouse": wh.code,
-        "lines": [[ln.sku, ln.qty, ln.unit_price_cents] for ln in lines], "reason": reason})
+        r.queue(_REJECT, {"id": order_id, "status": status, "reason": reason, "at": r.dt(at)})
+    uow.audit(
+        "orders.order.create",
+        "sales_order",
+        ref,
+        after={
+            "status": status,
+            "channel": channel_code,
+            "customer": customer_code,
+            "warehouse": wh.code,
+            "lines": [[ln.sku, ln.qty, ln.unit_price_cents] for ln in lines],
+            "reason": reason,
+        },
+    )
     return OrderResult(order_id, ref, status, reason)
 
 
 def _order_for_update(uow: UnitOfWork, ref: str):
-    row = uow.conn.execute(
-        select(sales_order.c.id, sales_order.c.status, sales_order.c.warehouse_id)
-        .where(sales_order.c.ref == ref)
-        .with_for_update()
-    ).first() if isinstance(ref, str) else None
+    row = (
+        uow.conn.execute(
+            select(sales_order.c.id, sales_order.c.status, sales_order.c.warehouse_id)
+            .where(sales_order.c.ref == ref)
+            .with_for_update()
+        ).first()
+        if isinstance(ref, str)
+        else None
+    )
     if row is None:
         raise Invalid("orders.unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(ref)[:64])
     return row
@@ -185,12 +258,22 @@ def _transition(uow: UnitOfWork, ref: str, target: str, at: dt.datetime) -> int:
     row = r.one(stmt, {"target": target, "at": r.dt(at), "ref": ref}) if isinstance(ref, str) else None
     if row is None:
         order = _order_for_update(uow, ref)  # unknown order -> Invalid
-        raise Conflict("orders.illegal_transition", "Order {ref} is {current}; it cannot become {target}",
-                       "订单 {ref} 当前状态为 {current}，不能变为 {target}", ref=ref, current=order.status,
-                       target=target)
+        raise Conflict(
+            "orders.illegal_transition",
+            "Order {ref} is {current}; it cannot become {target}",
+            "订单 {ref} 当前状态为 {current}，不能变为 {target}",
+            ref=ref,
+            current=order.status,
+            target=target,
+        )
     before = next(iter(sources)) if len(sources) == 1 else "|".join(sorted(sources))
-    uow.audit(f"orders.order.{target}", "sales_order", ref, before={"status": before},
-              after={"status": target, "at": at.isoformat()})
+    uow.audit(
+        f"orders.order.{target}",
+        "sales_order",
+        ref,
+        before={"status": before},
+        after={"status": target, "at": at.isoformat()},
+    )
     return row[0]
 
 
@@ -216,69 +299,119 @@ class ReturnLineIn:
     qty: int
 
 
-def return_order(uow: UnitOfWork, *, ref: str, lines: Sequence[ReturnLineIn],
-                 at: dt.datetime | None = None) -> dict:
+def return_order(
+    uow: UnitOfWork, *, ref: str, lines: Sequence[ReturnLineIn], at: dt.datetime | None = None
+) -> dict:
     """Goods of a shipped order come back into its warehouse; revenue and cost of goods are given
     back out of each line's not-yet-returned amounts."""
     uow.actor.require("orders.order.return")
     order = _order_for_update(uow, ref)
     if order.status != rules.SHIPPED:
-        raise Conflict("orders.not_shipped", "Order {ref} is {state}; only shipped orders take returns",
-                       "订单 {ref} 当前状态为 {state}，只有已发货订单可以退货", ref=ref, state=order.status)
+        raise Conflict(
+            "orders.not_shipped",
+            "Order {ref} is {state}; only shipped orders take returns",
+            "订单 {ref} 当前状态为 {state}，只有已发货订单可以退货",
+            ref=ref,
+            state=order.status,
+        )
     if not lines:
         raise Invalid("orders.no_lines", "A return needs at least one line", "退货至少需要一行商品")
     if len({ln.sku for ln in lines}) != len(lines):
-        raise Invalid("orders.duplicate_sku_line", "The same SKU appears twice in one return", "同一退货单中 SKU 重复")
+        raise Invalid(
+            "orders.duplicate_sku_line", "The same SKU appears twice in one return", "同一退货单中 SKU 重复"
+        )
     ol = sales_order_line.c
     by_sku = {r.sku_id: r for r in uow.conn.execute(select(sales_order_line).where(ol.order_id == order.id))}
     doc_lines, revenue_back = [], {}
     for ln in lines:
         sku = catalog.sku_ref(uow, ln.sku)
         if not inv_rules.is_positive_int(ln.qty):
-            raise Invalid("orders.bad_quantity", "Quantity must be a whole number > 0 (got {value})",
-                          "数量必须是大于 0 的整数（收到 {value}）", value=repr(ln.qty)[:40])
+            raise Invalid(
+                "orders.bad_quantity",
+                "Quantity must be a whole number > 0 (got {value})",
+                "数量必须是大于 0 的整数（收到 {value}）",
+                value=repr(ln.qty)[:40],
+            )
         line = by_sku.get(sku.id)
         if line is None:
-            raise Invalid("orders.sku_not_on_order", "{sku} is not on order {ref}", "{sku} 不在订单 {ref} 中",
-                          sku=ln.sku, ref=ref)
+            raise Invalid(
+                "orders.sku_not_on_order",
+                "{sku} is not on order {ref}",
+                "{sku} 不在订单 {ref} 中",
+                sku=ln.sku,
+                ref=ref,
+            )
         left = line.qty - line.returned_qty
         if ln.qty > left:
-            raise Invalid("orders.return_exceeds", "Cannot return {qty} of {sku}: only {left} not yet returned",
-                          "{sku} 最多还能退 {left}，不能退 {qty}", qty=ln.qty, sku=ln.sku, left=left)
+            raise Invalid(
+                "orders.return_exceeds",
+                "Cannot return {qty} of {sku}: only {left} not yet returned",
+                "{sku} 最多还能退 {left}，不能退 {qty}",
+                qty=ln.qty,
+                sku=ln.sku,
+                left=left,
+            )
         revenue_back[line.line_no] = inv_rules.line_return_share(
-            left, line.revenue_cents - line.returned_revenue_cents, ln.qty)
+            left, line.revenue_cents - line.returned_revenue_cents, ln.qty
+        )
         doc_lines.append(inventory.DocLine(line.line_no, sku, ln.qty))
     at = utcnow() if at is None else to_utc(at)
-    costs = inventory.return_in(uow, doc_type=DOC, doc_id=order.id, ref=ref, warehouse_id=order.warehouse_id,
-                                lines=doc_lines, at=at)
-    n = uow.conn.execute(select(func.count()).select_from(sales_return).where(
-        sales_return.c.order_id == order.id)).scalar_one()
+    costs = inventory.return_in(
+        uow, doc_type=DOC, doc_id=order.id, ref=ref, warehouse_id=order.warehouse_id, lines=doc_lines, at=at
+    )
+    n = uow.conn.execute(
+        select(func.count()).select_from(sales_return).where(sales_return.c.order_id == order.id)
+    ).scalar_one()
     return_ref = f"{ref}-R{n + 1}"
     refund = sum(revenue_back.values())
     return_id = uow.conn.execute(
         insert(sales_return).returning(sales_return.c.id),
         {"order_id": order.id, "ref": return_ref, "at": at, "refund_cents": refund, "created_at": utcnow()},
     ).scalar_one()
-    uow.conn.execute(insert(sales_return_line), [
-        {"return_id": return_id, "line_no": c.line_no, "qty": c.qty, "revenue_cents": revenue_back[c.line_no],
-         "cost_cents": c.cost_cents} for c in costs
-    ])
+    uow.conn.execute(
+        insert(sales_return_line),
+        [
+            {
+                "return_id": return_id,
+                "line_no": c.line_no,
+                "qty": c.qty,
+                "revenue_cents": revenue_back[c.line_no],
+            }
+            for c in costs
+        ],
+    )
     for c in costs:
         uow.conn.execute(
-            update(sales_order_line).where(ol.order_id == order.id, ol.line_no == c.line_no)
-            .values(returned_qty=ol.returned_qty + c.qty,
-                    returned_revenue_cents=ol.returned_revenue_cents + revenue_back[c.line_no])
+            update(sales_order_line)
+            .where(ol.order_id == order.id, ol.line_no == c.line_no)
+            .values(
+                returned_qty=ol.returned_qty + c.qty,
+                returned_revenue_cents=ol.returned_revenue_cents + revenue_back[c.line_no],
+            )
         )
-    result = {"ref": return_ref, "order": ref, "refund_cents": refund,
-              "lines": [{"line_no": c.line_no, "qty": c.qty, "revenue_cents": revenue_back[c.line_no],
-                         "cost_cents": c.cost_cents} for c in costs]}
+    result = {
+        "ref": return_ref,
+        "order": ref,
+        "refund_cents": refund,
+        "lines": [
+            {
+                "line_no": c.line_no,
+                "qty": c.qty,
+                "revenue_cents": revenue_back[c.line_no],
+                "cost_cents": c.cost_cents,
+            }
+            for c in costs
+        ],
+    }
     uow.audit("orders.order.return", "sales_order", ref, after=result)
     return result
 
 
 def totals(conn) -> dict:
     """Order counts and recognised revenue (shipped, net of returns)."""
-    by_status = dict(conn.execute(select(sales_order.c.status, func.count()).group_by(sales_order.c.status)).all())
+    by_status = dict(
+        conn.execute(select(sales_order.c.status, func.count()).group_by(sales_order.c.status)).all()
+    )
     ol, so = sales_order_line.c, sales_order.c
     revenue = conn.execute(
         select(func.coalesce(func.sum(ol.revenue_cents - ol.returned_revenue_cents), 0))

@@ -73,9 +73,7 @@ Authenticator = Callable[[str], Actor]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_actor(
-    request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> Actor:
+def current_actor(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
     if creds is None or not creds.credentials:
         raise Unauthorized("auth.missing_token", "Sign in first", "请先登录")
     authenticate: Authenticator = request.app.state.authenticate

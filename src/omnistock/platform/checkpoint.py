@@ -38,5 +38,13 @@ def load(conn: Connection, name: str) -> dict[str, Any] | None:
 
 def save(conn: Connection, name: str, source: str, position: int, counters: dict[str, int]) -> None:
     r = raw(conn)
-    r.execute(_SAVE, {"name": name, "source": source, "position": position, "counters": r.json(counters),
-                      "now": r.dt(utcnow())})
+    r.queue(
+        _SAVE,
+        {
+            "name": name,
+            "source": source,
+            "position": position,
+            "counters": r.json(counters),
+            "now": r.dt(utcnow()),
+        },
+    )

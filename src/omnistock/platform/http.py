@@ -76,7 +76,9 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            err = AppError("request.malformed_json", "The request body is not valid JSON", "请求内容不是合法的 JSON")
+            err = AppError(
+                "request.malformed_json", "The request body is not valid JSON", "请求内容不是合法的 JSON"
+            )
             return problem_response(request, err)
         fields = []
         for e in errors:
@@ -84,10 +86,19 @@ def install(app: FastAPI) -> None:
             zh = _ZH_VALIDATION.get(e.get("type", ""), "取值不正确")
             with suppress(KeyError, IndexError):
                 zh = zh.format(**ctx)
-            fields.append({"field": _field(tuple(e.get("loc", ()))), "type": e.get("type"), "en": e.get("msg"), "zh": zh})
+            fields.append(
+                {
+                    "field": _field(tuple(e.get("loc", ()))),
+                    "type": e.get("type"),
+                    "en": e.get("msg"),
+                    "zh": zh,
+                }
+            )
         summary_en = "; ".join(f"{f['field']}: {f['en']}" for f in fields[:5])
         summary_zh = "；".join(f"{f['field']}：{f['zh']}" for f in fields[:5])
-        err = AppError("request.invalid", "Invalid request: " + summary_en, "请求有误：" + summary_zh, status=422)
+        err = AppError(
+            "request.invalid", "Invalid request: " + summary_en, "请求有误：" + summary_zh, status=422
+        )
         body = err.problem(language(request))
         body["instance"] = request.url.path
         body["errors"] = fields
@@ -109,5 +120,7 @@ def install(app: FastAPI) -> None:
 def unit_of_work(request: Request, actor: Actor, *, readonly: bool = False) -> Iterator[UnitOfWork]:
     """Open the one transaction of an API command, committed when the block ends cleanly."""
     engine = request.app.state.engine if hasattr(request.app.state, "engine") else get_engine()
-    with UnitOfWork(engine, actor, readonly=readonly, request_id=getattr(request.state, "request_id", None)) as uow:
+    with UnitOfWork(
+        engine, actor, readonly=readonly, request_id=getattr(request.state, "request_id", None)
+    ) as uow:
         yield uow

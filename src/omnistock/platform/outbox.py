@@ -75,7 +75,14 @@ def enqueue(uow, topic: str, payload: dict[str, Any], *, key: str | None = None)
     now = utcnow()
     uow.conn.execute(
         insert(outbox_message),
-        {"topic": topic, "key": key, "payload": payload, "created_at": now, "available_at": now, "attempts": 0},
+        {
+            "topic": topic,
+            "key": key,
+            "payload": payload,
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        },
     )
 
 
@@ -87,16 +94,20 @@ def deliver_due(engine: Engine, *, batch: int = 50) -> int:
     """Deliver what is due now; returns how many messages were delivered."""
     now = utcnow()
     with engine.begin() as conn:
-        due = conn.execute(
-            select(outbox_message.c.id)
-            .where(
-                outbox_message.c.delivered_at.is_(None),
-                outbox_message.c.available_at <= now,
-                or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
+        due = (
+            conn.execute(
+                select(outbox_message.c.id)
+                .where(
+                    outbox_message.c.delivered_at.is_(None),
+                    outbox_message.c.available_at <= now,
+                    or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
+                )
+                .order_by(outbox_message.c.id)
+                .limit(batch)
             )
-            .order_by(outbox_message.c.id)
-            .limit(batch)
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     delivered = 0
     for msg_id in due:
         # Claim with a conditional update so two workers never run one message at once.

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json as jsonlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -40,6 +42,8 @@ class Raw:
         self.dialect = conn.dialect.name
         self.sqlite = self.dialect == "sqlite"
         driver = conn.connection.driver_connection
+        self._driver = driver
+        self._pipeline = None
         self.cursor = driver.cursor()
         self.IntegrityError = conn.dialect.loaded_dbapi.IntegrityError
         if not self.sqlite:
@@ -48,12 +52,59 @@ class Raw:
             self._jsonb = Jsonb
 
     def execute(self, stmt: Sql, params: dict[str, Any] | None = None) -> int:
+        """Run ``stmt``; returns how many rows it changed."""
         self.cursor.execute(stmt.for_dialect(self.dialect), params or {})
+        if self._pipeline is not None:
+            self._pipeline.sync()  # the row count is needed now
         return self.cursor.rowcount
 
+    def queue(self, stmt: Sql, params: dict[str, Any] | None = None) -> None:
+        """Run a write whose outcome is not needed: in a pipeline it travels with the next
+        statement that does need an answer (or the commit) instead of costing a round trip."""
+        self.cursor.execute(stmt.for_dialect(self.dialect), params or {})
+
+    def queue_many(self, stmt: Sql, rows: list[dict[str, Any]]) -> None:
+        if self._pipeline is not None or len(rows) == 1:
+            for row in rows:
+                self.cursor.execute(stmt.for_dialect(self.dialect), row)
+        elif rows:
+            self.cursor.executemany(stmt.for_dialect(self.dialect), rows)
+
+    @contextmanager
+    def pipeline(self, conn: Connection) -> Iterator[None]:
+        """PostgreSQL pipeline mode for a long run of transactions on ``conn`` (the workload
+        replay): writes that need no answer stop costing a round trip each. SQLAlchemy
+        statements on the connection still work: each waits for its answer before reading it."""
+        if self.sqlite:
+            yield
+            return
+
+        def answer_now(*_args) -> None:
+            if self._pipeline is not None:
+                self._pipeline.sync()
+
+        with self._driver.pipeline() as p:
+            self._pipeline = p
+            event.listen(conn, "after_cursor_execute", answer_now)
+            try:
+                yield
+            finally:
+                event.remove(conn, "after_cursor_execute", answer_now)
+                self._pipeline = None
+
     def executemany(self, stmt: Sql, rows: list[dict[str, Any]]) -> int:
+        """Run ``stmt`` once per row; returns the total of rows changed."""
         if not rows:
             return 0
+        if len(rows) == 1:  # one round trip instead of a driver-side batch
+            return self.execute(stmt, rows[0])
+        if self._pipeline is not None:
+            total = 0
+            for row in rows:
+                self.cursor.execute(stmt.for_dialect(self.dialect), row)
+                self._pipeline.sync()
+                total += self.cursor.rowcount
+            return total
         self.cursor.executemany(stmt.for_dialect(self.dialect), rows)
         return self.cursor.rowcount
 

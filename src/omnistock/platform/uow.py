@@ -88,7 +88,7 @@ class UnitOfWork:
         from omnistock.platform.sql import raw
 
         r = raw(self.conn)
-        r.execute(
+        r.queue(
             INSERT_AUDIT,
             {
                 "at": r.dt(utcnow()),

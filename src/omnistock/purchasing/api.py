@@ -47,25 +47,42 @@ class GoodsReceiptIn(Input):
 
 
 @router.get("/suppliers", operation_id="listSuppliers")
-def list_suppliers(request: Request, actor: Actor = Depends(requires("purchasing.supplier.read"))) -> list[SupplierOut]:
+def list_suppliers(
+    request: Request, actor: Actor = Depends(requires("purchasing.supplier.read"))
+) -> list[SupplierOut]:
     with unit_of_work(request, actor, readonly=True) as uow:
         return [SupplierOut.model_validate(s) for s in service.list_suppliers(uow)]
 
 
 @router.post("/suppliers", status_code=201, operation_id="createSupplier")
-def create_supplier(body: SupplierIn, request: Request,
-                    actor: Actor = Depends(requires("purchasing.supplier.manage"))) -> SupplierOut:
+def create_supplier(
+    body: SupplierIn, request: Request, actor: Actor = Depends(requires("purchasing.supplier.manage"))
+) -> SupplierOut:
     with unit_of_work(request, actor) as uow:
         sid = service.create_supplier(uow, code=body.code, name=body.name)
     return SupplierOut(id=sid, code=body.code, name=body.name)
 
 
 @router.post("/receipts", status_code=201, operation_id="receiveGoods")
-def receive_goods(body: GoodsReceiptIn, request: Request,
-                  actor: Actor = Depends(requires("inventory.receipt.create"))) -> dict:
+def receive_goods(
+    body: GoodsReceiptIn, request: Request, actor: Actor = Depends(requires("inventory.receipt.create"))
+) -> dict:
     """Goods from a supplier arrive into a warehouse at the supplier's unit cost."""
     with unit_of_work(request, actor) as uow:
-        d = service.receive_goods(uow, ref=body.ref, supplier_code=body.supplier, warehouse=body.warehouse,
-                                  at=body.at, note=body.note,
-                                  lines=[inventory.ReceiptLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines])
-    return {"id": d.id, "ref": d.ref, "status": d.status, "warehouse": d.warehouse, "at": iso(d.at), "lines": d.lines}
+        d = service.receive_goods(
+            uow,
+            ref=body.ref,
+            supplier_code=body.supplier,
+            warehouse=body.warehouse,
+            at=body.at,
+            note=body.note,
+            lines=[inventory.ReceiptLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+        )
+    return {
+        "id": d.id,
+        "ref": d.ref,
+        "status": d.status,
+        "warehouse": d.warehouse,
+        "at": iso(d.at),
+        "lines": d.lines,
+    }

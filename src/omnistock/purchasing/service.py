@@ -27,12 +27,21 @@ _suppliers = CodeCache("supplier")
 def create_supplier(uow: UnitOfWork, *, code: str, name: str) -> int:
     uow.actor.require("purchasing.supplier.manage")
     if check_code(code) or not name:
-        raise Invalid("purchasing.bad_supplier", "A supplier needs a valid code and a name", "供应商需要合法的编码和名称")
+        raise Invalid(
+            "purchasing.bad_supplier",
+            "A supplier needs a valid code and a name",
+            "供应商需要合法的编码和名称",
+        )
     if uow.conn.execute(select(supplier.c.id).where(supplier.c.code == code)).first():
-        raise Conflict("purchasing.duplicate_supplier", "Supplier {code} already exists", "供应商 {code} 已存在",
-                       code=code)
-    sid = uow.conn.execute(insert(supplier).returning(supplier.c.id),
-                           {"code": code, "name": name, "created_at": utcnow()}).scalar_one()
+        raise Conflict(
+            "purchasing.duplicate_supplier",
+            "Supplier {code} already exists",
+            "供应商 {code} 已存在",
+            code=code,
+        )
+    sid = uow.conn.execute(
+        insert(supplier).returning(supplier.c.id), {"code": code, "name": name, "created_at": utcnow()}
+    ).scalar_one()
     uow.audit("purchasing.supplier.create", "supplier", code, after={"code": code, "name": name})
     return sid
 
@@ -41,23 +50,43 @@ def supplier_id(uow: UnitOfWork, code: str) -> int:
     hit = _suppliers.get(uow, code)
     if hit is not None:
         return hit
-    row = uow.conn.execute(select(supplier.c.id).where(supplier.c.code == code)).first() \
-        if isinstance(code, str) else None
+    row = (
+        uow.conn.execute(select(supplier.c.id).where(supplier.c.code == code)).first()
+        if isinstance(code, str)
+        else None
+    )
     if row is None:
-        raise Invalid("purchasing.unknown_supplier", "Unknown supplier {code}", "未知的供应商：{code}",
-                      code=str(code)[:64])
+        raise Invalid(
+            "purchasing.unknown_supplier",
+            "Unknown supplier {code}",
+            "未知的供应商：{code}",
+            code=str(code)[:64],
+        )
     _suppliers.put_after_commit(uow, code, row.id)
     return row.id
 
 
 def list_suppliers(uow: UnitOfWork) -> list[dict]:
-    return [dict(r._mapping) for r in uow.conn.execute(
-        select(supplier.c.id, supplier.c.code, supplier.c.name).order_by(supplier.c.code))]
+    return [
+        dict(r._mapping)
+        for r in uow.conn.execute(
+            select(supplier.c.id, supplier.c.code, supplier.c.name).order_by(supplier.c.code)
+        )
+    ]
 
 
-def receive_goods(uow: UnitOfWork, *, ref: str | None, supplier_code: str, warehouse: str,
-                  lines: Sequence[inventory.ReceiptLine], at: dt.datetime | None = None,
-                  note: str | None = None) -> inventory.DocumentResult:
+def receive_goods(
+    uow: UnitOfWork,
+    *,
+    ref: str | None,
+    supplier_code: str,
+    warehouse: str,
+    lines: Sequence[inventory.ReceiptLine],
+    at: dt.datetime | None = None,
+    note: str | None = None,
+) -> inventory.DocumentResult:
     """Goods from a supplier arrive: stock in at the supplier's unit cost."""
     supplier_id(uow, supplier_code)
-    return inventory.receive(uow, ref=ref, warehouse=warehouse, lines=lines, at=at, partner=supplier_code, note=note)
+    return inventory.receive(
+        uow, ref=ref, warehouse=warehouse, lines=lines, at=at, partner=supplier_code, note=note
+    )

@@ -18,6 +18,19 @@ export type Warehouse = Schemas['WarehouseOut'];
 export type StockRow = Schemas['StockRowOut'];
 export type Move = Schemas['MoveOut'];
 export type Valuation = Schemas['ValuationOut'];
+export type DocumentRow = Schemas['DocumentRowOut'];
+export type DocumentDetail = Schemas['DocumentDetailOut'];
+export type DocumentLine = Schemas['DocumentLineOut'];
+export type DocumentMove = Schemas['DocumentMoveOut'];
+export type DocumentResult = Schemas['DocumentOut'];
+export type Supplier = Schemas['SupplierOut'];
+
+/** GET /inventory/adjustment-reasons answers untyped objects of this shape. */
+export interface AdjustmentReason {
+  code: string;
+  zh: string;
+  en: string;
+}
 
 export type Scopes = Record<string, string[]>;
 

@@ -6,6 +6,7 @@ import {
   AuditOutlined,
   DashboardOutlined,
   DatabaseOutlined,
+  FileTextOutlined,
   KeyOutlined,
   LogoutOutlined,
   SettingOutlined,
@@ -55,6 +56,7 @@ export default function MainLayout() {
         children: [
           { key: '/inventory/stock', icon: <AppstoreOutlined />, label: <span data-testid="menu-stock">{t('menu.stock')}</span> },
           { key: '/inventory/ledger', icon: <BarsOutlined />, label: <span data-testid="menu-ledger">{t('menu.ledger')}</span> },
+          { key: '/inventory/documents', icon: <FileTextOutlined />, label: <span data-testid="menu-documents">{t('menu.documents')}</span> },
         ],
       },
       {

@@ -58,7 +58,8 @@ export default function DashboardPage() {
     const names = [...(stock?.keys() ?? [])].sort();
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('dash.onHandSeries'), t('dash.availableSeries')] },
+      // ECharts 6 puts the legend at the bottom by default, on top of the x-axis labels: pin it to the top.
+      legend: { data: [t('dash.onHandSeries'), t('dash.availableSeries')], top: 0, left: 'center' },
       grid: { left: 48, right: 16, top: 40, bottom: 32 },
       xAxis: { type: 'category', data: names },
       yAxis: { type: 'value', minInterval: 1 },

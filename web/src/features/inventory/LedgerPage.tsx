@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Card, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Card, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { Move, Valuation, Warehouse } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
-import { useCursorList } from '../../components/useCursorList';
+import { errorText, useCursorList } from '../../components/useCursorList';
+import DocumentDrawer, { findDocumentId } from './DocumentDrawer';
+import { DocKindTag, isDocKind } from './docCommon';
 import { formatTime } from '../../format';
 import { costMethodLabel, kindLabel, useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
@@ -16,6 +18,19 @@ export default function LedgerPage() {
   const warehouse = params.get('warehouse') ?? '';
   const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
   const [valuation, setValuation] = useState<Valuation | null>(null);
+  const [docId, setDocId] = useState<number | null>(null);
+  const { message } = App.useApp();
+
+  // A move carries its document's number, not its id: look the number up, open the exact match.
+  const openByRef = async (ref: string, kind: string) => {
+    try {
+      const id = await findDocumentId(ref, kind);
+      if (id === null) message.warning(t('doc.notFound', { ref }));
+      else setDocId(id);
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -109,7 +124,19 @@ export default function LedgerPage() {
               {
                 title: t('ledger.document'),
                 key: 'doc',
-                render: (_, r) => (r.doc_type || r.doc_ref ? `${r.doc_type ?? ''} ${r.doc_ref ?? ''}`.trim() : '-'),
+                render: (_, r) =>
+                  isDocKind(r.doc_type) && r.doc_ref ? (
+                    <Space size={4}>
+                      <DocKindTag kind={r.doc_type} />
+                      <Typography.Link onClick={() => void openByRef(r.doc_ref, r.doc_type)} data-testid="ledger-doc-link">
+                        {r.doc_ref}
+                      </Typography.Link>
+                    </Space>
+                  ) : r.doc_type || r.doc_ref ? (
+                    `${r.doc_type ?? ''} ${r.doc_ref ?? ''}`.trim()
+                  ) : (
+                    '-'
+                  ),
               },
               { title: t('ledger.reason'), dataIndex: 'reason', render: (v: string | null) => v || '-' },
             ]}
@@ -117,6 +144,7 @@ export default function LedgerPage() {
           <LoadMore count={list.items.length} hasMore={Boolean(list.next)} loading={list.loading} onLoadMore={list.loadMore} />
         </>
       )}
+      <DocumentDrawer docId={docId} onClose={() => setDocId(null)} />
     </Card>
   );
 }
