@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 
@@ -12,12 +10,14 @@ from omnistock.identity import service as identity
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
 from omnistock.platform.audit import audit_log
-from omnistock.platform.auth import Actor, current_actor
+from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import utcnow
 from omnistock.platform.http import unit_of_work
+from omnistock.platform.permissions import register
 from omnistock.platform.schemas import Output
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+register(("dashboard.view", "查看首页看板", "View the dashboard"))
 
 
 class Summary(Output):
@@ -34,11 +34,11 @@ class Summary(Output):
 
 
 @router.get("/summary", operation_id="getDashboardSummary")
-def summary(request: Request, actor: Actor = Depends(current_actor)) -> Summary:
+def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))) -> Summary:
     with unit_of_work(request, actor, readonly=True) as uow:
         conn = uow.conn
         inv = inventory.totals(conn)
-        since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(hours=0)
+        since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
         low, _ = inventory.stock(uow, low=True, limit=500)
         return Summary(
             users=identity.count_users(conn),

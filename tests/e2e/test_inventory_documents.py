@@ -64,6 +64,8 @@ def _pick(page: Page, select, text: str, typed: str | None = None) -> None:
     if typed:
         page.keyboard.type(typed)
     page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=text).first.click()
+    # Let the popup close before the next select opens (two open popups would both match).
+    expect(page.locator(".ant-select-dropdown:visible")).to_have_count(0)
 
 
 def test_goods_receipt_through_the_form(page, login, server):

@@ -167,11 +167,38 @@ def _value(sku: SkuRef, state: PoolState | None, at: dt.datetime, moves: list[Mo
     return values, snapshots, val, last_unit
 
 
+def _plan(r: Raw, sku: SkuRef, state: PoolState | None, at: dt.datetime, moves: list[Move]):
+    """Values of ``moves`` from ``state``, the state after them, and the pool write's parameters."""
+    vals, snaps, val, last_unit = _value(sku, state, at, moves)
+    fifo = sku.cost_method == rules.FIFO
+    new = PoolState(
+        val.qty,
+        val.value,
+        tuple(tuple(x) for x in val.layers) if fifo else (),
+        last_unit,
+        max(at, state.last_at) if state else at,
+        (state.version if state else 0) + 1,
+    )
+    params = {
+        "s": sku.id,
+        "qty": new.qty,
+        "value": new.value,
+        "layers": r.json(val.layers) if fifo else None,
+        "last_unit": last_unit,
+        "last_at": r.dt(new.last_at),
+        "version": new.version,
+        "base": state.version if state else 0,
+    }
+    return vals, snaps, new, params
+
+
 def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
     """Value and write ledger rows (several SKUs at once); returns each move's value, in order.
 
-    Each SKU's pool is changed once, in SKU order. A move dated before the SKU's latest move
-    re-values that SKU from its date forward.
+    Each SKU's pool is changed once, in SKU order, by one UPDATE guarded by the version the
+    values were computed from (the cached state, usually). When someone else changed the pool
+    since, the locked row is read and the values computed again. A move dated before the SKU's
+    latest move re-values that SKU from its date forward.
     """
     r = raw(uow.conn)
     by_sku: dict[int, list[int]] = {}
@@ -184,71 +211,31 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
         idx = by_sku[sku_id]
         sku_moves = [moves[i] for i in idx]
         sku = sku_moves[0].sku
-        state = _pools.get(uow, sku_id)
-        locked = state is None
-        if locked:
-            state = _read_pool(r, sku_id)
-        if state is not None and at < state.last_at:
-            _pools.forget(uow, sku_id)
-            for i, v in zip(idx, _post_backdated(uow, sku, at, sku_moves), strict=True):
-                values[i] = v
-            continue
-        vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
         fifo = sku.cost_method == rules.FIFO
-        new = PoolState(
-            val.qty,
-            val.value,
-            tuple(tuple(x) for x in val.layers) if fifo else (),
-            last_unit,
-            max(at, state.last_at) if state else at,
-            (state.version if state else 0) + 1,
-        )
-        params = {
-            "s": sku_id,
-            "qty": new.qty,
-            "value": new.value,
-            "layers": r.json(val.layers) if fifo else None,
-            "last_unit": last_unit,
-            "last_at": r.dt(new.last_at),
-            "version": new.version,
-            "base": state.version if state else 0,
-        }
-        done = r.execute(POOL_UPDATE if state else POOL_INSERT, params) == 1
-        if not done:  # the cached state was stale, or the pool was just created elsewhere
+        state = _pools.get(uow, sku_id)
+        if state is None:
             state = _read_pool(r, sku_id)
+        for _attempt in range(2):
             if state is not None and at < state.last_at:
-                for i, v in zip(idx, _post_backdated(uow, sku, at, sku_moves), strict=True):
-                    values[i] = v
-                continue
-            vals, snaps, val, last_unit = _value(sku, state, at, sku_moves)
-            new = PoolState(
-                val.qty,
-                val.value,
-                tuple(tuple(x) for x in val.layers) if fifo else (),
-                last_unit,
-                max(at, state.last_at) if state else at,
-                (state.version if state else 0) + 1,
+                _pools.forget(uow, sku_id)
+                vals, snaps = _post_backdated(uow, sku, at, sku_moves), None
+                break
+            vals, snaps, new, params = _plan(r, sku, state, at, sku_moves)
+            if r.execute(POOL_UPDATE if state else POOL_INSERT, params) == 1:
+                _pools.put_after_commit(uow, sku_id, new)
+                break
+            state = _read_pool(r, sku_id)  # stale cache, or the pool was just created elsewhere
+        else:  # pragma: no cover - the second try works on the row this transaction has locked
+            raise Conflict(
+                "inventory.concurrent_change",
+                "Stock valuation changed meanwhile; try again",
+                "库存成本同时被修改，请重试",
             )
-            params.update(
-                qty=new.qty,
-                value=new.value,
-                layers=r.json(val.layers) if fifo else None,
-                last_unit=last_unit,
-                last_at=r.dt(new.last_at),
-                version=new.version,
-                base=state.version if state else 0,
-            )
-            if (
-                r.execute(POOL_UPDATE if state else POOL_INSERT, params) != 1
-            ):  # pragma: no cover - row is locked
-                raise Conflict(
-                    "inventory.concurrent_change",
-                    "Stock valuation changed meanwhile; try again",
-                    "库存成本同时被修改，请重试",
-                )
-        _pools.put_after_commit(uow, sku_id, new)
-        for i, v, (pq, pv, pl) in zip(idx, vals, snaps, strict=True):
+        for i, v in zip(idx, vals, strict=True):
             values[i] = v
+        if snaps is None:  # the back-dated path wrote its own rows
+            continue
+        for i, v, (pq, pv, pl) in zip(idx, vals, snaps, strict=True):
             m = moves[i]
             rows.append(
                 {

@@ -2105,8 +2105,8 @@ export interface operations {
     };
     getAvailability: {
         parameters: {
-            query?: {
-                sku?: string[];
+            query: {
+                sku: string[];
                 warehouse?: string[] | null;
             };
             header?: never;

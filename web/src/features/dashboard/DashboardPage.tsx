@@ -64,8 +64,8 @@ export default function DashboardPage() {
       xAxis: { type: 'category', data: names },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
-        { name: t('dash.onHandSeries'), type: 'bar', data: names.map((n) => stock!.get(n)!.onHand) },
-        { name: t('dash.availableSeries'), type: 'bar', data: names.map((n) => stock!.get(n)!.available) },
+        { name: t('dash.onHandSeries'), type: 'bar', barMaxWidth: 48, data: names.map((n) => stock!.get(n)!.onHand) },
+        { name: t('dash.availableSeries'), type: 'bar', barMaxWidth: 48, data: names.map((n) => stock!.get(n)!.available) },
       ],
     };
   }, [stock, t]);

@@ -112,7 +112,7 @@ export default function DocumentsPage() {
         loading={list.loading}
         dataSource={list.items}
         pagination={false}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 1200 }}
         data-testid="doc-table"
         onRow={(r) => ({ onClick: () => setFilter('doc', String(r.id)), style: { cursor: 'pointer' } })}
         columns={[
@@ -120,7 +120,7 @@ export default function DocumentsPage() {
           {
             title: t('doc.ref'),
             dataIndex: 'ref',
-            width: 170,
+            width: 215,
             render: (v: string) => (
               <Typography.Link data-testid="doc-ref">{v}</Typography.Link>
             ),
@@ -129,7 +129,7 @@ export default function DocumentsPage() {
           {
             title: t('doc.warehouse'),
             key: 'wh',
-            width: 170,
+            width: 200,
             render: (_, r) => (r.to_warehouse ? `${r.warehouse} → ${r.to_warehouse}` : r.warehouse),
           },
           { title: t('doc.at'), dataIndex: 'at', width: 165, render: (v: string) => formatTime(v) },
