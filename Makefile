@@ -67,8 +67,8 @@ chromium:
 
 # pytest exit code 5 means it collected no tests: that is a failure, said out loud.
 test: install web chromium
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/openapi.py --check
 	cd web && npm run check:api

@@ -14,8 +14,20 @@ def workload(path: Path, *, seed: int, orders: int, warehouses: int) -> Path:
     if not GEN.exists():
         sys.exit(f"the workload generator is missing: {GEN}")
     with path.open("w") as f:
-        subprocess.run([sys.executable, str(GEN), "--seed", str(seed), "--orders", str(orders),
-                        "--warehouses", str(warehouses)], stdout=f, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(GEN),
+                "--seed",
+                str(seed),
+                "--orders",
+                str(orders),
+                "--warehouses",
+                str(warehouses),
+            ],
+            stdout=f,
+            check=True,
+        )
     return path
 
 

@@ -54,9 +54,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = workload(Path(tmp) / "w.jsonl", seed=a.seed, orders=orders, warehouses=a.warehouses)
         targets = [("sqlite", f"sqlite:///{tmp}/bench.db")]
-        pg = None if a.sqlite_only else fresh_postgres(os.environ.get("OMNISTOCK_BENCH_PG",
-                                                                      "postgresql://postgres@127.0.0.1:5432/postgres"),
-                                                       "omnistock_bench")
+        pg = (
+            None
+            if a.sqlite_only
+            else fresh_postgres(
+                os.environ.get("OMNISTOCK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+                "omnistock_bench",
+            )
+        )
         if pg:
             targets.append(("postgresql", pg))
         print(f"workload seed {a.seed}, {orders:,} orders, {a.warehouses} warehouses")
@@ -67,9 +72,11 @@ def main() -> None:
             summary = replay.run(engine, path, console=quiet)
             elapsed = time.perf_counter() - t
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{name:10s} {summary['events']:>9,} events  {elapsed:7.2f} s  "
-                  f"{summary['events'] / elapsed:8,.0f} events/s  peak RSS {rss:,.0f} MB  "
-                  f"overview {overview_ms(engine):.1f} ms  low-stock {overview_ms(engine, low=True):.1f} ms")
+            print(
+                f"{name:10s} {summary['events']:>9,} events  {elapsed:7.2f} s  "
+                f"{summary['events'] / elapsed:8,.0f} events/s  peak RSS {rss:,.0f} MB  "
+                f"overview {overview_ms(engine):.1f} ms  low-stock {overview_ms(engine, low=True):.1f} ms"
+            )
             engine.dispose()
 
 

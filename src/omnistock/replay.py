@@ -195,6 +195,14 @@ def apply_event(uow: UnitOfWork, line: str) -> None:
     op(uow, event)
 
 
+def _is_header(line: str) -> bool:
+    try:
+        head = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(head, dict) and head.get("op") == "header"
+
+
 def _is_empty(engine: Engine) -> bool:
     from omnistock.catalog.models import sku
     from omnistock.inventory.models import warehouse
@@ -223,7 +231,8 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
                 "数据库不是空的：继续上次的回放请加 --resume",
             )
         position, invalid = 0, 0
-    total = sum(1 for _ in path.open("rb")) - 1
+    with path.open("rb") as counting:
+        total = sum(1 for _ in counting) - 1
     started = time.perf_counter()
     done = 0
     with (
@@ -238,7 +247,6 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
             TimeRemainingColumn(),
             console=console,
             transient=False,
-            disable=not console.is_terminal and False,
         ) as progress,
     ):
         task = progress.add_task("replay", total=total, completed=position, rate="-")
@@ -248,8 +256,7 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
             # the WAL flush of every one of them.
             conn.exec_driver_sql("SET synchronous_commit = off")
             conn.commit()
-        header = f.readline()
-        if header and json.loads(header).get("op") != "header":
+        if not _is_header(f.readline()):
             raise AppError(
                 "replay.no_header", "The file does not start with a workload header", "文件开头不是回放头信息"
             )

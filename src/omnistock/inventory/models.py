@@ -126,18 +126,18 @@ cost_pool = Table(
 reservation = Table(
     "reservation",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    # Keyed by the document line it belongs to: found, consumed or released by that key alone.
+    Column("doc_type", String(24), primary_key=True),
+    Column("doc_id", BigInteger, primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), primary_key=True),
+    Column("lot_id", BigInteger, primary_key=True, default=0),
     Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
-    Column("lot_id", BigInteger, nullable=False, default=0),
     Column("qty", BigInteger, nullable=False),
-    Column("doc_type", String(24), nullable=False),
-    Column("doc_id", BigInteger, nullable=False),
-    Column("line_no", Integer, nullable=False),
     Column("state", String(10), nullable=False),  # open -> consumed | released, exactly once
     Column("created_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
     CheckConstraint("qty > 0", name="qty"),
     CheckConstraint("state IN ('open', 'consumed', 'released')", name="state"),
-    UniqueConstraint("doc_type", "doc_id", "line_no", "warehouse_id", "lot_id", name="uq_reservation_line"),
+    sqlite_with_rowid=False,
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 00:12:52.588007
+Create Date: 2026-11-22 00:21:56.986841
 """
 
 from __future__ import annotations
@@ -132,16 +132,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "reservation",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
-        sa.Column("sku_id", sa.BigInteger(), nullable=False),
-        sa.Column("lot_id", sa.BigInteger(), nullable=False),
-        sa.Column("qty", sa.BigInteger(), nullable=False),
         sa.Column("doc_type", sa.String(length=24), nullable=False),
         sa.Column("doc_id", sa.BigInteger(), nullable=False),
         sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
+        sa.Column("lot_id", sa.BigInteger(), nullable=False),
+        sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("qty", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
@@ -151,10 +148,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["warehouse_id"], ["warehouse.id"], name=op.f("fk_reservation_warehouse_id_warehouse")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_reservation")),
-        sa.UniqueConstraint(
-            "doc_type", "doc_id", "line_no", "warehouse_id", "lot_id", name="uq_reservation_line"
+        sa.PrimaryKeyConstraint(
+            "doc_type", "doc_id", "line_no", "warehouse_id", "lot_id", name=op.f("pk_reservation")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "sales_order",
