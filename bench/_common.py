@@ -31,6 +31,17 @@ def workload(path: Path, *, seed: int, orders: int, warehouses: int) -> Path:
     return path
 
 
+def drop_postgres(url: str) -> None:
+    """Drop the database ``fresh_postgres`` made."""
+    from sqlalchemy import create_engine, text
+
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def fresh_postgres(url: str | None, name: str) -> str | None:
     """A new empty PostgreSQL database named ``name`` at the server of ``url``, or None."""
     if not url:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import fresh_postgres, workload  # noqa: E402
+from _common import drop_postgres, fresh_postgres, workload  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from omnistock import replay  # noqa: E402
@@ -78,6 +78,8 @@ def main() -> None:
                 f"overview {overview_ms(engine):.1f} ms  low-stock {overview_ms(engine, low=True):.1f} ms"
             )
             engine.dispose()
+        if pg:
+            drop_postgres(pg)
 
 
 if __name__ == "__main__":
