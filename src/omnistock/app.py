@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from omnistock import __version__
-from omnistock.platform import http
+from omnistock.platform import http, idempotency
 from omnistock.platform.db import get_engine
 from omnistock.platform.outbox import OutboxWorker
 from omnistock.settings import get_settings
@@ -61,6 +61,7 @@ def create_app(
 
     app.state.authenticate = lambda token: identity.authenticate_token(engine, token)
     http.install(app)
+    idempotency.install(app)
 
     @app.get("/api/health", tags=["platform"], operation_id="health")
     def health() -> dict:

@@ -6,6 +6,7 @@ from omnistock.inventory import models as _inventory  # noqa: F401
 from omnistock.orders import models as _orders  # noqa: F401
 from omnistock.platform import audit as _audit  # noqa: F401
 from omnistock.platform import checkpoint as _checkpoint  # noqa: F401
+from omnistock.platform import idempotency as _idempotency  # noqa: F401
 from omnistock.platform import outbox as _outbox  # noqa: F401
 from omnistock.platform.db import metadata
 from omnistock.purchasing import models as _purchasing  # noqa: F401

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import omnistock.platform.db
+from sqlalchemy import Text  # noqa: F401 - autogenerate writes JSONB(astext_type=Text())
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
