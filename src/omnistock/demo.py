@@ -175,7 +175,7 @@ def load(
         clock[0] += dt.timedelta(minutes=rnd.randint(1, max_minutes), seconds=rnd.randint(0, 59))
         return clock[0]
 
-    n = {"receipt": 0, "order": 0, "transfer": 0, "count": 0}
+    n = {"receipt": 0, "order": 0, "transfer": 0, "count": 0, "adjustment": 0}
 
     def receive(wh: str, products: list[tuple]) -> None:
         n["receipt"] += 1
@@ -284,9 +284,25 @@ def load(
                         lines=[inventory.CountLine(p[0], counted)],
                         at=tick(),
                     )
+        if day % 15 == 7:  # breakage written off, samples taken for a live stream
+            n["adjustment"] += 1
+            wh, p = rnd.choice(WAREHOUSES)[0], rnd.choice(PRODUCTS)
+            reason = rnd.choice(["damaged", "sample", "expired"])
+            try:
+                with tx() as uow:
+                    inventory.adjust(
+                        uow,
+                        ref=f"ADJ{n['adjustment']:05d}",
+                        warehouse=wh,
+                        reason=reason,
+                        lines=[inventory.AdjustLine(p[0], -rnd.randint(1, 2))],
+                        at=tick(),
+                    )
+            except AppError:
+                n["adjustment"] -= 1  # not enough free stock that day
     out.print(
         f"demo: {n['order']} orders over {days} days, {n['receipt']} receipts, {n['transfer']} transfers, "
-        f"{n['count']} stocktakes"
+        f"{n['count']} stocktakes, {n['adjustment']} adjustments"
     )
     out.print(f"demo: sign in as [bold]{ADMIN_USER}[/bold] / [bold]{ADMIN_PASSWORD}[/bold]")
 
