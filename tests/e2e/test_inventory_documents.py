@@ -8,6 +8,8 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import settle
+
 pytestmark = pytest.mark.e2e
 
 
@@ -60,10 +62,14 @@ def _open_documents(page: Page, login) -> None:
 
 
 def _pick(page: Page, select, text: str, typed: str | None = None) -> None:
+    settle(page)
     select.click()
     if typed:
         page.keyboard.type(typed)
-    page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=text).first.click()
+    option = page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=text).first
+    expect(option).to_be_visible()
+    settle(page)
+    option.click()
     # Let the popup close before the next select opens (two open popups would both match).
     expect(page.locator(".ant-select-dropdown:visible")).to_have_count(0)
 

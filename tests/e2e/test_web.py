@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_NAME
+from tests.e2e.helpers import settle
 
 pytestmark = pytest.mark.e2e
 
@@ -82,8 +83,12 @@ def test_create_user_with_role_then_see_it_in_the_audit_log(page, login, server)
     page.get_by_test_id("user-form-username").fill("lisi")
     page.get_by_test_id("user-form-display-name").fill("李四")
     page.get_by_test_id("user-form-password").fill("Lisi#Password-1")
+    settle(page)
     page.get_by_test_id("user-form-roles").click()
-    page.locator(".ant-select-dropdown:visible").get_by_text("E2E 仓管 (e2e_clerk)").click()
+    option = page.locator(".ant-select-dropdown:visible").get_by_text("E2E 仓管 (e2e_clerk)")
+    expect(option).to_be_visible()
+    settle(page)
+    option.click()
     page.keyboard.press("Escape")
     page.get_by_test_id("user-save").click()
 
