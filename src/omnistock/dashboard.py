@@ -37,7 +37,7 @@ class Summary(Output):
 def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))) -> Summary:
     with unit_of_work(request, actor, readonly=True) as uow:
         conn = uow.conn
-        inv = inventory.totals(conn)
+        stock = inventory.stock_summary(uow)
         since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
         low, _ = inventory.stock(uow, low=True, limit=500)
         return Summary(
@@ -48,9 +48,9 @@ def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))
             ).scalar_one(),
             warehouses=len(inventory.list_warehouses(uow)),
             skus=catalog.count_skus(uow),
-            on_hand_total=inv["on_hand_total"],
-            reserved_total=inv["reserved_total"],
-            inventory_value_cents=inv["inventory_value"],
-            orders_open=orders.totals(conn)["orders_open"],
+            on_hand_total=stock["on_hand"],
+            reserved_total=stock["reserved"],
+            inventory_value_cents=stock["value_cents"],
+            orders_open=orders.count_open(uow),
             low_stock=len(low),
         )

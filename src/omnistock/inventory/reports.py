@@ -578,3 +578,32 @@ def document(uow: UnitOfWork, doc_id: int) -> dict | None:
         )
     ]
     return {**head.__dict__, "line_items": lines, "moves": moves_}
+
+
+def stock_summary(uow: UnitOfWork) -> dict:
+    """On-hand, reserved and value over the warehouses this actor may see (all, unscoped)."""
+    w_ids = _scoped_warehouse_ids(uow, None)
+    if w_ids is None:
+        t = totals(uow.conn)
+        return {
+            "on_hand": t["on_hand_total"],
+            "reserved": t["reserved_total"],
+            "value_cents": t["inventory_value"],
+        }
+    per_sku = (
+        select(sb.sku_id, func.sum(sb.on_hand).label("on_hand"), func.sum(sb.reserved).label("reserved"))
+        .where(sb.warehouse_id.in_(w_ids))
+        .group_by(sb.sku_id)
+        .subquery()
+    )
+    rows = uow.conn.execute(
+        select(per_sku.c.on_hand, per_sku.c.reserved, cp.qty, cp.value_cents).select_from(
+            per_sku.outerjoin(cost_pool, cp.sku_id == per_sku.c.sku_id)
+        )
+    ).all()
+    value = sum(rules.share(v, q, int(h)) for h, _, q, v in rows if q and 0 < h <= q)
+    return {
+        "on_hand": sum(int(r[0]) for r in rows),
+        "reserved": sum(int(r[1]) for r in rows),
+        "value_cents": value,
+    }

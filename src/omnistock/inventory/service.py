@@ -97,6 +97,17 @@ def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
     return ref
 
 
+def warehouse_code(uow: UnitOfWork, warehouse_id: int) -> str:
+    """The code of a warehouse by id (codes never change, so it is cached)."""
+    key = f"#{warehouse_id}"
+    hit = _warehouses.get(uow, key)
+    if hit is not None:
+        return hit
+    code = uow.conn.execute(select(warehouse.c.code).where(warehouse.c.id == warehouse_id)).scalar_one()
+    _warehouses.put_after_commit(uow, key, code)
+    return code
+
+
 def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
     allowed = uow.actor.allowed("warehouse")
     stmt = select(warehouse).order_by(warehouse.c.code)
@@ -751,6 +762,7 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     list_moves,
     on_hand_digest,
     stock,
+    stock_summary,
     totals,
     valuation,
 )

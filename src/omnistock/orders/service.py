@@ -240,6 +240,26 @@ def _order_for_update(uow: UnitOfWork, ref: str):
     return row
 
 
+def _require_order_scope(uow: UnitOfWork, ref: str) -> None:
+    """A user limited to some warehouses or channels may only touch orders inside them."""
+    actor = uow.actor
+    if actor.allowed("warehouse") is None and actor.allowed("channel") is None:
+        return
+    row = (
+        uow.conn.execute(
+            select(sales_order.c.warehouse_id, channel.c.code)
+            .select_from(sales_order.join(channel, channel.c.id == sales_order.c.channel_id))
+            .where(sales_order.c.ref == ref)
+        ).first()
+        if isinstance(ref, str)
+        else None
+    )
+    if row is None:
+        return  # an unknown order is reported by the caller
+    actor.require_scope("warehouse", [inventory.warehouse_code(uow, row.warehouse_id)])
+    actor.require_scope("channel", [row.code])
+
+
 _transition_sql: dict[str, Sql] = {}
 
 
@@ -280,6 +300,7 @@ def _transition(uow: UnitOfWork, ref: str, target: str, at: dt.datetime) -> int:
 def ship_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> list[inventory.LineCost]:
     """The whole order leaves its warehouse: the reservation is consumed, cost of goods taken."""
     uow.actor.require("orders.order.ship")
+    _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
     order_id = _transition(uow, ref, rules.SHIPPED, at)
     return inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at)
@@ -288,6 +309,7 @@ def ship_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> l
 def cancel_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> None:
     """An unshipped order is cancelled and its reservation released."""
     uow.actor.require("orders.order.cancel")
+    _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
     order_id = _transition(uow, ref, rules.CANCELLED, at)
     inventory.release(uow, doc_type=DOC, doc_id=order_id)
@@ -305,6 +327,7 @@ def return_order(
     """Goods of a shipped order come back into its warehouse; revenue and cost of goods are given
     back out of each line's not-yet-returned amounts."""
     uow.actor.require("orders.order.return")
+    _require_order_scope(uow, ref)
     order = _order_for_update(uow, ref)
     if order.status != rules.SHIPPED:
         raise Conflict(
@@ -405,6 +428,28 @@ def return_order(
     }
     uow.audit("orders.order.return", "sales_order", ref, after=result)
     return result
+
+
+def count_open(uow: UnitOfWork) -> int:
+    """Orders waiting to ship, within this actor's warehouses and channels."""
+    stmt = select(func.count()).select_from(sales_order).where(sales_order.c.status == rules.ALLOCATED)
+    warehouses, channels = uow.actor.allowed("warehouse"), uow.actor.allowed("channel")
+    if warehouses is not None:
+        ids = [inventory.warehouse_ref(uow, c).id for c in sorted(warehouses) if _known_warehouse(uow, c)]
+        stmt = stmt.where(sales_order.c.warehouse_id.in_(ids))
+    if channels is not None:
+        stmt = stmt.where(
+            sales_order.c.channel_id.in_(select(channel.c.id).where(channel.c.code.in_(sorted(channels))))
+        )
+    return uow.conn.execute(stmt).scalar_one()
+
+
+def _known_warehouse(uow: UnitOfWork, code: str) -> bool:
+    try:
+        inventory.warehouse_ref(uow, code)
+    except Invalid:
+        return False
+    return True
 
 
 def totals(conn) -> dict:
