@@ -1,4 +1,4 @@
-"""The ``omnistock`` command: serve, db upgrade, user create, demo, doctor, replay."""
+"""The ``omnistock`` command: serve, db upgrade, user create, demo, doctor, replay, backup, restore."""
 
 from __future__ import annotations
 
@@ -146,6 +146,36 @@ def replay(
     except AppError as exc:
         _fail(exc)
     sys.stdout.write(replayer.dumps(summary) + "\n")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Backup file to write (.jsonl.gz)")],
+    database_url: DbUrl = None,
+) -> None:
+    """Back up the whole database to a file (a consistent snapshot; works while serving)."""
+    from omnistock.platform import backup as backups
+
+    try:
+        counts = backups.backup(_engine(database_url), file)
+    except AppError as exc:
+        _fail(exc)
+    err.print(f"backed up {sum(counts.values()):,} rows of {len(counts)} tables to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Backup file to read")],
+    database_url: DbUrl = None,
+) -> None:
+    """Restore a backup into an empty database (also moves SQLite data to PostgreSQL)."""
+    from omnistock.platform import backup as backups
+
+    try:
+        counts = backups.restore(_engine(database_url), file)
+    except AppError as exc:
+        _fail(exc)
+    err.print(f"restored {sum(counts.values()):,} rows of {len(counts)} tables from {file}")
 
 
 def main() -> None:
