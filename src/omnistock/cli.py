@@ -154,7 +154,7 @@ def backup(
     database_url: DbUrl = None,
 ) -> None:
     """Back up the whole database to a file (a consistent snapshot; works while serving)."""
-    from omnistock.platform import backup as backups
+    from omnistock import backup as backups
 
     try:
         counts = backups.backup(_engine(database_url), file)
@@ -169,7 +169,7 @@ def restore(
     database_url: DbUrl = None,
 ) -> None:
     """Restore a backup into an empty database (also moves SQLite data to PostgreSQL)."""
-    from omnistock.platform import backup as backups
+    from omnistock import backup as backups
 
     try:
         counts = backups.restore(_engine(database_url), file)

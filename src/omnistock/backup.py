@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, Table, func, insert, select, text
 
+from omnistock.models import metadata
 from omnistock.platform import migrate
-from omnistock.platform.db import metadata
 from omnistock.platform.errors import AppError
 
 FORMAT = "omnistock-backup/1"
@@ -30,9 +30,7 @@ class BackupError(AppError):
 
 
 def _tables() -> list[Table]:
-    import omnistock.models  # noqa: F401 - every area's tables
-
-    return list(metadata.sorted_tables)  # parents before children
+    return list(metadata.sorted_tables)  # every area's tables, parents before children
 
 
 def _encode(value: Any) -> Any:

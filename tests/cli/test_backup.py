@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
+from omnistock import backup as backups
 from omnistock.app import create_app
 from omnistock.inventory import service as inventory
 from omnistock.models import metadata
-from omnistock.platform import backup as backups
 from omnistock.platform.db import make_engine
 from omnistock.platform.errors import AppError
 from tests.conftest import ADMIN_PASSWORD, PG_URL
