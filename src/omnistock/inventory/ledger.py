@@ -213,18 +213,26 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
         sku = sku_moves[0].sku
         fifo = sku.cost_method == rules.FIFO
         state = _pools.get(uow, sku_id)
-        if state is None:
+        cached = state is not None
+        if not cached:
             state = _read_pool(r, sku_id)
         for _attempt in range(2):
             if state is not None and at < state.last_at:
                 _pools.forget(uow, sku_id)
                 vals, snaps = _post_backdated(uow, sku, at, sku_moves), None
                 break
-            vals, snaps, new, params = _plan(r, sku, state, at, sku_moves)
+            try:
+                vals, snaps, new, params = _plan(r, sku, state, at, sku_moves)
+            except Conflict:
+                if not cached:
+                    raise  # the locked row itself is short: a real refusal
+                state, cached = _read_pool(r, sku_id), False  # the cache may just be stale
+                continue
             if r.execute(POOL_UPDATE if state else POOL_INSERT, params) == 1:
                 _pools.put_after_commit(uow, sku_id, new)
                 break
-            state = _read_pool(r, sku_id)  # stale cache, or the pool was just created elsewhere
+            # stale cache, or the pool was just created elsewhere: read the locked row, again
+            state, cached = _read_pool(r, sku_id), False
         else:  # pragma: no cover - the second try works on the row this transaction has locked
             raise Conflict(
                 "inventory.concurrent_change",
