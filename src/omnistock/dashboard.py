@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import func, select
 
 from omnistock.catalog import service as catalog
 from omnistock.identity import service as identity
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
-from omnistock.platform.audit import audit_log
+from omnistock.platform import audit
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import utcnow
 from omnistock.platform.http import unit_of_work
@@ -43,9 +42,7 @@ def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))
         return Summary(
             users=identity.count_users(conn),
             roles=identity.count_roles(conn),
-            audit_today=conn.execute(
-                select(func.count()).select_from(audit_log).where(audit_log.c.at >= since)
-            ).scalar_one(),
+            audit_today=audit.count_since(conn, since),
             warehouses=len(inventory.list_warehouses(uow)),
             skus=catalog.count_skus(uow),
             on_hand_total=stock["on_hand"],

@@ -183,4 +183,3 @@ def test_int_predicates():
         and not rules.is_non_negative_int(-1)
         and not rules.is_non_negative_int(False)
     )
-    assert rules.lock_order([(3, 1), (1, 2), (1, 1)]) == [(1, 1), (1, 2), (3, 1)]

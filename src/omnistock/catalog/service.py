@@ -105,33 +105,26 @@ def _is_count(v: object) -> bool:
 
 def sku_ref(uow: UnitOfWork, code: str) -> SkuRef:
     """The SKU with ``code`` (id and cost method), or an ``Invalid`` error."""
-    hit = _cache.get(uow, code)
-    if hit is not None:
-        return hit
-    row = uow.conn.execute(select(sku_t.c.id, sku_t.c.cost_method).where(sku_t.c.code == code)).first()
-    if row is None:
+
+    def load() -> SkuRef | None:
+        row = uow.conn.execute(select(sku_t.c.id, sku_t.c.cost_method).where(sku_t.c.code == code)).first()
+        return SkuRef(row.id, code, row.cost_method) if row else None
+
+    ref = _cache.lookup(uow, code, load)
+    if ref is None:
         raise _unknown(code)
-    ref = SkuRef(row.id, code, row.cost_method)
-    _cache.put_after_commit(uow, code, ref)
     return ref
 
 
 def sku_ref_by_id(uow: UnitOfWork, sku_id: int) -> SkuRef:
-    key = f"#{sku_id}"
-    hit = _cache.get(uow, key)
-    if hit is not None:
-        return hit
-    row = uow.conn.execute(select(sku_t.c.code, sku_t.c.cost_method).where(sku_t.c.id == sku_id)).first()
-    if row is None:
+    def load() -> SkuRef | None:
+        row = uow.conn.execute(select(sku_t.c.code, sku_t.c.cost_method).where(sku_t.c.id == sku_id)).first()
+        return SkuRef(sku_id, row.code, row.cost_method) if row else None
+
+    ref = _cache.lookup(uow, f"#{sku_id}", load)
+    if ref is None:
         raise _unknown(f"#{sku_id}")
-    ref = SkuRef(sku_id, row.code, row.cost_method)
-    _cache.put_after_commit(uow, key, ref)
     return ref
-
-
-def skus_by_id(uow: UnitOfWork, ids: list[int]) -> dict[int, Sku]:
-    rows = uow.conn.execute(select(sku_t).where(sku_t.c.id.in_(ids))) if ids else []
-    return {r.id: _sku(r) for r in rows}
 
 
 def _sku(r) -> Sku:
@@ -149,12 +142,6 @@ def list_skus(uow: UnitOfWork, *, q: str | None = None, cursor: str | None = Non
     rows = [_sku(r) for r in uow.conn.execute(stmt)]
     nxt = encode_cursor({"code": rows[limit - 1].code}) if len(rows) > limit else None
     return rows[:limit], nxt
-
-
-def search_sku_ids(uow: UnitOfWork, q: str) -> list[int]:
-    like = f"%{q}%"
-    stmt = select(sku_t.c.id).where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like))).limit(1000)
-    return list(uow.conn.execute(stmt).scalars())
 
 
 def count_skus(uow: UnitOfWork) -> int:

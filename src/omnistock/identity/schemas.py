@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
-from omnistock.platform.clock import iso
-from omnistock.platform.schemas import Input, Output
+from omnistock.platform.schemas import Input, Output, UtcDateTime
 
 # Naive UTC datetimes leave the API as ISO-8601 with a ``Z``.
-UtcDateTime = Annotated[dt.datetime, PlainSerializer(iso, return_type=str, when_used="json")]
 
 Username = Annotated[str, Field(min_length=1, max_length=64)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=64)]

@@ -48,9 +48,6 @@ class Valuation:
     def __repr__(self) -> str:
         return f"Valuation({self.method!r}, {self.layers!r})"
 
-    def copy(self) -> Valuation:
-        return Valuation(self.method, [list(layer) for layer in self.layers])
-
     def add(self, qty: int, value: int) -> None:
         """An inflow of ``qty`` pieces worth ``value``: joins the pool, or a new newest layer."""
         if qty <= 0:
@@ -117,10 +114,8 @@ COUNT_LOSS = "count_loss"
 ADJUST_IN = "adjust_in"
 ADJUST_OUT = "adjust_out"
 
-INFLOW_AT_COST = {RECEIPT, ADJUST_IN}  # value given by the document
 OUTFLOWS = {SHIPMENT, COUNT_LOSS, ADJUST_OUT}  # value taken from the layers
 VALUE_NEUTRAL = {TRANSFER_OUT, TRANSFER_IN}  # pooled per SKU: a transfer changes no value
-SHRINKAGE = {COUNT_GAIN, COUNT_LOSS, ADJUST_IN, ADJUST_OUT}
 
 # Reasons for a manual adjustment (调整原因).
 ADJUST_REASONS = {
@@ -134,15 +129,6 @@ ADJUST_REASONS = {
     "correction": ("更正", "Correction"),
     "opening": ("期初库存", "Opening balance"),
 }
-
-
-def count_difference(counted: int, on_hand: int) -> int:
-    return counted - on_hand
-
-
-def lock_order(lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """(sku_id, warehouse_id) pairs in the one global order every writer locks rows in."""
-    return sorted(lines)
 
 
 def line_return_share(remaining_qty: int, remaining_value: int, qty: int) -> int:

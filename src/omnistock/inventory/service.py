@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select
@@ -84,28 +84,25 @@ def create_warehouse(uow: UnitOfWork, *, code: str, name: str) -> Warehouse:
 
 
 def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
-    hit = _warehouses.get(uow, code)
-    if hit is not None:
-        return hit
-    row = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).first()
-    if row is None:
+    def load() -> WarehouseRef | None:
+        wid = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).scalar()
+        return WarehouseRef(wid, code) if wid is not None else None
+
+    ref = _warehouses.lookup(uow, code, load)
+    if ref is None:
         raise Invalid(
             "inventory.unknown_warehouse", "Unknown warehouse {code}", "未知的仓库：{code}", code=str(code)
         )
-    ref = WarehouseRef(row.id, code)
-    _warehouses.put_after_commit(uow, code, ref)
     return ref
 
 
 def warehouse_code(uow: UnitOfWork, warehouse_id: int) -> str:
     """The code of a warehouse by id (codes never change, so it is cached)."""
-    key = f"#{warehouse_id}"
-    hit = _warehouses.get(uow, key)
-    if hit is not None:
-        return hit
-    code = uow.conn.execute(select(warehouse.c.code).where(warehouse.c.id == warehouse_id)).scalar_one()
-    _warehouses.put_after_commit(uow, key, code)
-    return code
+    return _warehouses.lookup(
+        uow,
+        f"#{warehouse_id}",
+        lambda: uow.conn.execute(select(warehouse.c.code).where(warehouse.c.id == warehouse_id)).scalar_one(),
+    )
 
 
 def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
@@ -114,15 +111,6 @@ def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
     if allowed is not None:
         stmt = stmt.where(warehouse.c.code.in_(sorted(allowed)))
     return [Warehouse(r.id, r.code, r.name, r.active) for r in uow.conn.execute(stmt)]
-
-
-def _wh_codes(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return dict(
-        uow.conn.execute(select(warehouse.c.id, warehouse.c.code).where(warehouse.c.id.in_(ids))).all()
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,7 +449,7 @@ def count(
                 counted=ln.counted,
                 reserved=reserved,
             )
-        d = rules.count_difference(ln.counted, before)
+        d = ln.counted - before
         doc_lines.append({"n": i, "s": s.id, "qty": d, "counted": ln.counted, "before": before})
         if d > 0:
             r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": d})

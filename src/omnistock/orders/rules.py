@@ -25,18 +25,6 @@ CHANNEL_KINDS = (
 )
 
 
-class IllegalTransition(Exception):
-    def __init__(self, current: str, target: str):
-        super().__init__(f"{current} -> {target}")
-        self.current = current
-        self.target = target
-
-
-def check_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS.get(current, set()):
-        raise IllegalTransition(current, target)
-
-
 def sources(target: str) -> set[str]:
     """The states an order may move to ``target`` from."""
     return {s for s, targets in TRANSITIONS.items() if target in targets}

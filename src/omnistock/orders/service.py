@@ -56,27 +56,31 @@ _customers = CodeCache("customer")
 
 
 def _code_id(uow: UnitOfWork, cache: CodeCache, table, code: str, what_en: str, what_zh: str) -> int:
-    hit = cache.get(uow, code)
-    if hit is not None:
-        return hit
-    row = (
-        uow.conn.execute(select(table.c.id).where(table.c.code == code)).first()
+    found = (
+        cache.lookup(
+            uow, code, lambda: uow.conn.execute(select(table.c.id).where(table.c.code == code)).scalar()
+        )
         if isinstance(code, str)
         else None
     )
-    if row is None:
+    if found is None:
         raise Invalid(
             f"orders.unknown_{table.name}",
             f"Unknown {what_en} {{code}}",
             f"未知的{what_zh}：{{code}}",
             code=str(code)[:64],
         )
-    cache.put_after_commit(uow, code, row.id)
-    return row.id
+    return found
 
 
 def create_channel(uow: UnitOfWork, *, code: str, name: str, kind: str = "other") -> int:
     uow.actor.require("orders.channel.manage")
+    if kind not in rules.CHANNEL_KINDS:
+        raise Invalid(
+            "orders.bad_channel_kind",
+            "A channel kind is one of: " + ", ".join(rules.CHANNEL_KINDS),
+            "渠道类型必须是以下之一：" + "、".join(rules.CHANNEL_KINDS),
+        )
     return _create_master(uow, channel, "channel", "渠道", {"code": code, "name": name, "kind": kind})
 
 

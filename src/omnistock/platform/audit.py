@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Table, and_, select
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Table, and_, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from omnistock.platform.db import BigId, metadata
@@ -37,6 +37,12 @@ INSERT_AUDIT = Sql(
     "INSERT INTO audit_log (at, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id) "
     "VALUES (:at, :actor_id, :actor_name, :action, :entity_type, :entity_id, :before, :after, :request_id)"
 )
+
+
+def count_since(conn, since: dt.datetime) -> int:
+    return conn.execute(
+        select(func.count()).select_from(audit_log).where(audit_log.c.at >= since)
+    ).scalar_one()
 
 
 def search(

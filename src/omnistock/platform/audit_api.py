@@ -6,22 +6,19 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import PlainSerializer
 
 from omnistock.platform import audit
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.clock import iso, to_utc
+from omnistock.platform.clock import to_utc
 from omnistock.platform.errors import Invalid
 from omnistock.platform.http import unit_of_work
 from omnistock.platform.pagination import decode_cursor, encode_cursor
 from omnistock.platform.permissions import register
-from omnistock.platform.schemas import Output, Page
+from omnistock.platform.schemas import Output, Page, UtcDateTime
 
 register(("audit.read", "查看审计日志", "View the audit log"))
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-
-UtcDateTime = Annotated[dt.datetime, PlainSerializer(iso, return_type=str, when_used="json")]
 
 
 class AuditEntry(Output):

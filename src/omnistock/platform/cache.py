@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 _lock = threading.Lock()
@@ -30,6 +31,16 @@ class CodeCache:
 
     def get(self, uow, key: Any) -> Any | None:
         return self._map(uow).get(key)
+
+    def lookup(self, uow, key: Any, load: Callable[[], Any | None]) -> Any | None:
+        """The cached value of ``key``, else ``load()`` (kept once the transaction commits);
+        None when ``load`` finds nothing (absence is never cached)."""
+        hit = self._map(uow).get(key)
+        if hit is None:
+            hit = load()
+            if hit is not None:
+                self.put_after_commit(uow, key, hit)
+        return hit
 
     def forget(self, uow, key: Any) -> None:
         self._map(uow).pop(key, None)

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from omnistock.platform.auth import Actor
-from omnistock.platform.db import get_engine
 from omnistock.platform.errors import AppError
 from omnistock.platform.uow import UnitOfWork
 
@@ -119,7 +118,7 @@ def install(app: FastAPI) -> None:
 @contextmanager
 def unit_of_work(request: Request, actor: Actor, *, readonly: bool = False) -> Iterator[UnitOfWork]:
     """Open the one transaction of an API command, committed when the block ends cleanly."""
-    engine = request.app.state.engine if hasattr(request.app.state, "engine") else get_engine()
+    engine = request.app.state.engine
     with UnitOfWork(
         engine, actor, readonly=readonly, request_id=getattr(request.state, "request_id", None)
     ) as uow:

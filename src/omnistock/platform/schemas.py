@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import datetime as dt
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from omnistock.platform.clock import iso
 
 T = TypeVar("T")
+
+# A stored (naive UTC) time, written in JSON as ISO 8601 with a ``Z``.
+UtcDateTime = Annotated[dt.datetime, PlainSerializer(iso, return_type=str, when_used="json")]
 
 
 class Input(BaseModel):

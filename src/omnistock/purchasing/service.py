@@ -47,23 +47,21 @@ def create_supplier(uow: UnitOfWork, *, code: str, name: str) -> int:
 
 
 def supplier_id(uow: UnitOfWork, code: str) -> int:
-    hit = _suppliers.get(uow, code)
-    if hit is not None:
-        return hit
-    row = (
-        uow.conn.execute(select(supplier.c.id).where(supplier.c.code == code)).first()
+    found = (
+        _suppliers.lookup(
+            uow, code, lambda: uow.conn.execute(select(supplier.c.id).where(supplier.c.code == code)).scalar()
+        )
         if isinstance(code, str)
         else None
     )
-    if row is None:
+    if found is None:
         raise Invalid(
             "purchasing.unknown_supplier",
             "Unknown supplier {code}",
             "未知的供应商：{code}",
             code=str(code)[:64],
         )
-    _suppliers.put_after_commit(uow, code, row.id)
-    return row.id
+    return found
 
 
 def list_suppliers(uow: UnitOfWork) -> list[dict]:
