@@ -49,10 +49,27 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
             "请先升级数据库结构（omnistock db upgrade）",
         )
     counts: dict[str, int] = {}
+    partial = path.with_name(path.name + ".partial")  # renamed into place only once complete
+    try:
+        _write(engine, partial, revision, counts)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(
+            "backup.cannot_write",
+            "Cannot write the backup to {path}: {err}",
+            "无法写入备份文件 {path}：{err}",
+            path=str(path),
+            err=exc.strerror or str(exc),
+        ) from exc
+    return counts
+
+
+def _write(engine: Engine, partial: Path, revision: str | None, counts: dict[str, int]) -> None:
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")  # one snapshot for all tables
-        with conn.begin(), gzip.open(path, "wt", encoding="utf-8") as out:
+        with conn.begin(), gzip.open(partial, "wt", encoding="utf-8") as out:
             tables = _tables()
             header = {
                 "format": FORMAT,
@@ -73,7 +90,6 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
                     out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
                     n += 1
                 counts[table.name] = n
-    return counts
 
 
 def _read(path: Path) -> Iterator[Any]:

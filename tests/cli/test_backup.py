@@ -184,3 +184,14 @@ def test_a_sqlite_shop_moves_to_postgresql(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_backup_to_a_place_it_cannot_write_says_so_and_leaves_no_file(engine, tmp_path):
+    with pytest.raises(AppError) as err:
+        backups.backup(engine, tmp_path / "missing-dir" / "shop.jsonl.gz")
+    assert err.value.code == "backup.cannot_write"
+    assert not (tmp_path / "missing-dir").exists()
+    from tests.cli.test_cli import omnistock
+
+    r = omnistock("backup", str(tmp_path / "missing-dir" / "x.gz"), url=str(engine.url))
+    assert r.returncode == 2 and "backup.cannot_write" in r.stderr and "Traceback" not in r.stderr
