@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from omnistock import __version__
 from omnistock.platform import http, idempotency
-from omnistock.platform.db import get_engine
+from omnistock.platform.db import Checkpointer, get_engine
 from omnistock.platform.outbox import OutboxWorker
 from omnistock.settings import get_settings
 
@@ -36,14 +36,17 @@ def create_app(
     engine = engine or get_engine()
     run_worker = settings.run_outbox_worker if run_worker is None else run_worker
     worker = OutboxWorker(engine, settings.outbox_poll_seconds)
+    checkpointer = Checkpointer(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        checkpointer.start()
         if run_worker:
             worker.start()
         yield
         if run_worker:
             worker.stop()
+        checkpointer.stop()
 
     app = FastAPI(
         title="OmniStock",

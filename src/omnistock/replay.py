@@ -24,6 +24,7 @@ from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
 from omnistock.platform import checkpoint, migrate
 from omnistock.platform.auth import Actor
+from omnistock.platform.db import Checkpointer
 from omnistock.platform.errors import AppError, Invalid
 from omnistock.platform.money import format_cents, parse_money
 from omnistock.platform.sql import raw
@@ -233,6 +234,7 @@ def run(engine: Engine, path: Path, *, resume: bool = False, console: Console | 
     started = time.perf_counter()
     done = 0
     with (
+        Checkpointer(engine),
         engine.connect() as conn,
         path.open(encoding="utf-8") as f,
         raw(conn).pipeline(conn),

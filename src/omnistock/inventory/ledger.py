@@ -11,11 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from omnistock.catalog.service import SkuRef
 from omnistock.inventory import rules
-from omnistock.inventory.models import stock_move
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict
@@ -405,12 +402,13 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
     return values
 
 
+_LINE_TOTALS = Sql(
+    "SELECT COALESCE(SUM(qty), 0), COALESCE(SUM(value_cents), 0) FROM stock_move "
+    "WHERE doc_type = :doc_type AND doc_id = :doc_id AND line_no = :line_no"
+)
+
+
 def line_remaining(uow: UnitOfWork, doc_type: str, doc_id: int, line_no: int) -> tuple[int, int]:
     """(qty, cost) of a shipped document line not yet returned."""
-    sm = stock_move.c
-    q, v = uow.conn.execute(
-        select(func.coalesce(func.sum(sm.qty), 0), func.coalesce(func.sum(sm.value_cents), 0)).where(
-            sm.doc_type == doc_type, sm.doc_id == doc_id, sm.line_no == line_no
-        )
-    ).one()
+    q, v = raw(uow.conn).one(_LINE_TOTALS, {"doc_type": doc_type, "doc_id": doc_id, "line_no": line_no})
     return -int(q), -int(v)

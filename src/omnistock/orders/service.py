@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import rules as inv_rules
@@ -19,7 +19,6 @@ from omnistock.orders.models import (
     sales_order,
     sales_order_line,
     sales_return,
-    sales_return_line,
 )
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import to_utc, utcnow
@@ -81,12 +80,24 @@ def create_channel(uow: UnitOfWork, *, code: str, name: str, kind: str = "other"
             "A channel kind is one of: " + ", ".join(rules.CHANNEL_KINDS),
             "渠道类型必须是以下之一：" + "、".join(rules.CHANNEL_KINDS),
         )
-    return _create_master(uow, channel, "channel", "渠道", {"code": code, "name": name, "kind": kind})
+    return _create_master(
+        uow, channel, "channel", "渠道", {"code": code, "name": name, "kind": kind, "active": True}
+    )
 
 
 def create_customer(uow: UnitOfWork, *, code: str, name: str, phone: str | None = None) -> int:
     uow.actor.require("orders.customer.manage")
     return _create_master(uow, customer, "customer", "客户", {"code": code, "name": name, "phone": phone})
+
+
+_INSERT_MASTER = {
+    t.name: Sql(
+        f"INSERT INTO {t.name} ({', '.join(cols)}, created_at) "
+        f"VALUES ({', '.join(':' + c for c in cols)}, :created_at) RETURNING id"
+    )
+    for t, cols in ((channel, ("code", "name", "kind", "active")), (customer, ("code", "name", "phone")))
+}
+_MASTER_CACHE = {"channel": _channels, "customer": _customers}
 
 
 def _create_master(uow: UnitOfWork, table, what_en: str, what_zh: str, row: dict) -> int:
@@ -98,16 +109,17 @@ def _create_master(uow: UnitOfWork, table, what_en: str, what_zh: str, row: dict
             f"A {what_en} needs a valid code and a name",
             f"{what_zh}需要合法的编码和名称",
         )
-    if uow.conn.execute(select(table.c.id).where(table.c.code == row["code"])).first():
+    r = raw(uow.conn)
+    try:
+        (new_id,) = r.one(_INSERT_MASTER[table.name], {**row, "created_at": r.dt(utcnow())})
+    except r.IntegrityError as exc:  # the code is the only unique column
         raise Conflict(
             f"orders.duplicate_{what_en}",
             f"{what_en} {{code}} already exists",
             f"{what_zh} {{code}} 已存在",
             code=row["code"],
-        )
-    new_id = uow.conn.execute(
-        insert(table).returning(table.c.id), {**row, "created_at": utcnow()}
-    ).scalar_one()
+        ) from exc
+    _MASTER_CACHE[table.name].put_after_commit(uow, row["code"], new_id)
     uow.audit(f"orders.{what_en}.create", what_en, row["code"], after=row)
     return new_id
 
@@ -229,16 +241,15 @@ def place_order(
     return OrderResult(order_id, ref, status, reason)
 
 
-def _order_for_update(uow: UnitOfWork, ref: str):
-    row = (
-        uow.conn.execute(
-            select(sales_order.c.id, sales_order.c.status, sales_order.c.warehouse_id)
-            .where(sales_order.c.ref == ref)
-            .with_for_update()
-        ).first()
-        if isinstance(ref, str)
-        else None
-    )
+_ORDER_FOR_UPDATE = Sql(
+    "SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref",
+    pg="SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref FOR UPDATE",
+)
+
+
+def _order_for_update(uow: UnitOfWork, ref: str) -> tuple[int, str, int]:
+    """(id, status, warehouse id) of the order, locked until the transaction ends."""
+    row = raw(uow.conn).one(_ORDER_FOR_UPDATE, {"ref": ref}) if isinstance(ref, str) else None
     if row is None:
         raise Invalid("orders.unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(ref)[:64])
     return row
@@ -287,7 +298,7 @@ def _transition(uow: UnitOfWork, ref: str, target: str, at: dt.datetime) -> int:
             "Order {ref} is {current}; it cannot become {target}",
             "订单 {ref} 当前状态为 {current}，不能变为 {target}",
             ref=ref,
-            current=order.status,
+            current=order[1],
             target=target,
         )
     before = next(iter(sources)) if len(sources) == 1 else "|".join(sorted(sources))
@@ -319,6 +330,25 @@ def cancel_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) ->
     inventory.release(uow, doc_type=DOC, doc_id=order_id)
 
 
+_ORDER_LINES = Sql(
+    "SELECT sku_id, line_no, qty, revenue_cents, returned_qty, returned_revenue_cents FROM sales_order_line "
+    "WHERE order_id = :order_id"
+)
+_COUNT_RETURNS = Sql("SELECT COUNT(*) FROM sales_return WHERE order_id = :order_id")
+_NEW_RETURN = Sql(
+    "INSERT INTO sales_return (order_id, ref, at, refund_cents, created_at) "
+    "VALUES (:order_id, :ref, :at, :refund, :now) RETURNING id"
+)
+_NEW_RETURN_LINE = Sql(
+    "INSERT INTO sales_return_line (return_id, line_no, qty, revenue_cents) "
+    "VALUES (:return_id, :line_no, :qty, :revenue)"
+)
+_LINE_RETURNED = Sql(
+    "UPDATE sales_order_line SET returned_qty = returned_qty + :qty, "
+    "returned_revenue_cents = returned_revenue_cents + :revenue WHERE order_id = :order_id AND line_no = :line_no"
+)
+
+
 @dataclass(frozen=True)
 class ReturnLineIn:
     sku: str
@@ -332,14 +362,14 @@ def return_order(
     back out of each line's not-yet-returned amounts."""
     uow.actor.require("orders.order.return")
     _require_order_scope(uow, ref)
-    order = _order_for_update(uow, ref)
-    if order.status != rules.SHIPPED:
+    order_id, status, warehouse_id = _order_for_update(uow, ref)
+    if status != rules.SHIPPED:
         raise Conflict(
             "orders.not_shipped",
             "Order {ref} is {state}; only shipped orders take returns",
             "订单 {ref} 当前状态为 {state}，只有已发货订单可以退货",
             ref=ref,
-            state=order.status,
+            state=status,
         )
     if not lines:
         raise Invalid("orders.no_lines", "A return needs at least one line", "退货至少需要一行商品")
@@ -347,8 +377,9 @@ def return_order(
         raise Invalid(
             "orders.duplicate_sku_line", "The same SKU appears twice in one return", "同一退货单中 SKU 重复"
         )
-    ol = sales_order_line.c
-    by_sku = {r.sku_id: r for r in uow.conn.execute(select(sales_order_line).where(ol.order_id == order.id))}
+    r = raw(uow.conn)
+    # sku id -> (line no, qty, revenue, returned qty, returned revenue)
+    by_sku = {row[0]: row[1:] for row in r.all(_ORDER_LINES, {"order_id": order_id})}
     doc_lines, revenue_back = [], {}
     for ln in lines:
         sku = catalog.sku_ref(uow, ln.sku)
@@ -368,7 +399,8 @@ def return_order(
                 sku=ln.sku,
                 ref=ref,
             )
-        left = line.qty - line.returned_qty
+        line_no, qty, revenue, returned_qty, returned_revenue = line
+        left = qty - returned_qty
         if ln.qty > left:
             raise Invalid(
                 "orders.return_exceeds",
@@ -378,44 +410,33 @@ def return_order(
                 sku=ln.sku,
                 left=left,
             )
-        revenue_back[line.line_no] = inv_rules.line_return_share(
-            left, line.revenue_cents - line.returned_revenue_cents, ln.qty
-        )
-        doc_lines.append(inventory.DocLine(line.line_no, sku, ln.qty))
+        revenue_back[line_no] = inv_rules.line_return_share(left, revenue - returned_revenue, ln.qty)
+        doc_lines.append(inventory.DocLine(line_no, sku, ln.qty))
     at = utcnow() if at is None else to_utc(at)
     costs = inventory.return_in(
-        uow, doc_type=DOC, doc_id=order.id, ref=ref, warehouse_id=order.warehouse_id, lines=doc_lines, at=at
+        uow, doc_type=DOC, doc_id=order_id, ref=ref, warehouse_id=warehouse_id, lines=doc_lines, at=at
     )
-    n = uow.conn.execute(
-        select(func.count()).select_from(sales_return).where(sales_return.c.order_id == order.id)
-    ).scalar_one()
+    (n,) = r.one(_COUNT_RETURNS, {"order_id": order_id})
     return_ref = f"{ref}-R{n + 1}"
     refund = sum(revenue_back.values())
-    return_id = uow.conn.execute(
-        insert(sales_return).returning(sales_return.c.id),
-        {"order_id": order.id, "ref": return_ref, "at": at, "refund_cents": refund, "created_at": utcnow()},
-    ).scalar_one()
-    uow.conn.execute(
-        insert(sales_return_line),
+    (return_id,) = r.one(
+        _NEW_RETURN,
+        {"order_id": order_id, "ref": return_ref, "at": r.dt(at), "refund": refund, "now": r.dt(utcnow())},
+    )
+    r.queue_many(
+        _NEW_RETURN_LINE,
         [
-            {
-                "return_id": return_id,
-                "line_no": c.line_no,
-                "qty": c.qty,
-                "revenue_cents": revenue_back[c.line_no],
-            }
+            {"return_id": return_id, "line_no": c.line_no, "qty": c.qty, "revenue": revenue_back[c.line_no]}
             for c in costs
         ],
     )
-    for c in costs:
-        uow.conn.execute(
-            update(sales_order_line)
-            .where(ol.order_id == order.id, ol.line_no == c.line_no)
-            .values(
-                returned_qty=ol.returned_qty + c.qty,
-                returned_revenue_cents=ol.returned_revenue_cents + revenue_back[c.line_no],
-            )
-        )
+    r.queue_many(
+        _LINE_RETURNED,
+        [
+            {"order_id": order_id, "line_no": c.line_no, "qty": c.qty, "revenue": revenue_back[c.line_no]}
+            for c in costs
+        ],
+    )
     result = {
         "ref": return_ref,
         "order": ref,
