@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     password_hash_profile: str = "default"
     # The built web UI (``web/dist``); served at ``/`` when present.
     web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
+    # Uploaded product images, stored under content-addressed names (``catalog.images``).
+    media_dir: Path = Path("./var/media")
     outbox_poll_seconds: float = 1.0
     run_outbox_worker: bool = True
 

@@ -81,6 +81,7 @@ class WarehouseAvailability(Output):
 
 class AvailabilityOut(Output):
     sku: str
+    kind: str = Field(description="standard, or bundle: figures derived from its components")
     on_hand: int
     available: int
     warehouses: list[WarehouseAvailability]
@@ -252,7 +253,8 @@ def get_availability(
     warehouse: Annotated[list[str] | None, Query(max_length=50)] = None,
     actor: Actor = Depends(requires("inventory.stock.read")),
 ) -> list[AvailabilityOut]:
-    """Available stock of one or many SKUs (``?sku=A&sku=B``), per warehouse and in total."""
+    """Available stock of one or many SKUs (``?sku=A&sku=B``), per warehouse and in total. A
+    bundle's figures are the kits its components make in each warehouse."""
     with unit_of_work(request, actor, readonly=True) as uow:
         return [AvailabilityOut.model_validate(a) for a in service.availability(uow, sku, warehouse)]
 

@@ -213,22 +213,26 @@ def valuation(uow: UnitOfWork, sku_code: str) -> dict:
 def availability(
     uow: UnitOfWork, sku_codes: list[str], warehouse_codes: list[str] | None = None
 ) -> list[dict]:
-    """Available (= on-hand − reserved) of each SKU in each warehouse, and in total."""
+    """Available (= on-hand − reserved) of each SKU in each warehouse, and in total. A bundle's
+    figures are derived from its components, per warehouse: the kits its components make,
+    min over components of ⌊component / quantity per kit⌋."""
     refs = [catalog.sku_ref(uow, c) for c in dict.fromkeys(sku_codes)]
+    kits = catalog.components(uow, [r.id for r in refs if r.kind == "bundle"])
     w_ids = None
     if warehouse_codes:
         w_ids = [w for c in warehouse_codes for w in (_scoped_warehouse_ids(uow, c) or [])]
     else:
         w_ids = _scoped_warehouse_ids(uow, None)
+    ids = {r.id for r in refs if r.id not in kits} | {c.id for parts in kits.values() for c, _ in parts}
     stmt = (
         select(sb.sku_id, warehouse.c.code, sb.on_hand, sb.reserved)
         .join(warehouse, warehouse.c.id == sb.warehouse_id)
-        .where(sb.sku_id.in_([r.id for r in refs]))
+        .where(sb.sku_id.in_(sorted(ids)))
         .order_by(warehouse.c.code)
     )
     if w_ids is not None:
         stmt = stmt.where(sb.warehouse_id.in_(w_ids))
-    per: dict[int, list] = {r.id: [] for r in refs}
+    per: dict[int, list] = {i: [] for i in ids}
     for r in uow.conn.execute(stmt):
         per[r.sku_id].append(
             {
@@ -238,15 +242,33 @@ def availability(
                 "available": r.on_hand - r.reserved,
             }
         )
+    for bundle_id, parts in kits.items():
+        per[bundle_id] = _bundle_rows([(per[c.id], qty) for c, qty in parts])
     return [
         {
             "sku": r.code,
+            "kind": r.kind,
             "available": sum(x["available"] for x in per[r.id]),
             "on_hand": sum(x["on_hand"] for x in per[r.id]),
             "warehouses": per[r.id],
         }
         for r in refs
     ]
+
+
+def _bundle_rows(parts: list[tuple[list[dict], int]]) -> list[dict]:
+    """Per warehouse where any component is stocked: the kits its components make from on-hand
+    and from available stock (a component absent there makes none)."""
+    whs = sorted({x["warehouse"] for rows, _ in parts for x in rows})
+    out = []
+    for wh in whs:
+        have = [({x["warehouse"]: x for x in rows}.get(wh), qty) for rows, qty in parts]
+        on_hand = min((x["on_hand"] if x else 0) // q for x, q in have)
+        available = min(max(x["available"] if x else 0, 0) // q for x, q in have)
+        out.append(
+            {"warehouse": wh, "on_hand": on_hand, "reserved": on_hand - available, "available": available}
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

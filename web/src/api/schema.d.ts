@@ -38,6 +38,316 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog/brands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Brands */
+        get: operations["listBrands"];
+        put?: never;
+        /** Create Brand */
+        post: operations["createBrand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/brands/{brand_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Brand
+         * @description Refused (409) while products carry the brand.
+         */
+        delete: operations["deleteBrand"];
+        options?: never;
+        head?: never;
+        /** Update Brand */
+        patch: operations["updateBrand"];
+        trace?: never;
+    };
+    "/api/v1/catalog/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Categories
+         * @description Every category, parents before children (build the tree from ``parent_id``).
+         */
+        get: operations["listCategories"];
+        put?: never;
+        /** Create Category */
+        post: operations["createCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/categories/{category_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Category
+         * @description Refused (409) while the category has subcategories or products.
+         */
+        delete: operations["deleteCategory"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Category
+         * @description Rename, re-order or move a category (``parent`` null: to the top level).
+         */
+        patch: operations["updateCategory"];
+        trace?: never;
+    };
+    "/api/v1/catalog/excel/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Products
+         * @description Products and SKUs as an Excel file, one row per SKU, in the import's layout (the same
+         *     filters as the product list; with none, standalone SKUs too; bundles are left out).
+         */
+        get: operations["exportProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/excel/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Create new products and SKUs and update existing SKUs' name, price, safety stock and
+         *     barcodes. A file with any bad row imports nothing: the 422 problem lists every error
+         *     (``errors[]``: row, column, code, zh, en).
+         */
+        post: operations["importProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/excel/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Template
+         * @description An empty import file with example rows and a sheet explaining each column.
+         */
+        get: operations["importTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Image
+         * @description Store an image (checked by its content, not its name); put the returned ``name`` in a
+         *     product's ``images``. The same picture uploaded twice gets the same name.
+         */
+        post: operations["uploadImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/images/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Image
+         * @description An uploaded image. Names are content hashes, so a name's bytes never change.
+         */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lookup
+         * @description The SKU a scanned code names (its SKU code or one of its barcodes); 404 when none.
+         */
+        get: operations["lookupCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Products */
+        get: operations["listProducts"];
+        put?: never;
+        /**
+         * Create Product
+         * @description A product with its SKUs (the rows of its attribute matrix), all or nothing.
+         */
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Product */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Product
+         * @description Attribute definitions may gain values once the product has SKUs, never lose used ones.
+         */
+        patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{product_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive Product
+         * @description Archive a product and its SKUs.
+         */
+        post: operations["archiveProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{product_id}/skus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Product Skus
+         * @description Add SKUs (new rows of the matrix) to a product, all or nothing.
+         */
+        post: operations["addProductSkus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/products/{product_id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unarchive Product
+         * @description Bring back a product and all its SKUs.
+         */
+        post: operations["unarchiveProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalog/skus": {
         parameters: {
             query?: never;
@@ -48,8 +358,68 @@ export interface paths {
         /** List Skus */
         get: operations["listSkus"];
         put?: never;
-        /** Create Sku */
+        /**
+         * Create Sku
+         * @description A standalone SKU, or (``kind: bundle``) a kit of standard SKUs; a bundle's components are
+         *     fixed once created.
+         */
         post: operations["createSku"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/skus/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Sku */
+        get: operations["getSku"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Sku
+         * @description Name, price, safety stock, attribute values, shelf life, barcodes. Code, unit, cost method,
+         *     kind and tracking never change.
+         */
+        patch: operations["updateSku"];
+        trace?: never;
+    };
+    "/api/v1/catalog/skus/{sku_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive Sku */
+        post: operations["archiveSku"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/skus/{sku_id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unarchive Sku */
+        post: operations["unarchiveSku"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,7 +681,8 @@ export interface paths {
         };
         /**
          * Get Availability
-         * @description Available stock of one or many SKUs (``?sku=A&sku=B``), per warehouse and in total.
+         * @description Available stock of one or many SKUs (``?sku=A&sku=B``), per warehouse and in total. A
+         *     bundle's figures are the kits its components make in each warehouse.
          */
         get: operations["getAvailability"];
         put?: never;
@@ -644,6 +1015,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AddSkusIn */
+        AddSkusIn: {
+            /** Skus */
+            skus: components["schemas"]["ProductSkuIn"][];
+        };
         /** AdjustLineIn */
         AdjustLineIn: {
             /** Qty */
@@ -699,6 +1075,20 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** AttributeIn */
+        AttributeIn: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: string[];
+        };
+        /** AttributeOut */
+        AttributeOut: {
+            /** Name */
+            name: string;
+            /** Values */
+            values: string[];
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -730,12 +1120,101 @@ export interface components {
         AvailabilityOut: {
             /** Available */
             available: number;
+            /**
+             * Kind
+             * @description standard, or bundle: figures derived from its components
+             */
+            kind: string;
             /** On Hand */
             on_hand: number;
             /** Sku */
             sku: string;
             /** Warehouses */
             warehouses: components["schemas"]["WarehouseAvailability"][];
+        };
+        /** Body_importProducts */
+        Body_importProducts: {
+            /**
+             * File
+             * @description An .xlsx file in the export's layout, at most 10 MB
+             */
+            file: string;
+        };
+        /** Body_uploadImage */
+        Body_uploadImage: {
+            /**
+             * File
+             * @description PNG, JPEG or WebP, at most 5 MB
+             */
+            file: string;
+        };
+        /** BrandIn */
+        BrandIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** BrandOut */
+        BrandOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Product Count */
+            product_count: number;
+        };
+        /** BrandUpdate */
+        BrandUpdate: {
+            /** Name */
+            name: string;
+        };
+        /** CategoryIn */
+        CategoryIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Parent
+             * @description The parent category's code
+             */
+            parent?: string | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /** Child Count */
+            child_count: number;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Product Count */
+            product_count: number;
+            /** Sort */
+            sort: number;
+        };
+        /** CategoryUpdate */
+        CategoryUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Parent */
+            parent?: string | null;
+            /** Sort */
+            sort?: number | null;
         };
         /** ChannelIn */
         ChannelIn: {
@@ -748,6 +1227,30 @@ export interface components {
             kind: string;
             /** Name */
             name: string;
+        };
+        /** ComponentIn */
+        ComponentIn: {
+            /**
+             * Qty
+             * @description How many go in one bundle
+             */
+            qty: number;
+            /**
+             * Sku
+             * @description A standard SKU's code
+             */
+            sku: string;
+        };
+        /** ComponentOut */
+        ComponentOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Qty */
+            qty: number;
+            /** Sku Id */
+            sku_id: number;
         };
         /** CountIn */
         CountIn: {
@@ -925,6 +1428,28 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** ImageOut */
+        ImageOut: {
+            /** Content Type */
+            content_type: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Url */
+            url: string;
+        };
+        /** ImportResultOut */
+        ImportResultOut: {
+            /** Products Created */
+            products_created: number;
+            /** Rows */
+            rows: number;
+            /** Skus Created */
+            skus_created: number;
+            /** Skus Updated */
+            skus_updated: number;
+        };
         /** LayerOut */
         LayerOut: {
             /** Qty */
@@ -962,6 +1487,15 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["Me"];
+        };
+        /** LookupOut */
+        LookupOut: {
+            /**
+             * Matched
+             * @enum {string}
+             */
+            matched: "code" | "barcode";
+            sku: components["schemas"]["SkuDetailOut"];
         };
         /** Me */
         Me: {
@@ -1084,6 +1618,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ProductOut] */
+        Page_ProductOut_: {
+            /** Items */
+            items: components["schemas"]["ProductOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[SkuOut] */
         Page_SkuOut_: {
             /** Items */
@@ -1113,6 +1654,203 @@ export interface components {
             en: string;
             /** Zh */
             zh: string;
+        };
+        /** ProductDetailOut */
+        ProductDetailOut: {
+            /** Attributes */
+            attributes: components["schemas"]["AttributeOut"][];
+            /** Brand Code */
+            brand_code: string | null;
+            /** Brand Id */
+            brand_id: number | null;
+            /** Brand Name */
+            brand_name: string | null;
+            /** Category Code */
+            category_code: string | null;
+            /** Category Id */
+            category_id: number | null;
+            /** Category Name */
+            category_name: string | null;
+            /** Code */
+            code: string;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: string[];
+            /** Name */
+            name: string;
+            /** Price Max Cents */
+            price_max_cents: number | null;
+            /** Price Min Cents */
+            price_min_cents: number | null;
+            /** Sku Count */
+            sku_count: number;
+            /** Skus */
+            skus: components["schemas"]["SkuOut"][];
+            /** Status */
+            status: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** ProductIn */
+        ProductIn: {
+            /**
+             * Attributes
+             * @description Attribute definitions: [{"name": "颜色", "values": ["红", "黑"]}]
+             * @default []
+             */
+            attributes: components["schemas"]["AttributeIn"][];
+            /**
+             * Brand
+             * @description A brand code
+             */
+            brand?: string | null;
+            /**
+             * Category
+             * @description A category code
+             */
+            category?: string | null;
+            /** Code */
+            code: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Images
+             * @description Uploaded image names, in display order
+             * @default []
+             */
+            images: string[];
+            /** Name */
+            name: string;
+            /**
+             * Skus
+             * @default []
+             */
+            skus: components["schemas"]["ProductSkuIn"][];
+        };
+        /** ProductOut */
+        ProductOut: {
+            /** Attributes */
+            attributes: components["schemas"]["AttributeOut"][];
+            /** Brand Code */
+            brand_code: string | null;
+            /** Brand Id */
+            brand_id: number | null;
+            /** Brand Name */
+            brand_name: string | null;
+            /** Category Code */
+            category_code: string | null;
+            /** Category Id */
+            category_id: number | null;
+            /** Category Name */
+            category_name: string | null;
+            /** Code */
+            code: string;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: string[];
+            /** Name */
+            name: string;
+            /** Price Max Cents */
+            price_max_cents: number | null;
+            /** Price Min Cents */
+            price_min_cents: number | null;
+            /** Sku Count */
+            sku_count: number;
+            /** Status */
+            status: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /**
+         * ProductSkuIn
+         * @description A SKU of a product; without a name it is named after the product and its values.
+         */
+        ProductSkuIn: {
+            /**
+             * Attributes
+             * @description This SKU's value of each attribute: {"颜色": "红"}
+             * @default {}
+             */
+            attributes: {
+                [key: string]: string;
+            };
+            /**
+             * Barcodes
+             * @default []
+             */
+            barcodes: string[];
+            /** Code */
+            code: string;
+            /**
+             * Components
+             * @default []
+             */
+            components: components["schemas"]["ComponentIn"][];
+            /**
+             * Cost Method
+             * @default average
+             * @enum {string}
+             */
+            cost_method: "average" | "fifo";
+            /**
+             * Kind
+             * @default standard
+             * @enum {string}
+             */
+            kind: "standard" | "bundle";
+            /** Name */
+            name?: string | null;
+            /** Price Cents */
+            price_cents: number;
+            /**
+             * Safety Stock
+             * @default 0
+             */
+            safety_stock: number;
+            /** Shelf Life Days */
+            shelf_life_days?: number | null;
+            /**
+             * Tracking
+             * @default none
+             * @enum {string}
+             */
+            tracking: "none" | "batch" | "serial";
+            /**
+             * Unit
+             * @default pcs
+             */
+            unit: string;
+        };
+        /**
+         * ProductUpdate
+         * @description Only the fields sent change (``category``/``brand`` null clears them).
+         */
+        ProductUpdate: {
+            /** Attributes */
+            attributes?: components["schemas"]["AttributeIn"][] | null;
+            /** Brand */
+            brand?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Images */
+            images?: string[] | null;
+            /** Name */
+            name?: string | null;
         };
         /** ReceiptIn */
         ReceiptIn: {
@@ -1195,16 +1933,85 @@ export interface components {
             /** Permissions */
             permissions?: string[] | null;
         };
-        /** SkuIn */
-        SkuIn: {
+        /** SkuDetailOut */
+        SkuDetailOut: {
+            /** Active */
+            active: boolean;
+            /** Attributes */
+            attributes?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Barcodes
+             * @default []
+             */
+            barcodes: string[];
             /** Code */
             code: string;
+            /**
+             * Components
+             * @description Of a bundle: what one bundle holds
+             * @default []
+             */
+            components: components["schemas"]["ComponentOut"][];
+            /** Cost Method */
+            cost_method: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @default standard
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Price Cents */
+            price_cents: number;
+            /** Product Code */
+            product_code?: string | null;
+            /** Product Id */
+            product_id?: number | null;
+            /** Safety Stock */
+            safety_stock: number;
+            /** Shelf Life Days */
+            shelf_life_days?: number | null;
+            /**
+             * Tracking
+             * @default none
+             */
+            tracking: string;
+            /** Unit */
+            unit: string;
+        };
+        /**
+         * SkuIn
+         * @description A standalone SKU; ``kind: bundle`` with ``components`` makes a kit (组合套餐).
+         */
+        SkuIn: {
+            /**
+             * Barcodes
+             * @default []
+             */
+            barcodes: string[];
+            /** Code */
+            code: string;
+            /**
+             * Components
+             * @default []
+             */
+            components: components["schemas"]["ComponentIn"][];
             /**
              * Cost Method
              * @default average
              * @enum {string}
              */
             cost_method: "average" | "fifo";
+            /**
+             * Kind
+             * @default standard
+             * @enum {string}
+             */
+            kind: "standard" | "bundle";
             /** Name */
             name: string;
             /** Price Cents */
@@ -1214,6 +2021,15 @@ export interface components {
              * @default 0
              */
             safety_stock: number;
+            /** Shelf Life Days */
+            shelf_life_days?: number | null;
+            /**
+             * Tracking
+             * @description Fixed at creation
+             * @default none
+             * @enum {string}
+             */
+            tracking: "none" | "batch" | "serial";
             /**
              * Unit
              * @default pcs
@@ -1224,20 +2040,65 @@ export interface components {
         SkuOut: {
             /** Active */
             active: boolean;
+            /** Attributes */
+            attributes?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Barcodes
+             * @default []
+             */
+            barcodes: string[];
             /** Code */
             code: string;
             /** Cost Method */
             cost_method: string;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @default standard
+             */
+            kind: string;
             /** Name */
             name: string;
             /** Price Cents */
             price_cents: number;
+            /** Product Code */
+            product_code?: string | null;
+            /** Product Id */
+            product_id?: number | null;
             /** Safety Stock */
             safety_stock: number;
+            /** Shelf Life Days */
+            shelf_life_days?: number | null;
+            /**
+             * Tracking
+             * @default none
+             */
+            tracking: string;
             /** Unit */
             unit: string;
+        };
+        /**
+         * SkuUpdate
+         * @description Only the fields sent change; ``barcodes`` is the SKU's whole new set.
+         */
+        SkuUpdate: {
+            /** Attributes */
+            attributes?: {
+                [key: string]: string;
+            } | null;
+            /** Barcodes */
+            barcodes?: string[] | null;
+            /** Name */
+            name?: string | null;
+            /** Price Cents */
+            price_cents?: number | null;
+            /** Safety Stock */
+            safety_stock?: number | null;
+            /** Shelf Life Days */
+            shelf_life_days?: number | null;
         };
         /** StockRowOut */
         StockRowOut: {
@@ -1509,10 +2370,667 @@ export interface operations {
             };
         };
     };
-    listSkus: {
+    listBrands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"][];
+                };
+            };
+        };
+    };
+    createBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deleteBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                brand_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateBrand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                brand_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"][];
+                };
+            };
+        };
+    };
+    createCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deleteCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportProducts: {
         parameters: {
             query?: {
                 q?: string | null;
+                category?: string | null;
+                brand?: string | null;
+                status?: ("active" | "archived") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_importProducts"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResultOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+        };
+    };
+    uploadImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_uploadImage"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    lookupCode: {
+        parameters: {
+            query: {
+                /** @description A SKU code or a barcode */
+                code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LookupOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /** @description Product code/name, SKU code or barcode */
+                q?: string | null;
+                /** @description A category code (and below) */
+                category?: string | null;
+                brand?: string | null;
+                status?: ("active" | "archived") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProductOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archiveProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    addProductSkus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddSkusIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unarchiveProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSkus: {
+        parameters: {
+            query?: {
+                /** @description Code or name contains, or a barcode */
+                q?: string | null;
+                kind?: ("standard" | "bundle") | null;
+                active?: boolean | null;
+                product_id?: number | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -1561,7 +3079,135 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SkuOut"];
+                    "application/json": components["schemas"]["SkuDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkuUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archiveSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unarchiveSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkuDetailOut"];
                 };
             };
             /** @description Validation Error */

@@ -41,7 +41,7 @@ export default function SkusPage() {
     setSaving(true);
     try {
       await unwrap(api.POST('/api/v1/catalog/skus', {
-          body: { code: v.code.trim(), name: v.name.trim(), unit: v.unit.trim(), price_cents, cost_method: v.cost_method, safety_stock: v.safety_stock ?? 0 },
+          body: { code: v.code.trim(), name: v.name.trim(), unit: v.unit.trim(), price_cents, cost_method: v.cost_method, safety_stock: v.safety_stock ?? 0, barcodes: [], tracking: 'none', kind: 'standard', components: [] },
         }),
       );
       message.success(t('common.created'));
