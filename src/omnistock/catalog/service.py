@@ -396,7 +396,7 @@ def create_sku(
     )
     if kind != "standard" or tracking != "none" or shelf_life_days is not None:
         _check_tracking(kind, tracking, shelf_life_days)
-    if barcodes or components or kind != "standard":
+    if barcodes or components or kind != "standard" or tracking != "none" or shelf_life_days is not None:
         spec = NewSku(
             code=code,
             name=name,

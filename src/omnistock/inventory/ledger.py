@@ -19,32 +19,33 @@ from omnistock.platform.errors import Conflict
 from omnistock.platform.sql import Raw, Sql, raw
 from omnistock.platform.uow import UnitOfWork
 
+# Every balance statement names the lot: 0 for SKUs without batches.
 ADD_ON_HAND = Sql(
-    "INSERT INTO stock_balance (warehouse_id, sku_id, lot_id, on_hand, reserved) VALUES (:w, :s, 0, :q, 0) "
+    "INSERT INTO stock_balance (warehouse_id, sku_id, lot_id, on_hand, reserved) VALUES (:w, :s, :lot, :q, 0) "
     "ON CONFLICT (warehouse_id, sku_id, lot_id) DO UPDATE SET on_hand = stock_balance.on_hand + excluded.on_hand"
 )
 TAKE_FREE = Sql(
     "UPDATE stock_balance SET on_hand = on_hand - :q "
-    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0 AND on_hand - reserved >= :q"
+    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot AND on_hand - reserved >= :q"
 )
 RESERVE = Sql(
     "UPDATE stock_balance SET reserved = reserved + :q "
-    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0 AND on_hand - reserved >= :q"
+    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot AND on_hand - reserved >= :q"
 )
 UNRESERVE = Sql(
-    "UPDATE stock_balance SET reserved = reserved - :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+    "UPDATE stock_balance SET reserved = reserved - :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot"
 )
 # Consuming an open reservation cannot fail while reserved = Σ open reservations ≤ on-hand; were
 # that ever broken, the balance's CHECK constraints refuse the update loudly.
 CONSUME = Sql(
     "UPDATE stock_balance SET on_hand = on_hand - :q, reserved = reserved - :q "
-    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+    "WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot"
 )
 SET_ON_HAND = Sql(
-    "UPDATE stock_balance SET on_hand = :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+    "UPDATE stock_balance SET on_hand = :q WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot"
 )
 _BALANCE = (
-    "SELECT on_hand, reserved FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id = 0"
+    "SELECT on_hand, reserved FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id = :lot"
 )
 BALANCE = Sql(_BALANCE)
 BALANCE_FOR_UPDATE = Sql(_BALANCE, pg=_BALANCE + " FOR UPDATE")
@@ -62,18 +63,20 @@ POOL_UPDATE = Sql(
 )
 MOVE_INSERT = Sql(
     "INSERT INTO stock_move (at, warehouse_id, sku_id, lot_id, kind, qty, value_cents, doc_type, doc_id, line_no, "
-    "ref, reason, pool_qty, pool_value, layers, posted_at) VALUES (:at, :w, :s, 0, :kind, :qty, :value, :doc_type, "
+    "ref, reason, pool_qty, pool_value, layers, posted_at) VALUES (:at, :w, :s, :lot, :kind, :qty, :value, :doc_type, "
     ":doc_id, :line_no, :ref, :reason, :pool_qty, :pool_value, :layers, :posted_at)"
 )
+MOVE_INSERT_RETURNING = Sql(MOVE_INSERT.text + " RETURNING id")
+MOVE_SERIAL = Sql("INSERT INTO stock_move_serial (serial_id, move_id) VALUES (:serial, :move)")
 
 
-def balance(r: Raw, warehouse_id: int, sku_id: int, *, lock: bool = False) -> tuple[int, int]:
-    row = r.one(BALANCE_FOR_UPDATE if lock else BALANCE, {"w": warehouse_id, "s": sku_id})
+def balance(r: Raw, warehouse_id: int, sku_id: int, *, lot: int = 0, lock: bool = False) -> tuple[int, int]:
+    row = r.one(BALANCE_FOR_UPDATE if lock else BALANCE, {"w": warehouse_id, "s": sku_id, "lot": lot})
     return (row[0], row[1]) if row else (0, 0)
 
 
-def available(r: Raw, warehouse_id: int, sku_id: int) -> int:
-    on_hand, reserved = balance(r, warehouse_id, sku_id)
+def available(r: Raw, warehouse_id: int, sku_id: int, *, lot: int = 0) -> int:
+    on_hand, reserved = balance(r, warehouse_id, sku_id, lot=lot)
     return on_hand - reserved
 
 
@@ -93,6 +96,8 @@ class Move:
     value: int | None = None
     reason: str | None = None
     unit_cost: int | None = None  # receipts: becomes the SKU's "last receipt unit cost"
+    lot_id: int = 0
+    serial_ids: tuple[int, ...] = ()  # the units of a serial-tracked SKU this row moves
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
         by_sku.setdefault(m.sku.id, []).append(i)
     values: list[int] = [0] * len(moves)
     now, at_db = r.dt(utcnow()), r.dt(at)
-    rows = []
+    rows, row_moves = [], []
     for sku_id in sorted(by_sku):
         idx = by_sku[sku_id]
         sku_moves = [moves[i] for i in idx]
@@ -242,11 +247,13 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
             continue
         for i, v, (pq, pv, pl) in zip(idx, vals, snaps, strict=True):
             m = moves[i]
+            row_moves.append(m)
             rows.append(
                 {
                     "at": at_db,
                     "w": m.warehouse_id,
                     "s": sku_id,
+                    "lot": m.lot_id,
                     "kind": m.kind,
                     "qty": m.qty,
                     "value": v,
@@ -261,8 +268,21 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
                     "posted_at": now,
                 }
             )
-    r.queue_many(MOVE_INSERT, rows)
+    _write_moves(r, rows, row_moves)
     return values
+
+
+def _write_moves(r: Raw, rows: list[dict], moves: list[Move]) -> None:
+    """Insert ledger rows; those moving serial units are linked to each unit."""
+    if not any(m.serial_ids for m in moves):
+        r.queue_many(MOVE_INSERT, rows)
+        return
+    for row, m in zip(rows, moves, strict=True):
+        if not m.serial_ids:
+            r.queue(MOVE_INSERT, row)
+            continue
+        (move_id,) = r.one(MOVE_INSERT_RETURNING, row)
+        r.queue_many(MOVE_SERIAL, [{"serial": s, "move": move_id} for s in m.serial_ids])
 
 
 _PRIOR = Sql(
@@ -320,6 +340,7 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
                 "at": at_db,
                 "w": m.warehouse_id,
                 "s": sku.id,
+                "lot": m.lot_id,
                 "kind": m.kind,
                 "qty": m.qty,
                 "value": value,
@@ -334,7 +355,7 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
                 "posted_at": now,
             }
         )
-    r.queue_many(MOVE_INSERT, rows)
+    _write_moves(r, rows, list(moves))
 
     later = r.all(_LATER, {"s": sku.id, "at": at_db})
     # A return gives back cost out of its order line's remaining cost: take each such line's sums

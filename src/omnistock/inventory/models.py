@@ -3,7 +3,9 @@ same transaction as a ledger row (or, for ``reserved``, a reservation row); ``co
 each SKU's current valuation layers and every move records the valuation after it, so a
 back-dated document re-values one SKU from its date forward without replaying history.
 
-``lot_id`` 0 means "no batch"; batches and serial numbers slot in there.
+``lot_id`` 0 means "no batch". A batch-tracked SKU keeps its stock per ``lot`` (balances,
+reservations and ledger rows carry the lot); a serial-tracked SKU keeps its stock at lot 0 and
+every unit is a ``serial_unit`` whose moves are linked to ledger rows by ``stock_move_serial``.
 """
 
 from sqlalchemy import (
@@ -11,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -139,5 +142,51 @@ reservation = Table(
     Column("closed_at", DateTime),
     CheckConstraint("qty > 0", name="qty"),
     CheckConstraint("state IN ('open', 'consumed', 'released')", name="state"),
+    sqlite_with_rowid=False,
+)
+
+# Batches (批次) of batch-tracked SKUs: what the supplier printed, when made, when it expires.
+lot = Table(
+    "lot",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("lot_no", String(64), nullable=False),
+    Column("supplier_lot_no", String(64)),
+    Column("production_date", Date),
+    Column("expiry_date", Date),
+    Column("blocked", Boolean, nullable=False, default=False),  # quality hold: not available
+    Column("block_reason", String(200)),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("sku_id", "lot_no", name="uq_lot_sku_lot_no"),
+    CheckConstraint(
+        "expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date", name="dates"
+    ),
+    Index("ix_lot_expiry", "expiry_date"),
+)
+
+# One row per unit of a serial-tracked SKU (SN/唯一码): where it is now.
+serial_unit = Table(
+    "serial_unit",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("serial_no", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # in_stock | shipped | removed
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id")),  # set while in stock
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("sku_id", "serial_no", name="uq_serial_unit_sku_serial"),
+    CheckConstraint("status IN ('in_stock', 'shipped', 'removed')", name="status"),
+    CheckConstraint("(status = 'in_stock') = (warehouse_id IS NOT NULL)", name="where"),
+    Index("ix_serial_unit_serial_no", "serial_no"),
+)
+
+# Which units each ledger row moved: the trace of a serial number is its rows here.
+stock_move_serial = Table(
+    "stock_move_serial",
+    metadata,
+    Column("serial_id", BigInteger, ForeignKey("serial_unit.id"), primary_key=True),
+    Column("move_id", BigInteger, ForeignKey("stock_move.id"), primary_key=True),
     sqlite_with_rowid=False,
 )

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import rules
 from omnistock.inventory.models import (
     cost_pool,
     reservation,
+    serial_unit,
     stock_balance,
     stock_document,
     stock_move,
+    stock_move_serial,
     warehouse,
 )
 from omnistock.platform.pagination import decode_cursor, encode_cursor
@@ -441,6 +443,7 @@ def check_invariants(conn: Connection) -> list[str]:
     ).first()
     if bad:
         problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[2]} with qty {bad[1]}")
+    problems += _serial_problems(conn)
     t = totals(conn)
     if t["inventory_value"] != t["received_value"] - t["cogs"] - t["shrinkage"]:
         problems.append(
@@ -448,6 +451,48 @@ def check_invariants(conn: Connection) -> list[str]:
             f"shrinkage {t['shrinkage']}"
         )
     return problems
+
+
+def _serial_problems(conn: Connection) -> list[str]:
+    """Serial-tracked stock: on-hand per warehouse = its units in stock there; every unit's
+    ledger rows net to +1 while it is in stock (it is in one place only), 0 once it has left."""
+    su, sb, ms, sm = serial_unit.c, stock_balance.c, stock_move_serial.c, stock_move.c
+    units = (
+        select(su.sku_id, su.warehouse_id, func.count().label("n"))
+        .where(su.status == rules.SERIAL_IN_STOCK)
+        .group_by(su.sku_id, su.warehouse_id)
+        .subquery()
+    )
+    tracked = select(catalog.sku_view.c.id).where(catalog.sku_view.c.tracking == rules.SERIAL)
+    bad = conn.execute(
+        select(sb.warehouse_id, sb.sku_id, sb.on_hand, units.c.n)
+        .select_from(
+            stock_balance.outerjoin(
+                units, and_(units.c.sku_id == sb.sku_id, units.c.warehouse_id == sb.warehouse_id)
+            )
+        )
+        .where(sb.sku_id.in_(tracked), sb.on_hand != func.coalesce(units.c.n, 0))
+        .limit(1)
+    ).first()
+    if bad:
+        return [
+            f"stock_balance(warehouse_id={bad[0]}, sku_id={bad[1]}): on_hand {bad[2]} ≠ {bad[3] or 0} serial units in stock"
+        ]
+    net = (
+        select(ms.serial_id, func.sum(func.sign(sm.qty)).label("n"))
+        .select_from(stock_move_serial.join(stock_move, sm.id == ms.move_id))
+        .group_by(ms.serial_id)
+        .subquery()
+    )
+    bad = conn.execute(
+        select(su.id, su.serial_no, su.status, net.c.n)
+        .select_from(serial_unit.outerjoin(net, net.c.serial_id == su.id))
+        .where(func.coalesce(net.c.n, 0) != case((su.status == rules.SERIAL_IN_STOCK, 1), else_=0))
+        .limit(1)
+    ).first()
+    if bad:
+        return [f"serial_unit(id={bad[0]}, serial_no={bad[1]}): {bad[2]} but its moves net to {bad[3] or 0}"]
+    return []
 
 
 @dataclass(frozen=True)

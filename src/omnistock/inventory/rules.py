@@ -13,6 +13,8 @@ every inflow merged into a single layer. So one set of rules values both:
 
 from __future__ import annotations
 
+import datetime as dt
+
 AVERAGE = "average"
 
 # Bounds that keep every product of quantity and unit money inside a 64-bit integer column.
@@ -142,3 +144,50 @@ def is_positive_int(v: object) -> bool:
 
 def is_non_negative_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+# -- batches and serial numbers -------------------------------------------------------------------
+NONE, BATCH, SERIAL = "none", "batch", "serial"
+SERIAL_IN_STOCK, SERIAL_SHIPPED, SERIAL_REMOVED = "in_stock", "shipped", "removed"
+
+
+def is_expired(expiry: dt.date | None, day: dt.date) -> bool:
+    """A batch may be sold on its expiry date, not after."""
+    return expiry is not None and expiry < day
+
+
+def fefo(lots: list[tuple[int, int, dt.date | None]], qty: int) -> list[tuple[int, int]] | None:
+    """Allocate ``qty`` over ``lots`` (lot id, free qty, expiry), earliest expiry first, lots
+    without an expiry last, then oldest lot first; None when they hold less than ``qty``."""
+    out, left = [], qty
+    for lot_id, free, _ in sorted(lots, key=lambda x: (x[2] is None, x[2] or dt.date.min, x[0])):
+        if free <= 0:
+            continue
+        take = min(free, left)
+        out.append((lot_id, take))
+        left -= take
+        if not left:
+            return out
+    return None
+
+
+def split_value(value: int, parts: list[int]) -> list[int]:
+    """``value`` spread over quantities ``parts`` by the take rule, summing exactly to ``value``."""
+    out, qty_left, value_left = [], sum(parts), value
+    for q in parts:
+        v = share(value_left, qty_left, q)
+        out.append(v)
+        qty_left -= q
+        value_left -= v
+    return out
+
+
+def serial_problem(serials: list[str], qty: int) -> str | None:
+    """Why a list of scanned serial numbers cannot stand for ``qty`` units, or None."""
+    if len(serials) != qty:
+        return "count"
+    if len(set(serials)) != len(serials):
+        return "duplicate"
+    if any(not isinstance(s, str) or not s.strip() or len(s) > 64 for s in serials):
+        return "format"
+    return None

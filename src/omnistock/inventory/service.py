@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select
 
 from omnistock.catalog import service as catalog
-from omnistock.inventory import ledger, rules
+from omnistock.inventory import ledger, rules, tracking
 from omnistock.inventory.models import (
     stock_move,
     warehouse,
 )
+from omnistock.inventory.tracking import LotIn
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import to_utc, utcnow
 from omnistock.platform.errors import Conflict, Invalid
@@ -135,7 +136,7 @@ def _check_lines(lines: Sequence) -> None:
         raise Invalid("inventory.no_lines", "A document needs at least one line", "单据至少需要一行明细")
 
 
-def _unique_skus(codes: Sequence[str]) -> None:
+def _unique_skus(codes: Sequence) -> None:
     if len(set(codes)) != len(codes):
         raise Invalid(
             "inventory.duplicate_sku_line",
@@ -221,18 +222,24 @@ class ReceiptLine:
     sku: str
     qty: int
     unit_cost_cents: int
+    lot: LotIn | None = None  # batch-tracked SKUs: the batch received
+    serials: Sequence[str] = ()  # serial-tracked SKUs: one scanned number per unit
 
 
 @dataclass(frozen=True)
 class QtyLine:
     sku: str
     qty: int
+    lot_no: str | None = None  # batch-tracked SKUs: this batch (default: earliest expiry first)
+    serials: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class CountLine:
     sku: str
     counted: int
+    lot_no: str | None = None  # batch-tracked SKUs are counted per batch
+    serials: Sequence[str] | None = None  # serial-tracked SKUs: the numbers of the units found
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,8 @@ class AdjustLine:
     sku: str
     qty: int  # signed: + stock in, - stock out
     unit_cost_cents: int | None = None  # for stock in; default: the current unit cost
+    lot_no: str | None = None
+    serials: Sequence[str] = ()
 
 
 @dataclass
@@ -270,11 +279,14 @@ def receive(
     _check_lines(lines)
     wh = warehouse_ref(uow, warehouse)
     uow.actor.require_scope("warehouse", [wh.code])
-    _unique_skus([ln.sku for ln in lines])
+    _unique_skus([(ln.sku, ln.lot.lot_no if ln.lot else None) for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
-    for ln in lines:
+    serials = []
+    for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
         _qty(ln.qty)
         _cost(ln.unit_cost_cents)
+        tracking.check_lot_in(s, ln.lot, i)
+        serials.append(tracking.check_serials(s, ln.serials, ln.qty, i))
     at = _at(at)
     ref = _ref(ref, "RC")
     doc_id = _new_document(
@@ -292,11 +304,21 @@ def receive(
         ],
     )
     r = raw(uow.conn)
+    lots = [
+        tracking.receive_lot(uow, s, ln.lot, i) if ln.lot else 0
+        for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
+    ]
+    units = [
+        tracking.serials_in(uow, s, sn, wh.id) if sn else () for s, sn in zip(skus, serials, strict=True)
+    ]
     r.queue_many(
         ledger.ADD_ON_HAND,
         sorted(
-            ({"w": wh.id, "s": s.id, "q": ln.qty} for s, ln in zip(skus, lines, strict=True)),
-            key=lambda x: x["s"],
+            (
+                {"w": wh.id, "s": s.id, "lot": lot, "q": ln.qty}
+                for s, ln, lot in zip(skus, lines, lots, strict=True)
+            ),
+            key=lambda x: (x["s"], x["lot"]),
         ),
     )
     ledger.post(
@@ -314,11 +336,18 @@ def receive(
                 ref,
                 value=ln.qty * ln.unit_cost_cents,
                 unit_cost=ln.unit_cost_cents,
+                lot_id=lot,
+                serial_ids=u,
             )
-            for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
+            for i, (s, ln, lot, u) in enumerate(zip(skus, lines, lots, units, strict=True), 1)
         ],
     )
-    out = [{"sku": ln.sku, "qty": ln.qty, "unit_cost_cents": ln.unit_cost_cents} for ln in lines]
+    out = [
+        {"sku": ln.sku, "qty": ln.qty, "unit_cost_cents": ln.unit_cost_cents}
+        | ({"lot_no": ln.lot.lot_no.strip()} if ln.lot else {})
+        | ({"serials": sn} if sn else {})
+        for ln, sn in zip(lines, serials, strict=True)
+    ]
     uow.audit(
         "inventory.receipt.create",
         "stock_document",
@@ -352,6 +381,8 @@ def transfer(
 
     When any line is short the transfer is recorded as ``rejected`` (its number is taken, like
     a rejected order's) and no stock moves. Value is pooled per SKU: a transfer moves quantity only.
+    Batches keep their number in the new warehouse (taken earliest expiry first unless named);
+    serial-tracked units are the ones scanned.
     """
     uow.actor.require("inventory.transfer.create")
     _check_lines(lines)
@@ -363,24 +394,39 @@ def transfer(
             "A transfer needs two different warehouses",
             "调拨的调出仓和调入仓不能相同",
         )
-    _unique_skus([ln.sku for ln in lines])
+    _unique_skus([(ln.sku, ln.lot_no) for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
-    for ln in lines:
+    serials = []
+    for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
         _qty(ln.qty)
+        _no_lot_unless_batch(s, ln.lot_no, i)
+        serials.append(tracking.check_serials(s, ln.serials, ln.qty, i))
     at = _at(at)
     ref = _ref(ref, "TR")
     r = raw(uow.conn)
     numbered = sorted(
-        ((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)), key=lambda p: p[0].id
+        ((s, ln, i, sn) for i, (s, ln, sn) in enumerate(zip(skus, lines, serials, strict=True), 1)),
+        key=lambda p: p[0].id,
     )
-    taken, short = [], None
-    for s, ln, _ in numbered:
-        if r.execute(ledger.TAKE_FREE, {"w": src.id, "s": s.id, "q": ln.qty}) != 1:
-            short = {"sku": ln.sku, "wanted": ln.qty, "available": ledger.available(r, src.id, s.id)}
+    taken, short = [], None  # taken: (sku, line, line no, lot, qty, units)
+    for s, ln, i, sn in numbered:
+        parts, free = _free_parts(uow, src.id, s, ln.qty, ln.lot_no, i, at)
+        if parts is None:
+            short = {"sku": ln.sku, "wanted": ln.qty, "available": free}
             break
-        taken.append({"w": src.id, "s": s.id, "q": ln.qty})
+        for lot, q in parts:
+            if r.execute(ledger.TAKE_FREE, {"w": src.id, "s": s.id, "lot": lot, "q": q}) != 1:
+                free = ledger.available(r, src.id, s.id) if free is None else free
+                short = {"sku": ln.sku, "wanted": ln.qty, "available": free}
+                break
+            units = tracking.serials_out(uow, s, sn, src.id, rules.SERIAL_IN_STOCK, dst.id) if sn else ()
+            taken.append((s, ln, i, lot, q, units))
+        if short:
+            break
     if short:  # give back what the lines before the short one took
-        r.queue_many(ledger.ADD_ON_HAND, taken)
+        r.queue_many(
+            ledger.ADD_ON_HAND, [{"w": src.id, "s": s.id, "lot": lot, "q": q} for s, _, _, lot, q, _ in taken]
+        )
     status = "rejected" if short else "done"
     doc_id = _new_document(
         uow,
@@ -392,14 +438,33 @@ def transfer(
         at=at,
         note=note,
         reason="out_of_stock" if short else None,
-        lines=[{"n": i, "s": s.id, "qty": ln.qty} for s, ln, i in numbered],
+        lines=[{"n": i, "s": s.id, "qty": ln.qty} for s, ln, i, _ in numbered],
     )
     if not short:
-        r.queue_many(ledger.ADD_ON_HAND, [{"w": dst.id, "s": s.id, "q": ln.qty} for s, ln, _ in numbered])
+        r.queue_many(
+            ledger.ADD_ON_HAND, [{"w": dst.id, "s": s.id, "lot": lot, "q": q} for s, _, _, lot, q, _ in taken]
+        )
         moves = []
-        for s, ln, i in numbered:
-            moves.append(ledger.Move(s, src.id, rules.TRANSFER_OUT, -ln.qty, "transfer", doc_id, i, ref))
-            moves.append(ledger.Move(s, dst.id, rules.TRANSFER_IN, ln.qty, "transfer", doc_id, i, ref))
+        for s, _, i, lot, q, units in taken:
+            moves.append(
+                ledger.Move(
+                    s,
+                    src.id,
+                    rules.TRANSFER_OUT,
+                    -q,
+                    "transfer",
+                    doc_id,
+                    i,
+                    ref,
+                    lot_id=lot,
+                    serial_ids=units,
+                )
+            )
+            moves.append(
+                ledger.Move(
+                    s, dst.id, rules.TRANSFER_IN, q, "transfer", doc_id, i, ref, lot_id=lot, serial_ids=units
+                )
+            )
         ledger.post(uow, at, moves)
     out = [{"sku": ln.sku, "qty": ln.qty} for ln in lines]
     uow.audit(
@@ -409,6 +474,38 @@ def transfer(
         after={"from": src.code, "to": dst.code, "status": status, "lines": out, "short": short},
     )
     return DocumentResult(doc_id, "transfer", ref, status, src.code, dst.code, at, out, rejection=short)
+
+
+def _no_lot_unless_batch(sku: catalog.SkuRef, lot_no: str | None, line: int) -> None:
+    if lot_no is not None and sku.tracking != rules.BATCH:
+        raise Invalid(
+            "inventory.not_batch_tracked",
+            "Line {line}: {sku} is not batch-tracked; leave the batch out",
+            "第 {line} 行：{sku} 不按批次管理，不要填写批次",
+            line=line,
+            sku=sku.code,
+        )
+
+
+def _free_parts(
+    uow: UnitOfWork,
+    warehouse_id: int,
+    sku: catalog.SkuRef,
+    qty: int,
+    lot_no: str | None,
+    line: int,
+    at: dt.datetime,
+) -> tuple[list[tuple[int, int]] | None, int | None]:
+    """Where ``qty`` free units come from: [(lot, qty)] (None when short) and the free quantity
+    (None when not looked up: a SKU without batches is taken by one conditional update)."""
+    r = raw(uow.conn)
+    if sku.tracking != rules.BATCH:
+        return [(0, qty)], None
+    if lot_no is not None:
+        lot = tracking.existing_lot(uow, sku, lot_no, line)
+        free = ledger.available(r, warehouse_id, sku.id, lot=lot)
+        return ([(lot, qty)] if free >= qty else None), free
+    return tracking.allocate(r, warehouse_id, sku, qty, at.date())
 
 
 def count(
@@ -422,15 +519,27 @@ def count(
 ) -> DocumentResult:
     """Stocktake: on-hand becomes ``counted``. A loss is valued like a shipment (shrinkage), a gain
     at the current unit cost (negative shrinkage). A count below what is reserved is refused:
-    release or re-route those orders first."""
+    release or re-route those orders first. Batch-tracked SKUs are counted per batch; for a
+    serial-tracked SKU the units found are scanned, and units missing from the scan are lost."""
     uow.actor.require("inventory.count.create")
     _check_lines(lines)
     wh = warehouse_ref(uow, warehouse)
     uow.actor.require_scope("warehouse", [wh.code])
-    _unique_skus([ln.sku for ln in lines])
+    _unique_skus([(ln.sku, ln.lot_no) for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
-    for ln in lines:
+    for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
         _qty(ln.counted, allow_zero=True, what="counted")
+        _no_lot_unless_batch(s, ln.lot_no, i)
+        if s.tracking == rules.BATCH and not ln.lot_no:
+            raise Invalid(
+                "inventory.lot_required",
+                "Line {line}: {sku} is batch-tracked; give its batch number",
+                "第 {line} 行：{sku} 按批次管理，请填写批次号",
+                line=i,
+                sku=s.code,
+            )
+        if s.tracking == rules.SERIAL or ln.serials:
+            tracking.check_serials(s, ln.serials, ln.counted, i)
     at = _at(at)
     ref = _ref(ref, "CNT")
     r = raw(uow.conn)
@@ -439,7 +548,8 @@ def count(
     )
     doc_lines, moves, result = [], [], {}
     for s, ln, i in numbered:
-        before, reserved = ledger.balance(r, wh.id, s.id, lock=True)
+        lot = _count_lot(uow, s, ln.lot_no, i) if ln.lot_no else 0
+        before, reserved = ledger.balance(r, wh.id, s.id, lot=lot, lock=True)
         if ln.counted < reserved:
             raise Conflict(
                 "inventory.count_below_reserved",
@@ -452,19 +562,39 @@ def count(
         d = ln.counted - before
         doc_lines.append({"n": i, "s": s.id, "qty": d, "counted": ln.counted, "before": before})
         if d > 0:
-            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": d})
+            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "lot": lot, "q": d})
         elif d < 0:
-            r.queue(ledger.SET_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.counted})
-        if d:
+            r.queue(ledger.SET_ON_HAND, {"w": wh.id, "s": s.id, "lot": lot, "q": ln.counted})
+        if s.tracking == rules.SERIAL:  # the units missing are lost, those found come in
+            missing, found = tracking.count_serials(uow, s, [x.strip() for x in ln.serials or ()], wh.id)
+            if missing:
+                moves.append(
+                    (
+                        i,
+                        ledger.Move(
+                            s, wh.id, rules.COUNT_LOSS, -len(missing), "count", 0, i, ref, serial_ids=missing
+                        ),
+                    )
+                )
+            if found:
+                moves.append(
+                    (
+                        i,
+                        ledger.Move(
+                            s, wh.id, rules.COUNT_GAIN, len(found), "count", 0, i, ref, serial_ids=found
+                        ),
+                    )
+                )
+        elif d:
             kind = rules.COUNT_GAIN if d > 0 else rules.COUNT_LOSS
-            moves.append((i, ledger.Move(s, wh.id, kind, d, "count", 0, i, ref)))
+            moves.append((i, ledger.Move(s, wh.id, kind, d, "count", 0, i, ref, lot_id=lot)))
         result[i] = {
             "sku": ln.sku,
             "counted": ln.counted,
             "on_hand_before": before,
             "difference": d,
             "value_cents": 0,
-        }
+        } | ({"lot_no": ln.lot_no} if ln.lot_no else {})
     doc_id = _new_document(
         uow,
         kind="count",
@@ -478,10 +608,18 @@ def count(
     for _, m in moves:
         m.doc_id = doc_id
     for (i, _), v in zip(moves, ledger.post(uow, at, [m for _, m in moves]), strict=True):
-        result[i]["value_cents"] = v
+        result[i]["value_cents"] += v
     out = [result[i] for i in sorted(result)]
     uow.audit("inventory.count.create", "stock_document", ref, after={"warehouse": wh.code, "lines": out})
     return DocumentResult(doc_id, "count", ref, "done", wh.code, None, at, out)
+
+
+def _count_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot_no: str, line: int) -> int:
+    """The batch a count line names; a batch found that was never recorded is registered."""
+    try:
+        return tracking.existing_lot(uow, sku, lot_no, line)
+    except Invalid:
+        return tracking.receive_lot(uow, sku, LotIn(lot_no), line)
 
 
 def adjust(
@@ -507,9 +645,10 @@ def adjust(
     _check_lines(lines)
     wh = warehouse_ref(uow, warehouse)
     uow.actor.require_scope("warehouse", [wh.code])
-    _unique_skus([ln.sku for ln in lines])
+    _unique_skus([(ln.sku, ln.lot_no) for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
-    for ln in lines:
+    serials = []
+    for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
         if (
             not isinstance(ln.qty, int)
             or isinstance(ln.qty, bool)
@@ -523,17 +662,26 @@ def adjust(
             )
         if ln.unit_cost_cents is not None:
             _cost(ln.unit_cost_cents)
+        _no_lot_unless_batch(s, ln.lot_no, i)
+        tracking.check_lot_in(s, LotIn(ln.lot_no) if ln.lot_no else None, i)
+        serials.append(tracking.check_serials(s, ln.serials, abs(ln.qty), i))
     at = _at(at)
     ref = _ref(ref, "ADJ")
     r = raw(uow.conn)
     numbered = sorted(
-        ((s, ln, i) for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)), key=lambda p: p[0].id
+        ((s, ln, i, sn) for i, (s, ln, sn) in enumerate(zip(skus, lines, serials, strict=True), 1)),
+        key=lambda p: p[0].id,
     )
-    for s, ln, _ in numbered:
+    lots, units = {}, {}
+    for s, ln, i, sn in numbered:
+        lot = lots[i] = _count_lot(uow, s, ln.lot_no, i) if ln.lot_no else 0
         if ln.qty > 0:
-            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "q": ln.qty})
-        elif r.execute(ledger.TAKE_FREE, {"w": wh.id, "s": s.id, "q": -ln.qty}) != 1:
-            raise _short(ln.sku, -ln.qty, ledger.available(r, wh.id, s.id))
+            r.queue(ledger.ADD_ON_HAND, {"w": wh.id, "s": s.id, "lot": lot, "q": ln.qty})
+            units[i] = tracking.serials_in(uow, s, sn, wh.id) if sn else ()
+        elif r.execute(ledger.TAKE_FREE, {"w": wh.id, "s": s.id, "lot": lot, "q": -ln.qty}) != 1:
+            raise _short(ln.sku, -ln.qty, ledger.available(r, wh.id, s.id, lot=lot))
+        else:
+            units[i] = tracking.serials_out(uow, s, sn, wh.id, rules.SERIAL_REMOVED) if sn else ()
     doc_id = _new_document(
         uow,
         kind="adjustment",
@@ -543,7 +691,9 @@ def adjust(
         at=at,
         reason=reason,
         note=note,
-        lines=[{"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents} for s, ln, i in numbered],
+        lines=[
+            {"n": i, "s": s.id, "qty": ln.qty, "unit_cost": ln.unit_cost_cents} for s, ln, i, _ in numbered
+        ],
     )
     moves = [
         ledger.Move(
@@ -557,10 +707,12 @@ def adjust(
             ref,
             reason=reason,
             value=ln.qty * ln.unit_cost_cents if ln.qty > 0 and ln.unit_cost_cents is not None else None,
+            lot_id=lots[i],
+            serial_ids=units[i],
         )
-        for s, ln, i in numbered
+        for s, ln, i, _ in numbered
     ]
-    values = dict(zip((i for _, _, i in numbered), ledger.post(uow, at, moves), strict=True))
+    values = dict(zip((i for _, _, i, _ in numbered), ledger.post(uow, at, moves), strict=True))
     out = [{"sku": ln.sku, "qty": ln.qty, "value_cents": values[i]} for i, ln in enumerate(lines, 1)]
     uow.audit(
         "inventory.adjustment.create",
@@ -591,6 +743,7 @@ class DocLine:
     line_no: int
     sku: catalog.SkuRef
     qty: int
+    serials: Sequence[str] = ()  # returns of serial-tracked SKUs: the units coming back
 
 
 @dataclass(frozen=True)
@@ -602,29 +755,47 @@ class Shortage:
 
 _NEW_RESERVATION = Sql(
     "INSERT INTO reservation (warehouse_id, sku_id, lot_id, qty, doc_type, doc_id, line_no, state, created_at) "
-    "VALUES (:w, :s, 0, :q, :doc_type, :doc_id, :line_no, 'open', :now)"
+    "VALUES (:w, :s, :lot, :q, :doc_type, :doc_id, :line_no, 'open', :now)"
 )
 _CLOSE_RESERVATIONS = Sql(
     "UPDATE reservation SET state = :state, closed_at = :now "
     "WHERE doc_type = :doc_type AND doc_id = :doc_id AND state = 'open' "
-    "RETURNING warehouse_id, sku_id, qty, line_no"
+    "RETURNING warehouse_id, sku_id, qty, line_no, lot_id"
 )
 
 
 def reserve(
-    uow: UnitOfWork, *, doc_type: str, doc_id: int, warehouse_id: int, lines: Sequence[DocLine]
+    uow: UnitOfWork,
+    *,
+    doc_type: str,
+    doc_id: int,
+    warehouse_id: int,
+    lines: Sequence[DocLine],
+    at: dt.datetime | None = None,
 ) -> Shortage | None:
     """Reserve every line in one warehouse, or nothing: returns the first shortage, if any.
 
-    One conditional UPDATE per line, in SKU order: never oversold, never deadlocked.
+    One conditional UPDATE per line (per batch, for batch-tracked SKUs: earliest expiry first,
+    expired and blocked batches skipped), in SKU order: never oversold, never deadlocked.
     """
     r = raw(uow.conn)
-    done = []
+    done, rows = [], []
+    day = _at(at).date()
     for ln in sorted(lines, key=lambda x: x.sku.id):
-        if r.execute(ledger.RESERVE, {"w": warehouse_id, "s": ln.sku.id, "q": ln.qty}) != 1:
+        if ln.sku.tracking == rules.BATCH:
+            parts, free = tracking.allocate(r, warehouse_id, ln.sku, ln.qty, day)
+        else:
+            parts, free = [(0, ln.qty)], None
+        for lot, q in parts or ():
+            if r.execute(ledger.RESERVE, {"w": warehouse_id, "s": ln.sku.id, "lot": lot, "q": q}) != 1:
+                parts = None
+                break
+            done.append({"w": warehouse_id, "s": ln.sku.id, "lot": lot, "q": q})
+            rows.append((ln, lot, q))
+        if parts is None:
             r.queue_many(ledger.UNRESERVE, done)
-            return Shortage(ln.sku.code, ln.qty, ledger.available(r, warehouse_id, ln.sku.id))
-        done.append({"w": warehouse_id, "s": ln.sku.id, "q": ln.qty})
+            free = ledger.available(r, warehouse_id, ln.sku.id) if free is None else free
+            return Shortage(ln.sku.code, ln.qty, free)
     now = r.dt(utcnow())
     r.queue_many(
         _NEW_RESERVATION,
@@ -632,31 +803,34 @@ def reserve(
             {
                 "w": warehouse_id,
                 "s": ln.sku.id,
-                "q": ln.qty,
+                "lot": lot,
+                "q": q,
                 "doc_type": doc_type,
                 "doc_id": doc_id,
                 "line_no": ln.line_no,
                 "now": now,
             }
-            for ln in lines
+            for ln, lot, q in rows
         ],
     )
     return None
 
 
 def _close_reservations(uow: UnitOfWork, doc_type: str, doc_id: int, state: str) -> list[tuple]:
-    """Close the document's open reservations exactly once; returns (warehouse, sku, qty, line)."""
+    """Close the document's open reservations exactly once; returns (warehouse, sku, qty, line, lot)."""
     r = raw(uow.conn)
     rows = r.all(
         _CLOSE_RESERVATIONS, {"state": state, "now": r.dt(utcnow()), "doc_type": doc_type, "doc_id": doc_id}
     )
-    return sorted(rows, key=lambda x: (x[1], x[0]))
+    return sorted(rows, key=lambda x: (x[1], x[0], x[4]))
 
 
 def release(uow: UnitOfWork, *, doc_type: str, doc_id: int) -> int:
     """Release the document's open reservations; returns how many."""
     rows = _close_reservations(uow, doc_type, doc_id, "released")
-    raw(uow.conn).queue_many(ledger.UNRESERVE, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
+    raw(uow.conn).queue_many(
+        ledger.UNRESERVE, [{"w": w, "s": s, "q": q, "lot": lot} for w, s, q, _, lot in rows]
+    )
     return len(rows)
 
 
@@ -669,25 +843,43 @@ class LineCost:
 
 
 def ship_reserved(
-    uow: UnitOfWork, *, doc_type: str, doc_id: int, ref: str, at: dt.datetime | None = None
+    uow: UnitOfWork,
+    *,
+    doc_type: str,
+    doc_id: int,
+    ref: str,
+    at: dt.datetime | None = None,
+    serials: Mapping[int, Sequence[str]] | None = None,
 ) -> list[LineCost]:
-    """Consume the document's open reservations: stock leaves, each line takes its cost of goods."""
+    """Consume the document's open reservations: stock leaves, each line takes its cost of goods.
+    Lines of serial-tracked SKUs need the scanned serial numbers of the units (by line number)."""
     at = _at(at)
+    serials = serials or {}
     rows = _close_reservations(uow, doc_type, doc_id, "consumed")
     if not rows:
         raise Conflict(
             "inventory.nothing_reserved", "Nothing is reserved for {ref}", "{ref} 没有已预留的库存", ref=ref
         )
-    raw(uow.conn).queue_many(ledger.CONSUME, [{"w": w, "s": s, "q": q} for w, s, q, _ in rows])
-    moves = [
-        ledger.Move(catalog.sku_ref_by_id(uow, s), w, rules.SHIPMENT, -q, doc_type, doc_id, n, ref)
-        for w, s, q, n in rows
-    ]
-    values = ledger.post(uow, at, moves)
-    return sorted(
-        (LineCost(m.line_no, m.sku.id, -m.qty, -v) for m, v in zip(moves, values, strict=True)),
-        key=lambda x: x.line_no,
+    raw(uow.conn).queue_many(
+        ledger.CONSUME, [{"w": w, "s": s, "q": q, "lot": lot} for w, s, q, _, lot in rows]
     )
+    moves = []
+    for w, s, q, n, lot in rows:
+        sku = catalog.sku_ref_by_id(uow, s)
+        units: tuple[int, ...] = ()
+        if sku.tracking == rules.SERIAL or serials.get(n):
+            scanned = tracking.check_serials(sku, serials.get(n), q, n)
+            units = tracking.serials_out(uow, sku, scanned, w, rules.SERIAL_SHIPPED)
+        moves.append(
+            ledger.Move(sku, w, rules.SHIPMENT, -q, doc_type, doc_id, n, ref, lot_id=lot, serial_ids=units)
+        )
+    values = ledger.post(uow, at, moves)
+    by_line: dict[int, list[int]] = {}
+    for m, v in zip(moves, values, strict=True):
+        acc = by_line.setdefault(m.line_no, [m.sku.id, 0, 0])
+        acc[1] -= m.qty
+        acc[2] -= v
+    return [LineCost(n, s, q, c) for n, (s, q, c) in sorted(by_line.items())]
 
 
 def return_in(
@@ -701,7 +893,8 @@ def return_in(
     at: dt.datetime | None = None,
 ) -> list[LineCost]:
     """Goods of shipped lines come back: each gives back cost out of its line's not-yet-returned
-    cost of goods (the take rule) and re-enters stock at that cost."""
+    cost of goods (the take rule) and re-enters stock at that cost — into the batches it left
+    from, or as the very units (serial numbers) that were shipped on the line."""
     at = _at(at)
     moves = []
     for ln in sorted(lines, key=lambda x: x.sku.id):
@@ -716,16 +909,46 @@ def return_in(
                 left=left_qty,
             )
         value = rules.line_return_share(left_qty, left_cost, ln.qty)
-        moves.append(
-            ledger.Move(
-                ln.sku, warehouse_id, rules.RETURN, ln.qty, doc_type, doc_id, ln.line_no, ref, value=value
+        units: tuple[int, ...] = ()
+        if ln.sku.tracking == rules.SERIAL or ln.serials:
+            scanned = tracking.check_serials(ln.sku, ln.serials, ln.qty, ln.line_no)
+            units = tracking.serials_back(
+                uow, ln.sku, scanned, warehouse_id, doc_type=doc_type, doc_id=doc_id, line_no=ln.line_no
             )
-        )
+        parts = [(0, ln.qty)]
+        if ln.sku.tracking == rules.BATCH:
+            parts, want = [], ln.qty
+            for lot, q in tracking.line_lots(uow, doc_type, doc_id, ln.line_no):
+                take = min(q, want)
+                if take:
+                    parts.append((lot, take))
+                    want -= take
+        for (lot, q), v in zip(parts, rules.split_value(value, [q for _, q in parts]), strict=True):
+            moves.append(
+                ledger.Move(
+                    ln.sku,
+                    warehouse_id,
+                    rules.RETURN,
+                    q,
+                    doc_type,
+                    doc_id,
+                    ln.line_no,
+                    ref,
+                    value=v,
+                    lot_id=lot,
+                    serial_ids=units,
+                )
+            )
     raw(uow.conn).queue_many(
-        ledger.ADD_ON_HAND, [{"w": warehouse_id, "s": m.sku.id, "q": m.qty} for m in moves]
+        ledger.ADD_ON_HAND, [{"w": warehouse_id, "s": m.sku.id, "lot": m.lot_id, "q": m.qty} for m in moves]
     )
     ledger.post(uow, at, moves)
-    return sorted((LineCost(m.line_no, m.sku.id, m.qty, m.value) for m in moves), key=lambda x: x.line_no)
+    by_line: dict[int, list[int]] = {}
+    for m in moves:
+        acc = by_line.setdefault(m.line_no, [m.sku.id, 0, 0])
+        acc[1] += m.qty
+        acc[2] += m.value or 0
+    return [LineCost(n, s, q, c) for n, (s, q, c) in sorted(by_line.items())]
 
 
 def line_costs(uow: UnitOfWork, *, doc_type: str, doc_ids: Sequence[int]) -> dict[tuple[int, int], int]:
@@ -753,4 +976,11 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     stock_summary,
     totals,
     valuation,
+)
+from omnistock.inventory.tracking import (  # noqa: E402,F401
+    list_lots,
+    list_serials,
+    lot_view,
+    serial_trace,
+    set_blocked,
 )

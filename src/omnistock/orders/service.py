@@ -4,7 +4,7 @@ through the inventory service in the caller's transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -219,7 +219,7 @@ def place_order(
             for d, ln in zip(doc_lines, lines, strict=True)
         ],
     )
-    short = inventory.reserve(uow, doc_type=DOC, doc_id=order_id, warehouse_id=wh.id, lines=doc_lines)
+    short = inventory.reserve(uow, doc_type=DOC, doc_id=order_id, warehouse_id=wh.id, lines=doc_lines, at=at)
     status, reason = rules.ALLOCATED, None
     if short:
         status = rules.REJECTED
@@ -312,13 +312,36 @@ def _transition(uow: UnitOfWork, ref: str, target: str, at: dt.datetime) -> int:
     return row[0]
 
 
-def ship_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> list[inventory.LineCost]:
-    """The whole order leaves its warehouse: the reservation is consumed, cost of goods taken."""
+def ship_order(
+    uow: UnitOfWork,
+    *,
+    ref: str,
+    at: dt.datetime | None = None,
+    serials: Mapping[str, Sequence[str]] | None = None,
+) -> list[inventory.LineCost]:
+    """The whole order leaves its warehouse: the reservation is consumed, cost of goods taken.
+    ``serials``: for each serial-tracked SKU on the order, the numbers of the units scanned."""
     uow.actor.require("orders.order.ship")
     _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
     order_id = _transition(uow, ref, rules.SHIPPED, at)
-    return inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at)
+    by_line = {}
+    if serials:
+        line_of = {
+            sku_id: line_no for sku_id, line_no, *_ in raw(uow.conn).all(_ORDER_LINES, {"order_id": order_id})
+        }
+        for code, numbers in serials.items():
+            line_no = line_of.get(catalog.sku_ref(uow, code).id)
+            if line_no is None:
+                raise Invalid(
+                    "orders.sku_not_on_order",
+                    "{sku} is not on order {ref}",
+                    "{sku} 不在订单 {ref} 中",
+                    sku=code,
+                    ref=ref,
+                )
+            by_line[line_no] = list(numbers)
+    return inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at, serials=by_line)
 
 
 def cancel_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> None:
@@ -353,6 +376,7 @@ _LINE_RETURNED = Sql(
 class ReturnLineIn:
     sku: str
     qty: int
+    serials: Sequence[str] = ()  # serial-tracked SKUs: the units coming back
 
 
 def return_order(
@@ -411,7 +435,7 @@ def return_order(
                 left=left,
             )
         revenue_back[line_no] = inv_rules.line_return_share(left, revenue - returned_revenue, ln.qty)
-        doc_lines.append(inventory.DocLine(line_no, sku, ln.qty))
+        doc_lines.append(inventory.DocLine(line_no, sku, ln.qty, tuple(ln.serials or ())))
     at = utcnow() if at is None else to_utc(at)
     costs = inventory.return_in(
         uow, doc_type=DOC, doc_id=order_id, ref=ref, warehouse_id=warehouse_id, lines=doc_lines, at=at

@@ -1,0 +1,313 @@
+"""Batches (FEFO, expiry, quality hold) and serial numbers (one unit, one place, sold once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from omnistock.catalog import service as catalog
+from omnistock.inventory import service as inventory
+from omnistock.inventory.models import reservation, serial_unit, stock_balance
+from omnistock.inventory.service import LotIn
+from omnistock.orders import service as orders
+from tests.inventory.conftest import t
+from tests.inventory.helpers import invariants, order, setup_master, snapshot, uow
+from tests.inventory.test_service import refused
+
+D = dt.date
+
+
+@pytest.fixture
+def eng(engine):
+    setup_master(engine)
+    with uow(engine) as u:
+        catalog.create_sku(
+            u,
+            code="MILK",
+            name="牛奶",
+            unit="盒",
+            price_cents=500,
+            cost_method="fifo",
+            tracking="batch",
+            shelf_life_days=30,
+        )
+        catalog.create_sku(
+            u,
+            code="PHONE",
+            name="手机",
+            unit="台",
+            price_cents=199900,
+            cost_method="average",
+            tracking="serial",
+        )
+    yield engine
+    assert invariants(engine) == []
+
+
+def call(engine, fn, *args, **kwargs):
+    """``fn(uow, ...)`` in a unit of work of its own."""
+    with uow(engine) as u:
+        return fn(u, *args, **kwargs)
+
+
+def receive(engine, lines, *, wh="WH-A", at=None, ref=None):
+    with uow(engine) as u:
+        return inventory.receive(u, ref=ref, warehouse=wh, lines=lines, at=at or t(0))
+
+
+def milk(qty, lot, made=None, expires=None, cost=300):
+    return inventory.ReceiptLine("MILK", qty, cost, lot=LotIn(lot, made, expires))
+
+
+def phones(*serials, cost=100000):
+    return inventory.ReceiptLine("PHONE", len(serials), cost, serials=list(serials))
+
+
+def lots(engine, wh="WH-A") -> dict[str, tuple[int, int]]:
+    with uow(engine) as u:
+        return {
+            x["lot_no"]: (x["on_hand"], x["reserved"])
+            for x in inventory.list_lots(u, sku="MILK", warehouse=wh, in_stock=True)
+        }
+
+
+def units(engine) -> dict[str, tuple[str, int | None]]:
+    with engine.connect() as conn:
+        return {r.serial_no: (r.status, r.warehouse_id) for r in conn.execute(select(serial_unit))}
+
+
+# -- batches ----------------------------------------------------------------------------------------
+
+
+def test_a_batch_is_received_with_its_dates_and_expiry_from_shelf_life(eng):
+    receive(eng, [milk(10, "B1", D(2026, 1, 1))])
+    with uow(eng) as u:
+        (row,) = inventory.list_lots(u, sku="MILK")
+    assert (row["lot_no"], row["production_date"], row["expiry_date"]) == (
+        "B1",
+        D(2026, 1, 1),
+        D(2026, 1, 31),
+    )
+    assert (row["warehouse"], row["on_hand"]) == ("WH-A", 10)
+
+
+def test_bad_batches_are_refused_and_change_nothing(eng):
+    refused(
+        eng, "inventory.expiry_before_production", receive, eng, [milk(1, "B1", D(2026, 2, 1), D(2026, 1, 1))]
+    )
+    refused(eng, "inventory.lot_required", receive, eng, [inventory.ReceiptLine("MILK", 1, 100)])
+    refused(
+        eng,
+        "inventory.not_batch_tracked",
+        receive,
+        eng,
+        [inventory.ReceiptLine("AVG-1", 1, 100, lot=LotIn("X"))],
+    )
+    receive(eng, [milk(5, "B1", D(2026, 1, 1), D(2026, 3, 1))])
+    refused(eng, "inventory.lot_dates_differ", receive, eng, [milk(1, "B1", D(2026, 1, 2))])
+
+
+def test_receiving_into_a_blocked_batch_is_refused(eng):
+    receive(eng, [milk(5, "B1", D(2026, 1, 1))])
+    with uow(eng) as u:
+        (row,) = inventory.list_lots(u, sku="MILK")
+        inventory.set_blocked(u, row["id"], True, "质检不合格")
+    refused(eng, "inventory.lot_blocked", receive, eng, [milk(1, "B1")])
+
+
+def test_orders_reserve_earliest_expiry_first_skipping_expired_and_blocked(eng):
+    receive(
+        eng,
+        [
+            milk(5, "LATE", D(2026, 1, 1), D(2026, 6, 1)),
+            milk(5, "SOON", D(2026, 1, 1), D(2026, 2, 1)),
+            milk(5, "GONE", D(2025, 1, 1), D(2025, 12, 31)),
+            milk(5, "HOLD", D(2026, 1, 1), D(2026, 1, 20)),
+        ],
+    )
+    with uow(eng) as u:
+        hold = next(x for x in inventory.list_lots(u, sku="MILK") if x["lot_no"] == "HOLD")
+        inventory.set_blocked(u, hold["id"], True, "抽检")
+    assert order(eng, "SO-1", [("MILK", 7, 900)], at=t(1)).status == "allocated"
+    assert lots(eng) == {"LATE": (5, 2), "SOON": (5, 5), "GONE": (5, 0), "HOLD": (5, 0)}
+    # Only LATE's 3 free units are sellable now: expired and held stock is not available.
+    short = order(eng, "SO-2", [("MILK", 4, 900)], at=t(2))
+    assert short.status == "rejected" and short.reject_reason == "out_of_stock:MILK:4>3"
+    with uow(eng) as u:
+        costs = orders.ship_order(u, ref="SO-1", at=t(3))
+    assert [(c.line_no, c.qty) for c in costs] == [(1, 7)]
+    assert lots(eng) == {"LATE": (3, 0), "GONE": (5, 0), "HOLD": (5, 0)}
+    # A return goes back into the batches the line left from.
+    with uow(eng) as u:
+        orders.return_order(u, ref="SO-1", lines=[orders.ReturnLineIn("MILK", 6)], at=t(4))
+    assert lots(eng) == {"SOON": (5, 0), "LATE": (4, 0), "GONE": (5, 0), "HOLD": (5, 0)}
+
+
+def test_a_batch_with_reservations_cannot_be_put_on_hold(eng):
+    receive(eng, [milk(5, "B1", D(2026, 1, 1))])
+    order(eng, "SO-1", [("MILK", 2, 900)], at=t(1))
+    with uow(eng) as u:
+        (row,) = inventory.list_lots(u, sku="MILK")
+    refused(eng, "inventory.lot_reserved", call, eng, inventory.set_blocked, row["id"], True, "质检")
+
+
+def test_transfers_and_counts_keep_the_batch(eng):
+    receive(eng, [milk(5, "B1", D(2026, 1, 1)), milk(5, "B2", D(2026, 1, 10))])
+    with uow(eng) as u:
+        inventory.transfer(
+            u,
+            ref="TR-1",
+            from_warehouse="WH-A",
+            to_warehouse="WH-B",
+            lines=[inventory.QtyLine("MILK", 7)],
+            at=t(1),
+        )
+    assert lots(eng) == {"B2": (3, 0)}
+    assert lots(eng, "WH-B") == {"B1": (5, 0), "B2": (2, 0)}
+    refused(
+        eng,
+        "inventory.lot_required",
+        call,
+        eng,
+        inventory.count,
+        ref="C-0",
+        warehouse="WH-B",
+        lines=[inventory.CountLine("MILK", 1)],
+    )
+    with uow(eng) as u:
+        inventory.count(
+            u, ref="C-1", warehouse="WH-B", lines=[inventory.CountLine("MILK", 4, lot_no="B1")], at=t(2)
+        )
+    assert lots(eng, "WH-B") == {"B1": (4, 0), "B2": (2, 0)}
+
+
+# -- serial numbers ---------------------------------------------------------------------------------
+
+
+def test_serial_units_are_received_shipped_and_returned_one_by_one(eng):
+    receive(eng, [phones("SN1", "SN2", "SN3")])
+    wh_a = units(eng)["SN1"][1]
+    assert units(eng) == {"SN1": ("in_stock", wh_a), "SN2": ("in_stock", wh_a), "SN3": ("in_stock", wh_a)}
+    order(eng, "SO-1", [("PHONE", 2, 199900)], at=t(1))
+    refused(eng, "inventory.serial_count", call, eng, orders.ship_order, ref="SO-1", at=t(2))
+    refused(
+        eng,
+        "inventory.serial_scanned_twice",
+        call,
+        eng,
+        orders.ship_order,
+        ref="SO-1",
+        serials={"PHONE": ["SN1", "SN1"]},
+    )
+    refused(
+        eng,
+        "inventory.unknown_serial",
+        call,
+        eng,
+        orders.ship_order,
+        ref="SO-1",
+        serials={"PHONE": ["SN1", "X"]},
+    )
+    with uow(eng) as u:
+        orders.ship_order(u, ref="SO-1", at=t(2), serials={"PHONE": ["SN1", "SN3"]})
+    assert units(eng)["SN1"] == ("shipped", None) and units(eng)["SN2"] == ("in_stock", wh_a)
+    # A unit cannot be sold twice.
+    order(eng, "SO-2", [("PHONE", 1, 199900)], at=t(3))
+    refused(
+        eng,
+        "inventory.serial_not_in_stock",
+        call,
+        eng,
+        orders.ship_order,
+        ref="SO-2",
+        serials={"PHONE": ["SN1"]},
+    )
+    # Only a unit that left on the order comes back on its return.
+    refused(
+        eng,
+        "inventory.serial_not_shipped_here",
+        call,
+        eng,
+        orders.return_order,
+        ref="SO-1",
+        lines=[orders.ReturnLineIn("PHONE", 1, ["SN2"])],
+    )
+    with uow(eng) as u:
+        orders.return_order(u, ref="SO-1", lines=[orders.ReturnLineIn("PHONE", 1, ["SN3"])], at=t(4))
+    assert units(eng)["SN3"] == ("in_stock", wh_a)
+    with uow(eng) as u:
+        (trace,) = inventory.serial_trace(u, "SN3")
+    assert [(m["kind"], m["ref"]) for m in trace["moves"]] == [
+        ("receipt", trace["moves"][0]["ref"]),
+        ("shipment", "SO-1"),
+        ("return", "SO-1"),
+    ]
+    assert trace["status"] == "in_stock" and trace["warehouse"] == "WH-A"
+
+
+def test_a_serial_cannot_be_in_two_places(eng):
+    receive(eng, [phones("SN1")])
+    refused(eng, "inventory.serial_in_stock", receive, eng, [phones("SN1")], wh="WH-B")
+    refused(
+        eng, "inventory.serial_count", receive, eng, [inventory.ReceiptLine("PHONE", 2, 100, serials=["A"])]
+    )
+    refused(
+        eng,
+        "inventory.not_serial_tracked",
+        receive,
+        eng,
+        [inventory.ReceiptLine("AVG-1", 1, 100, serials=["A"])],
+    )
+    receive(eng, [phones("SN9")], wh="WH-B")
+    refused(
+        eng,
+        "inventory.serial_wrong_warehouse",
+        call,
+        eng,
+        inventory.transfer,
+        ref="TR-1",
+        from_warehouse="WH-B",
+        to_warehouse="WH-A",
+        lines=[inventory.QtyLine("PHONE", 1, serials=["SN1"])],
+    )
+
+
+def test_a_serial_moves_with_a_transfer_and_a_count_finds_what_is_missing(eng):
+    receive(eng, [phones("SN1", "SN2", "SN3")])
+    with uow(eng) as u:
+        inventory.transfer(
+            u,
+            ref="TR-1",
+            from_warehouse="WH-A",
+            to_warehouse="WH-B",
+            lines=[inventory.QtyLine("PHONE", 1, serials=["SN2"])],
+            at=t(1),
+        )
+    with uow(eng) as u:
+        result = inventory.count(
+            u, ref="C-1", warehouse="WH-A", lines=[inventory.CountLine("PHONE", 1, serials=["SN3"])], at=t(2)
+        )
+    assert result.lines[0]["difference"] == -1
+    statuses = {k: v[0] for k, v in units(eng).items()}
+    assert statuses == {"SN1": "removed", "SN2": "in_stock", "SN3": "in_stock"}
+    with uow(eng) as u:
+        (trace,) = inventory.serial_trace(u, "SN2")
+    assert [(m["kind"], m["warehouse"]) for m in trace["moves"]] == [
+        ("receipt", "WH-A"),
+        ("transfer_out", "WH-A"),
+        ("transfer_in", "WH-B"),
+    ]
+
+
+def test_reservations_of_batches_are_released_per_batch(eng):
+    receive(eng, [milk(2, "B1", D(2026, 1, 1)), milk(5, "B2", D(2026, 1, 5))])
+    order(eng, "SO-1", [("MILK", 4, 900)], at=t(1))
+    with eng.connect() as conn:
+        assert len(conn.execute(select(reservation)).all()) == 2
+    with uow(eng) as u:
+        orders.cancel_order(u, ref="SO-1", at=t(2))
+    with eng.connect() as conn:
+        assert all(r.reserved == 0 for r in conn.execute(select(stock_balance)))
+    assert snapshot(eng)["totals"]["reserved_total"] == 0
