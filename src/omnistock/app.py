@@ -23,6 +23,7 @@ AREA_APIS = [
     "omnistock.platform.audit_api",
     "omnistock.catalog.api",
     "omnistock.inventory.api",
+    "omnistock.inventory.tracking_api",
     "omnistock.orders.api",
     "omnistock.purchasing.api",
     "omnistock.dashboard",

@@ -20,6 +20,8 @@ router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Qty = Annotated[int, Field(gt=0, le=rules.MAX_QTY)]
 Cents = Annotated[int, Field(ge=0, le=rules.MAX_UNIT_CENTS)]
+LotNo = Annotated[str, Field(min_length=1, max_length=64)]
+Serials = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=5000)]
 
 
 class WarehouseIn(Input):
@@ -76,6 +78,7 @@ class WarehouseAvailability(Output):
     warehouse: str
     on_hand: int
     reserved: int
+    held: int = Field(description="Free stock in batches on hold or past expiry: on hand, not available")
     available: int
 
 
@@ -91,6 +94,13 @@ class ReceiptLineIn(Input):
     sku: Code
     qty: Qty
     unit_cost_cents: Cents
+    lot_no: LotNo | None = Field(default=None, description="Batch number (batch-tracked SKUs)")
+    production_date: dt.date | None = None
+    expiry_date: dt.date | None = Field(default=None, description="Default: production date + shelf life")
+    supplier_lot_no: LotNo | None = None
+    serials: Serials = Field(
+        default=[], description="One scanned serial number per unit (serial-tracked SKUs)"
+    )
 
 
 class ReceiptIn(Input):
@@ -105,6 +115,8 @@ class ReceiptIn(Input):
 class TransferLineIn(Input):
     sku: Code
     qty: Qty
+    lot_no: LotNo | None = Field(default=None, description="Default: earliest expiry first")
+    serials: Serials = []
 
 
 class TransferIn(Input):
@@ -119,6 +131,8 @@ class TransferIn(Input):
 class CountLineIn(Input):
     sku: Code
     counted: Annotated[int, Field(ge=0, le=rules.MAX_QTY)]
+    lot_no: LotNo | None = None
+    serials: Serials | None = Field(default=None, description="Serial-tracked SKUs: the units found")
 
 
 class CountIn(Input):
@@ -132,6 +146,8 @@ class AdjustLineIn(Input):
     sku: Code
     qty: Annotated[int, Field(ge=-rules.MAX_QTY, le=rules.MAX_QTY)]
     unit_cost_cents: Cents | None = None
+    lot_no: LotNo | None = None
+    serials: Serials = []
 
 
 class AdjustmentIn(Input):
@@ -272,7 +288,7 @@ def create_receipt(
             at=body.at,
             partner=body.partner,
             note=body.note,
-            lines=[service.ReceiptLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+            lines=[service.ReceiptLine.of(**x.model_dump()) for x in body.lines],
         )
     return _doc(d)
 
@@ -290,7 +306,7 @@ def create_transfer(
             to_warehouse=body.to_warehouse,
             at=body.at,
             note=body.note,
-            lines=[service.QtyLine(x.sku, x.qty) for x in body.lines],
+            lines=[service.QtyLine(x.sku, x.qty, x.lot_no, x.serials) for x in body.lines],
         )
     return _doc(d)
 
@@ -306,7 +322,7 @@ def create_count(
             ref=body.ref,
             warehouse=body.warehouse,
             note=body.note,
-            lines=[service.CountLine(x.sku, x.counted) for x in body.lines],
+            lines=[service.CountLine(x.sku, x.counted, x.lot_no, x.serials) for x in body.lines],
         )
     return _doc(d)
 
@@ -324,7 +340,9 @@ def create_adjustment(
             reason=body.reason,
             at=body.at,
             note=body.note,
-            lines=[service.AdjustLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+            lines=[
+                service.AdjustLine(x.sku, x.qty, x.unit_cost_cents, x.lot_no, x.serials) for x in body.lines
+            ],
         )
     return _doc(d)
 

@@ -11,6 +11,7 @@ from omnistock.catalog import service as catalog
 from omnistock.inventory import rules
 from omnistock.inventory.models import (
     cost_pool,
+    lot,
     reservation,
     serial_unit,
     stock_balance,
@@ -19,6 +20,7 @@ from omnistock.inventory.models import (
     stock_move_serial,
     warehouse,
 )
+from omnistock.platform.clock import utcnow
 from omnistock.platform.pagination import decode_cursor, encode_cursor
 from omnistock.platform.uow import UnitOfWork
 
@@ -226,22 +228,36 @@ def availability(
     else:
         w_ids = _scoped_warehouse_ids(uow, None)
     ids = {r.id for r in refs if r.id not in kits} | {c.id for parts in kits.values() for c, _ in parts}
+    held = _held_free(utcnow().date())
     stmt = (
-        select(sb.sku_id, warehouse.c.code, sb.on_hand, sb.reserved)
-        .join(warehouse, warehouse.c.id == sb.warehouse_id)
+        select(
+            sb.sku_id,
+            warehouse.c.code,
+            func.sum(sb.on_hand).label("on_hand"),
+            func.sum(sb.reserved).label("reserved"),
+            func.sum(held).label("held"),
+        )
+        .select_from(
+            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).outerjoin(
+                lot, lot.c.id == sb.lot_id
+            )
+        )
         .where(sb.sku_id.in_(sorted(ids)))
+        .group_by(sb.sku_id, warehouse.c.code)
         .order_by(warehouse.c.code)
     )
     if w_ids is not None:
         stmt = stmt.where(sb.warehouse_id.in_(w_ids))
     per: dict[int, list] = {i: [] for i in ids}
     for r in uow.conn.execute(stmt):
+        on_hand, reserved, held_qty = int(r.on_hand), int(r.reserved), int(r.held or 0)
         per[r.sku_id].append(
             {
                 "warehouse": r.code,
-                "on_hand": r.on_hand,
-                "reserved": r.reserved,
-                "available": r.on_hand - r.reserved,
+                "on_hand": on_hand,
+                "reserved": reserved,
+                "held": held_qty,
+                "available": on_hand - reserved - held_qty,
             }
         )
     for bundle_id, parts in kits.items():
@@ -258,6 +274,14 @@ def availability(
     ]
 
 
+def _held_free(today):
+    """Per balance row: free stock that cannot be sold — in a batch on hold or past its expiry."""
+    return case(
+        (or_(lot.c.blocked.is_(True), lot.c.expiry_date < today), sb.on_hand - sb.reserved),
+        else_=0,
+    )
+
+
 def _bundle_rows(parts: list[tuple[list[dict], int]]) -> list[dict]:
     """Per warehouse where any component is stocked: the kits its components make from on-hand
     and from available stock (a component absent there makes none)."""
@@ -268,7 +292,13 @@ def _bundle_rows(parts: list[tuple[list[dict], int]]) -> list[dict]:
         on_hand = min((x["on_hand"] if x else 0) // q for x, q in have)
         available = min(max(x["available"] if x else 0, 0) // q for x, q in have)
         out.append(
-            {"warehouse": wh, "on_hand": on_hand, "reserved": on_hand - available, "available": available}
+            {
+                "warehouse": wh,
+                "on_hand": on_hand,
+                "reserved": on_hand - available,
+                "held": 0,
+                "available": available,
+            }
         )
     return out
 

@@ -225,6 +225,24 @@ class ReceiptLine:
     lot: LotIn | None = None  # batch-tracked SKUs: the batch received
     serials: Sequence[str] = ()  # serial-tracked SKUs: one scanned number per unit
 
+    @classmethod
+    def of(
+        cls,
+        sku: str,
+        qty: int,
+        unit_cost_cents: int,
+        *,
+        lot_no: str | None = None,
+        production_date: dt.date | None = None,
+        expiry_date: dt.date | None = None,
+        supplier_lot_no: str | None = None,
+        serials: Sequence[str] = (),
+    ) -> ReceiptLine:
+        """A line as an API or a file gives it: flat batch fields, a batch only when any is set."""
+        given = lot_no is not None or production_date or expiry_date or supplier_lot_no
+        lot = LotIn(lot_no, production_date, expiry_date, supplier_lot_no) if given else None
+        return cls(sku, qty, unit_cost_cents, lot, tuple(serials))
+
 
 @dataclass(frozen=True)
 class QtyLine:

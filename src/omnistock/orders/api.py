@@ -56,9 +56,18 @@ class EventIn(Input):
     at: dt.datetime | None = None
 
 
+class ShipIn(EventIn):
+    serials: dict[Code, list[Code]] = Field(
+        default={}, description="Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units"
+    )
+
+
 class ReturnLineIn(Input):
     sku: Code
     qty: int = Field(gt=0, le=10**9)
+    serials: list[Code] = Field(
+        default=[], max_length=5000, description="Serial-tracked SKUs: the units back"
+    )
 
 
 class ReturnIn(Input):
@@ -115,10 +124,13 @@ def create_order(
 
 @router.post("/{ref}/ship", operation_id="shipOrder")
 def ship_order(
-    ref: str, body: EventIn, request: Request, actor: Actor = Depends(requires("orders.order.ship"))
+    ref: str, body: ShipIn, request: Request, actor: Actor = Depends(requires("orders.order.ship"))
 ) -> list[LineCostOut]:
     with unit_of_work(request, actor) as uow:
-        return [LineCostOut.model_validate(c) for c in service.ship_order(uow, ref=ref, at=body.at)]
+        return [
+            LineCostOut.model_validate(c)
+            for c in service.ship_order(uow, ref=ref, at=body.at, serials=body.serials)
+        ]
 
 
 @router.post("/{ref}/cancel", status_code=204, operation_id="cancelOrder")
@@ -135,5 +147,8 @@ def return_order(
 ) -> dict:
     with unit_of_work(request, actor) as uow:
         return service.return_order(
-            uow, ref=ref, at=body.at, lines=[service.ReturnLineIn(x.sku, x.qty) for x in body.lines]
+            uow,
+            ref=ref,
+            at=body.at,
+            lines=[service.ReturnLineIn(x.sku, x.qty, x.serials) for x in body.lines],
         )

@@ -35,6 +35,11 @@ class GoodsLineIn(Input):
     sku: Code
     qty: int = Field(gt=0, le=10**9)
     unit_cost_cents: int = Field(ge=0, le=10**9)
+    lot_no: Code | None = Field(default=None, description="Batch number (batch-tracked SKUs)")
+    production_date: dt.date | None = None
+    expiry_date: dt.date | None = None
+    supplier_lot_no: Code | None = None
+    serials: list[Code] = Field(default=[], max_length=5000, description="One serial number per unit")
 
 
 class GoodsReceiptIn(Input):
@@ -76,7 +81,7 @@ def receive_goods(
             warehouse=body.warehouse,
             at=body.at,
             note=body.note,
-            lines=[inventory.ReceiptLine(x.sku, x.qty, x.unit_cost_cents) for x in body.lines],
+            lines=[inventory.ReceiptLine.of(**x.model_dump()) for x in body.lines],
         )
     return {
         "id": d.id,

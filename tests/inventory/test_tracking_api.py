@@ -1,0 +1,138 @@
+"""Batches and serial numbers over HTTP: receive, hold, near-expiry list, ship by scan, trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.inventory.helpers import invariants
+from tests.inventory.test_api import INV, problem
+
+ORD = "/api/v1/orders"
+
+
+@pytest.fixture
+def api(admin, engine):
+    assert admin.post(f"{INV}/warehouses", json={"code": "WH-A", "name": "上海仓"}).status_code == 201
+    for code, tracking, shelf in (("MILK", "batch", 30), ("PHONE", "serial", None)):
+        body = {
+            "code": code,
+            "name": code,
+            "unit": "件",
+            "price_cents": 1000,
+            "cost_method": "fifo",
+            "tracking": tracking,
+            "shelf_life_days": shelf,
+        }
+        r = admin.post("/api/v1/catalog/skus", json=body)
+        assert r.status_code == 201, r.text
+    assert admin.post(f"{ORD}/channels", json={"code": "CH", "name": "小程序"}).status_code == 201
+    assert admin.post(f"{ORD}/customers", json={"code": "C1", "name": "张三"}).status_code == 201
+    yield admin
+    assert invariants(engine) == []
+
+
+def test_a_batch_is_received_listed_near_expiry_and_held(api):
+    soon = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    lines = [
+        {"sku": "MILK", "qty": 6, "unit_cost_cents": 300, "lot_no": "B1", "expiry_date": soon},
+        {
+            "sku": "MILK",
+            "qty": 4,
+            "unit_cost_cents": 300,
+            "lot_no": "B2",
+            "production_date": dt.date.today().isoformat(),
+        },
+    ]
+    r = api.post(f"{INV}/receipts", json={"ref": "RC-1", "warehouse": "WH-A", "lines": lines})
+    assert r.status_code == 201, r.text
+    near = api.get(f"{INV}/lots", params={"expiring_within_days": 7}).json()
+    assert [(x["lot_no"], x["on_hand"], x["days_left"]) for x in near] == [("B1", 6, 5)]
+    r = api.post(f"{INV}/lots/{near[0]['id']}/block", json={"reason": "抽检不合格"})
+    assert r.status_code == 200 and r.json()[0]["blocked"] is True
+    avail = api.get(f"{INV}/availability", params={"sku": "MILK"}).json()[0]
+    assert (avail["on_hand"], avail["available"], avail["warehouses"][0]["held"]) == (10, 4, 6)
+    r = api.post(
+        f"{ORD}",
+        json={
+            "ref": "SO-1",
+            "channel": "CH",
+            "customer": "C1",
+            "warehouse": "WH-A",
+            "lines": [{"sku": "MILK", "qty": 5, "unit_price_cents": 900}],
+        },
+    )
+    assert r.status_code == 201 and r.json()["status"] == "rejected", r.text
+    r = api.post(
+        f"{INV}/receipts", json={"ref": "RC-2", "warehouse": "WH-A", "lines": [lines[0] | {"qty": 1}]}
+    )
+    problem(r, 409, "inventory.lot_blocked")
+    assert api.post(f"{INV}/lots/{near[0]['id']}/unblock").json()[0]["blocked"] is False
+
+
+def test_expiry_before_production_is_a_clear_error(api):
+    line = {
+        "sku": "MILK",
+        "qty": 1,
+        "unit_cost_cents": 1,
+        "lot_no": "B",
+        "production_date": "2026-05-02",
+        "expiry_date": "2026-05-01",
+    }
+    r = api.post(
+        f"{INV}/receipts",
+        json={"ref": "RC-1", "warehouse": "WH-A", "lines": [line]},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    body = problem(r, 422, "inventory.expiry_before_production")
+    assert "早于生产日期" in body["detail"]
+    assert api.get(f"{INV}/lots").json() == []
+
+
+def test_serial_units_are_shipped_by_scan_and_traced(api):
+    r = api.post(
+        f"{INV}/receipts",
+        json={
+            "ref": "RC-1",
+            "warehouse": "WH-A",
+            "lines": [{"sku": "PHONE", "qty": 2, "unit_cost_cents": 100000, "serials": ["IMEI-1", "IMEI-2"]}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(
+        f"{INV}/receipts",
+        json={
+            "ref": "RC-2",
+            "warehouse": "WH-A",
+            "lines": [{"sku": "PHONE", "qty": 2, "unit_cost_cents": 100000, "serials": ["IMEI-3", "IMEI-3"]}],
+        },
+    )
+    problem(r, 422, "inventory.serial_scanned_twice")
+    r = api.post(
+        f"{ORD}",
+        json={
+            "ref": "SO-1",
+            "channel": "CH",
+            "customer": "C1",
+            "warehouse": "WH-A",
+            "lines": [{"sku": "PHONE", "qty": 1, "unit_price_cents": 199900}],
+        },
+    )
+    assert r.json()["status"] == "allocated"
+    problem(api.post(f"{ORD}/SO-1/ship", json={}), 422, "inventory.serial_count")
+    r = api.post(f"{ORD}/SO-1/ship", json={"serials": {"PHONE": ["IMEI-2"]}})
+    assert r.status_code == 200, r.text
+    assert {
+        x["serial_no"]: x["status"] for x in api.get(f"{INV}/serials", params={"sku": "PHONE"}).json()
+    } == {
+        "IMEI-1": "in_stock",
+        "IMEI-2": "shipped",
+    }
+    (unit,) = api.get(f"{INV}/serials/IMEI-2/trace").json()
+    assert unit["status"] == "shipped" and unit["warehouse"] is None
+    assert [(m["kind"], m["ref"], m["direction"]) for m in unit["moves"]] == [
+        ("receipt", "RC-1", 1),
+        ("shipment", "SO-1", -1),
+    ]
+    assert api.get(f"{INV}/serials/NOPE/trace").json() == []
