@@ -753,6 +753,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lots
+         * @description Batches (per warehouse holding them), soonest expiry first: ``expiring_within_days`` for
+         *     the near-expiry list, ``expired=true`` for stock past its date, ``blocked`` for quality holds.
+         */
+        get: operations["listLots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/lots/{lot_id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Block Lot
+         * @description Put a batch on quality hold: its stock stays on hand but is no longer available.
+         */
+        post: operations["blockLot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/lots/{lot_id}/unblock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unblock Lot */
+        post: operations["unblockLot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/moves": {
         parameters: {
             query?: never;
@@ -787,6 +845,43 @@ export interface paths {
          * @description Stock in at cost. A receipt dated before later moves re-values that SKU from its date on.
          */
         post: operations["createReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/serials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Serials */
+        get: operations["listSerials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/serials/{serial_no}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trace Serial
+         * @description Every move of the unit(s) with this serial number, with the documents, oldest first.
+         */
+        get: operations["traceSerial"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1022,8 +1117,15 @@ export interface components {
         };
         /** AdjustLineIn */
         AdjustLineIn: {
+            /** Lot No */
+            lot_no?: string | null;
             /** Qty */
             qty: number;
+            /**
+             * Serials
+             * @default []
+             */
+            serials: string[];
             /** Sku */
             sku: string;
             /** Unit Cost Cents */
@@ -1131,6 +1233,11 @@ export interface components {
             sku: string;
             /** Warehouses */
             warehouses: components["schemas"]["WarehouseAvailability"][];
+        };
+        /** BlockIn */
+        BlockIn: {
+            /** Reason */
+            reason: string;
         };
         /** Body_importProducts */
         Body_importProducts: {
@@ -1267,6 +1374,13 @@ export interface components {
         CountLineIn: {
             /** Counted */
             counted: number;
+            /** Lot No */
+            lot_no?: string | null;
+            /**
+             * Serials
+             * @description Serial-tracked SKUs: the units found
+             */
+            serials?: string[] | null;
             /** Sku */
             sku: string;
         };
@@ -1401,10 +1515,27 @@ export interface components {
         };
         /** GoodsLineIn */
         GoodsLineIn: {
+            /** Expiry Date */
+            expiry_date?: string | null;
+            /**
+             * Lot No
+             * @description Batch number (batch-tracked SKUs)
+             */
+            lot_no?: string | null;
+            /** Production Date */
+            production_date?: string | null;
             /** Qty */
             qty: number;
+            /**
+             * Serials
+             * @description One serial number per unit
+             * @default []
+             */
+            serials: string[];
             /** Sku */
             sku: string;
+            /** Supplier Lot No */
+            supplier_lot_no?: string | null;
             /** Unit Cost Cents */
             unit_cost_cents: number;
         };
@@ -1496,6 +1627,37 @@ export interface components {
              */
             matched: "code" | "barcode";
             sku: components["schemas"]["SkuDetailOut"];
+        };
+        /** LotOut */
+        LotOut: {
+            /** Block Reason */
+            block_reason: string | null;
+            /** Blocked */
+            blocked: boolean;
+            /** Days Left */
+            days_left: number | null;
+            /** Expired */
+            expired: boolean;
+            /** Expiry Date */
+            expiry_date: string | null;
+            /** Id */
+            id: number;
+            /** Lot No */
+            lot_no: string;
+            /** On Hand */
+            on_hand: number;
+            /** Production Date */
+            production_date: string | null;
+            /** Reserved */
+            reserved: number;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+            /** Supplier Lot No */
+            supplier_lot_no: string | null;
+            /** Warehouse */
+            warehouse: string | null;
         };
         /** Me */
         Me: {
@@ -1869,10 +2031,30 @@ export interface components {
         };
         /** ReceiptLineIn */
         ReceiptLineIn: {
+            /**
+             * Expiry Date
+             * @description Default: production date + shelf life
+             */
+            expiry_date?: string | null;
+            /**
+             * Lot No
+             * @description Batch number (batch-tracked SKUs)
+             */
+            lot_no?: string | null;
+            /** Production Date */
+            production_date?: string | null;
             /** Qty */
             qty: number;
+            /**
+             * Serials
+             * @description One scanned serial number per unit (serial-tracked SKUs)
+             * @default []
+             */
+            serials: string[];
             /** Sku */
             sku: string;
+            /** Supplier Lot No */
+            supplier_lot_no?: string | null;
             /** Unit Cost Cents */
             unit_cost_cents: number;
         };
@@ -1887,6 +2069,12 @@ export interface components {
         ReturnLineIn: {
             /** Qty */
             qty: number;
+            /**
+             * Serials
+             * @description Serial-tracked SKUs: the units back
+             * @default []
+             */
+            serials: string[];
             /** Sku */
             sku: string;
         };
@@ -1932,6 +2120,66 @@ export interface components {
             name?: string | null;
             /** Permissions */
             permissions?: string[] | null;
+        };
+        /** SerialMoveOut */
+        SerialMoveOut: {
+            /** At */
+            at: string;
+            /** Direction */
+            direction: number;
+            /** Doc Id */
+            doc_id: number;
+            /** Doc Type */
+            doc_type: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Line No */
+            line_no: number;
+            /** Ref */
+            ref: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** SerialOut */
+        SerialOut: {
+            /** Serial No */
+            serial_no: string;
+            /** Sku */
+            sku: string;
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string | null;
+        };
+        /** SerialTraceOut */
+        SerialTraceOut: {
+            /** Moves */
+            moves: components["schemas"]["SerialMoveOut"][];
+            /** Serial No */
+            serial_no: string;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string | null;
+        };
+        /** ShipIn */
+        ShipIn: {
+            /** At */
+            at?: string | null;
+            /**
+             * Serials
+             * @description Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units
+             * @default {}
+             */
+            serials: {
+                [key: string]: string[];
+            };
         };
         /** SkuDetailOut */
         SkuDetailOut: {
@@ -2175,8 +2423,18 @@ export interface components {
         };
         /** TransferLineIn */
         TransferLineIn: {
+            /**
+             * Lot No
+             * @description Default: earliest expiry first
+             */
+            lot_no?: string | null;
             /** Qty */
             qty: number;
+            /**
+             * Serials
+             * @default []
+             */
+            serials: string[];
             /** Sku */
             sku: string;
         };
@@ -2272,6 +2530,11 @@ export interface components {
         WarehouseAvailability: {
             /** Available */
             available: number;
+            /**
+             * Held
+             * @description Free stock in batches on hold or past expiry: on hand, not available
+             */
+            held: number;
             /** On Hand */
             on_hand: number;
             /** Reserved */
@@ -3880,6 +4143,108 @@ export interface operations {
             };
         };
     };
+    listLots: {
+        parameters: {
+            query?: {
+                sku?: string | null;
+                warehouse?: string | null;
+                expiring_within_days?: number | null;
+                expired?: boolean | null;
+                blocked?: boolean | null;
+                in_stock?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    blockLot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unblockLot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     listMoves: {
         parameters: {
             query?: {
@@ -3934,6 +4299,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSerials: {
+        parameters: {
+            query?: {
+                sku?: string | null;
+                warehouse?: string | null;
+                status?: ("in_stock" | "shipped" | "removed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SerialOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    traceSerial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                serial_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SerialTraceOut"][];
                 };
             };
             /** @description Validation Error */
@@ -4284,7 +4713,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EventIn"];
+                "application/json": components["schemas"]["ShipIn"];
             };
         };
         responses: {

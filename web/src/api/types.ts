@@ -39,3 +39,6 @@ export interface Page<T> {
   items: T[];
   next_cursor?: string | null;
 }
+export type Lot = Schemas['LotOut'];
+export type SerialUnit = Schemas['SerialOut'];
+export type SerialTrace = Schemas['SerialTraceOut'];

@@ -15,6 +15,8 @@ import {
   UserOutlined,
   SafetyCertificateOutlined,
   BarsOutlined,
+  BarcodeOutlined,
+  CalendarOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -57,6 +59,8 @@ export default function MainLayout() {
           { key: '/inventory/stock', icon: <AppstoreOutlined />, label: <span data-testid="menu-stock">{t('menu.stock')}</span> },
           { key: '/inventory/ledger', icon: <BarsOutlined />, label: <span data-testid="menu-ledger">{t('menu.ledger')}</span> },
           { key: '/inventory/documents', icon: <FileTextOutlined />, label: <span data-testid="menu-documents">{t('menu.documents')}</span> },
+          { key: '/inventory/batches', icon: <CalendarOutlined />, label: <span data-testid="menu-batches">{t('menu.batches')}</span> },
+          { key: '/inventory/serials', icon: <BarcodeOutlined />, label: <span data-testid="menu-serials">{t('menu.serials')}</span> },
         ],
       },
       {

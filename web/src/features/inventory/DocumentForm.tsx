@@ -1,6 +1,7 @@
 // New stock documents: goods receipt, transfer, stocktake (scanner friendly) and adjustment.
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { Alert, App, Button, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, DatePicker, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
 import { DeleteOutlined, PlusOutlined, ScanOutlined } from '@ant-design/icons';
 import { api, unwrap } from '../../api/client';
 import type { AdjustmentReason, Sku, Supplier, Warehouse } from '../../api/types';
@@ -14,6 +15,10 @@ interface Line {
   sku?: string;
   qty: number | null;
   cost: string;
+  lotNo: string;
+  made: Dayjs | null;
+  expires: Dayjs | null;
+  serials: string;
 }
 
 export interface Posted {
@@ -30,10 +35,25 @@ const TITLES: Record<DocKind, MsgKey> = {
 };
 
 let lineSeq = 0;
-const newLine = (sku?: string, qty: number | null = null): Line => ({ key: ++lineSeq, sku, qty, cost: '' });
+const newLine = (sku?: string, qty: number | null = null): Line => ({
+  key: ++lineSeq,
+  sku,
+  qty,
+  cost: '',
+  lotNo: '',
+  made: null,
+  expires: null,
+  serials: '',
+});
+
+/** What the catalog said of each SKU code seen in a search: its tracking decides the line's fields. */
+const known = new Map<string, Sku>();
+const trackingOf = (code?: string) => (code ? known.get(code.toLowerCase())?.tracking ?? 'none' : 'none');
+const serialList = (text: string) => text.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 
 async function searchSkus(q: string): Promise<Sku[]> {
   const page = await unwrap(api.GET('/api/v1/catalog/skus', { params: { query: { ...(q ? { q } : {}), limit: 20 } } }));
+  page.items.forEach((s) => known.set(s.code.toLowerCase(), s));
   return page.items.filter((s) => s.active !== false);
 }
 
@@ -78,6 +98,47 @@ function SkuSelect({ value, onChange, testId }: { value?: string; onChange: (cod
       data-testid={testId}
     />
   );
+}
+
+/** Batch fields (number, dates) or serial numbers for a line whose SKU is tracked. */
+function TrackingFields({ line, kind, onChange }: { line: Line; kind: DocKind; onChange: (patch: Partial<Line>) => void }) {
+  const { t } = useI18n();
+  const tracking = trackingOf(line.sku);
+  if (tracking === 'batch') {
+    return (
+      <Space direction="vertical" size={2} style={{ width: '100%' }}>
+        <Input size="small" value={line.lotNo} placeholder={t('doc.lotNo')} maxLength={64} onChange={(e) => onChange({ lotNo: e.target.value })} data-testid="line-lot" />
+        {kind === 'receipt' && (
+          <Space size={2}>
+            <DatePicker size="small" value={line.made} placeholder={t('doc.madeOn')} onChange={(d) => onChange({ made: d })} data-testid="line-made" />
+            <DatePicker size="small" value={line.expires} placeholder={t('doc.expiresOn')} onChange={(d) => onChange({ expires: d })} data-testid="line-expires" />
+          </Space>
+        )}
+      </Space>
+    );
+  }
+  if (tracking === 'serial') {
+    const n = serialList(line.serials).length;
+    return (
+      <Space direction="vertical" size={2} style={{ width: '100%' }}>
+        <Input.TextArea
+          size="small"
+          autoSize={{ minRows: 1, maxRows: 6 }}
+          value={line.serials}
+          placeholder={t('doc.serials')}
+          onChange={(e) => {
+            const count = serialList(e.target.value).length;
+            onChange(kind === 'adjustment' ? { serials: e.target.value } : { serials: e.target.value, qty: count || null });
+          }}
+          data-testid="line-serials"
+        />
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {t('doc.serialCount', { n })}
+        </Typography.Text>
+      </Space>
+    );
+  }
+  return <Typography.Text type="secondary">-</Typography.Text>;
 }
 
 function isCode(a: string | undefined, b: string): boolean {
@@ -178,16 +239,19 @@ export default function DocumentForm({
   };
 
   /** Lines as the API wants them, or an error message. */
-  const buildLines = (): { sku: string; qty: number; cents: number | null }[] | string => {
+  type Built = { sku: string; qty: number; cents: number | null; lot_no: string | null; made: string | null; expires: string | null; serials: string[] };
+  const buildLines = (): Built[] | string => {
     const filled = lines.filter((l) => l.sku || l.qty !== null || l.cost.trim());
     if (filled.length === 0) return t('doc.needLines');
     const seen = new Set<string>();
-    const out: { sku: string; qty: number; cents: number | null }[] = [];
+    const out: Built[] = [];
     for (const [i, l] of filled.entries()) {
       const bad = (key: MsgKey) => t('doc.lineInvalid', { n: i + 1, msg: t(key) });
       if (!l.sku) return bad('doc.needSku');
-      if (seen.has(l.sku.toLowerCase())) return t('doc.duplicateSku', { sku: l.sku });
-      seen.add(l.sku.toLowerCase());
+      const tracking = trackingOf(l.sku);
+      const lotKey = `${l.sku.toLowerCase()}|${tracking === 'batch' ? l.lotNo.trim() : ''}`;
+      if (seen.has(lotKey)) return t('doc.duplicateSku', { sku: l.sku });
+      seen.add(lotKey);
       const q = l.qty;
       if (q === null || !Number.isSafeInteger(q)) return bad(kind === 'count' ? 'doc.needCounted' : kind === 'adjustment' ? 'doc.needQty' : 'doc.needPositiveQty');
       if (kind === 'count' && q < 0) return bad('doc.needCounted');
@@ -198,7 +262,18 @@ export default function DocumentForm({
         cents = parseYuanToCents(l.cost);
         if (cents === null || cents < 0) return bad('doc.needCost');
       }
-      out.push({ sku: l.sku, qty: q, cents });
+      const serials = tracking === 'serial' ? serialList(l.serials) : [];
+      if (tracking === 'batch' && kind !== 'transfer' && !l.lotNo.trim()) return bad('doc.needLot');
+      if (tracking === 'serial' && kind !== 'count' && serials.length !== Math.abs(q)) return bad('doc.needSerials');
+      out.push({
+        sku: l.sku,
+        qty: q,
+        cents,
+        lot_no: tracking === 'batch' && l.lotNo.trim() ? l.lotNo.trim() : null,
+        made: l.made ? l.made.format('YYYY-MM-DD') : null,
+        expires: l.expires ? l.expires.format('YYYY-MM-DD') : null,
+        serials,
+      });
     }
     return out;
   };
@@ -233,7 +308,15 @@ export default function DocumentForm({
               supplier: head.supplier!,
               warehouse: head.warehouse!,
               note,
-              lines: built.map((l) => ({ sku: l.sku, qty: l.qty, unit_cost_cents: l.cents ?? 0 })),
+              lines: built.map((l) => ({
+                sku: l.sku,
+                qty: l.qty,
+                unit_cost_cents: l.cents ?? 0,
+                lot_no: l.lot_no,
+                production_date: l.lot_no ? l.made : null,
+                expiry_date: l.lot_no ? l.expires : null,
+                serials: l.serials,
+              })),
             },
           }),
         );
@@ -245,7 +328,7 @@ export default function DocumentForm({
               from_warehouse: head.from_warehouse!,
               to_warehouse: head.to_warehouse!,
               note,
-              lines: built.map((l) => ({ sku: l.sku, qty: l.qty })),
+              lines: built.map((l) => ({ sku: l.sku, qty: l.qty, lot_no: l.lot_no, serials: l.serials })),
             },
           }),
         );
@@ -266,7 +349,11 @@ export default function DocumentForm({
       } else if (kind === 'count') {
         posted = await unwrap(
           api.POST('/api/v1/inventory/counts', {
-            body: { warehouse: head.warehouse!, note, lines: built.map((l) => ({ sku: l.sku, counted: l.qty })) },
+            body: {
+              warehouse: head.warehouse!,
+              note,
+              lines: built.map((l) => ({ sku: l.sku, counted: l.qty, lot_no: l.lot_no, serials: trackingOf(l.sku) === 'serial' ? l.serials : null })),
+            },
           }),
         );
       } else {
@@ -276,7 +363,7 @@ export default function DocumentForm({
               warehouse: head.warehouse!,
               reason: head.reason as 'damaged',
               note,
-              lines: built.map((l) => ({ sku: l.sku, qty: l.qty, unit_cost_cents: l.cents })),
+              lines: built.map((l) => ({ sku: l.sku, qty: l.qty, unit_cost_cents: l.cents, lot_no: l.lot_no, serials: l.serials })),
             },
           }),
         );
@@ -407,6 +494,12 @@ export default function DocumentForm({
                     data-testid="line-qty"
                   />
                 ),
+              },
+              {
+                title: t('doc.tracking'),
+                key: 'tracking',
+                width: 260,
+                render: (_: unknown, l: Line) => <TrackingFields line={l} kind={kind} onChange={(patch) => update(l.key, patch)} />,
               },
               ...(hasCost
                 ? [
