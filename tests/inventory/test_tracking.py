@@ -311,3 +311,15 @@ def test_reservations_of_batches_are_released_per_batch(eng):
     with eng.connect() as conn:
         assert all(r.reserved == 0 for r in conn.execute(select(stock_balance)))
     assert snapshot(eng)["totals"]["reserved_total"] == 0
+
+
+def test_a_batch_first_seen_without_dates_learns_them_from_its_receipt(eng):
+    with uow(eng) as u:
+        inventory.count(
+            u, ref="C-1", warehouse="WH-A", lines=[inventory.CountLine("MILK", 2, lot_no="B9")], at=t(1)
+        )
+    receive(eng, [milk(3, "B9", None, D(2026, 4, 1))], at=t(2))
+    refused(eng, "inventory.expiry_before_production", receive, eng, [milk(1, "B9", D(2026, 5, 1))], at=t(3))
+    with uow(eng) as u:
+        (row,) = inventory.list_lots(u, sku="MILK")
+    assert (row["expiry_date"], row["on_hand"]) == (D(2026, 4, 1), 5)

@@ -46,6 +46,7 @@ _LOT_BY_NO = Sql(
     "SELECT id, production_date, expiry_date, blocked FROM lot WHERE sku_id = :s AND lot_no = :no",
     pg="SELECT id, production_date, expiry_date, blocked FROM lot WHERE sku_id = :s AND lot_no = :no FOR UPDATE",
 )
+_LOT_DATES = Sql("UPDATE lot SET production_date = :made, expiry_date = :expires WHERE id = :id")
 _NEW_LOT = Sql(
     "INSERT INTO lot (sku_id, lot_no, supplier_lot_no, production_date, expiry_date, blocked, created_at) "
     "VALUES (:s, :no, :supplier_no, :made, :expires, :blocked, :now) RETURNING id"
@@ -142,8 +143,8 @@ def receive_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot: LotIn, line: int) -> 
             lot=no,
             sku=sku.code,
         )
-    if (lot.production_date and lot.production_date != made) or (
-        lot.expiry_date and lot.expiry_date != expires
+    if (lot.production_date and made and lot.production_date != made) or (
+        lot.expiry_date and expires and lot.expiry_date != expires
     ):
         raise Conflict(
             "inventory.lot_dates_differ",
@@ -152,6 +153,16 @@ def receive_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot: LotIn, line: int) -> 
             line=line,
             lot=no,
             sku=sku.code,
+        )
+    if (lot.production_date and not made) or (expiry and not expires):  # dates learnt now
+        check_lot_in(sku, LotIn(no, made or lot.production_date, expires or expiry), line)
+        r.queue(
+            _LOT_DATES,
+            {
+                "id": lot_id,
+                "made": _day(r, made or lot.production_date),
+                "expires": _day(r, expires or expiry),
+            },
         )
     return lot_id
 
