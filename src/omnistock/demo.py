@@ -65,6 +65,133 @@ PRODUCTS = [
     ("HM-MUG-CER", "陶瓷马克杯 350ml", "个", 39, "average", 30, "SUP-HOME", 0.33),
     ("HM-TOWEL-SET", "长绒棉毛巾三件套", "套", 99, "fifo", 15, "SUP-HOME", 0.40),
 ]
+# The catalog around those SKUs: categories (code, name, parent), brands, and products that group
+# them. Apparel SKUs are the rows of a colour × size matrix; every SKU gets an EAN-13 barcode.
+CATEGORIES = [
+    ("APPAREL", "服装", None),
+    ("TOPS", "上衣", "APPAREL"),
+    ("OUTERWEAR", "外套", "APPAREL"),
+    ("FOOD", "食品", None),
+    ("TEA-COFFEE", "茶叶咖啡", "FOOD"),
+    ("SNACKS", "零食坚果", "FOOD"),
+    ("DIGITAL", "数码配件", None),
+    ("HOME", "家居日用", None),
+]
+BRANDS = [
+    ("COTTONFIELD", "棉田"),
+    ("YUNLING", "云岭山货"),
+    ("VOLTX", "沃特斯"),
+    ("YOUPIN", "优品家居"),
+]
+# product code -> (name, category, brand, description, attributes as (name, [(value, code part)]))
+MATRIX_PRODUCTS = {
+    "TS-COT": (
+        "纯棉圆领T恤",
+        "TOPS",
+        "COTTONFIELD",
+        "新疆长绒棉，200g 精梳面料，四季可穿。",
+        [("颜色", [("白色", "WHT"), ("黑色", "BLK")]), ("尺码", [(s, s) for s in ("S", "M", "L", "XL")])],
+    ),
+    "JK-DWN": (
+        "轻薄羽绒服",
+        "OUTERWEAR",
+        "COTTONFIELD",
+        "90% 白鸭绒，可收纳成小包。",
+        [("颜色", [("藏青", "NVY"), ("卡其", "KHK")]), ("尺码", [(s, s) for s in ("M", "L", "XL")])],
+    ),
+}
+# SKU code -> (category, brand, shelf life days, tracking) of the single-SKU products
+SINGLE_PRODUCTS = {
+    "FD-TEA-PUER-357": ("TEA-COFFEE", "YUNLING", 3650, "batch"),
+    "FD-NUT-MIX-500": ("SNACKS", "YUNLING", 180, "batch"),
+    "FD-HONEY-250": ("SNACKS", "YUNLING", 730, "batch"),
+    "FD-COFFEE-DRIP": ("TEA-COFFEE", "YUNLING", 365, "none"),
+    "EL-EARBUD-PRO": ("DIGITAL", "VOLTX", None, "serial"),
+    "EL-PWRBANK-20K": ("DIGITAL", "VOLTX", None, "none"),
+    "EL-CABLE-C2C": ("DIGITAL", "VOLTX", None, "none"),
+    "HM-MUG-CER": ("HOME", "YOUPIN", None, "none"),
+    "HM-TOWEL-SET": ("HOME", "YOUPIN", None, "none"),
+}
+# Bundles (组合套餐): code, name, unit, price yuan, components (SKU, qty)
+BUNDLES = [
+    (
+        "GIFT-TEA-BOX",
+        "中秋茶礼盒（普洱+蜂蜜+马克杯）",
+        "盒",
+        299,
+        [("FD-TEA-PUER-357", 1), ("FD-HONEY-250", 2), ("HM-MUG-CER", 1)],
+    ),
+    ("KIT-TS-DUO", "情侣T恤两件套（白 M + 黑 L）", "套", 149, [("TS-COT-WHT-M", 1), ("TS-COT-BLK-L", 1)]),
+]
+
+
+def ean13(n: int) -> str:
+    """The n-th demo EAN-13 barcode (prefix 690, a check digit that scanners accept)."""
+    body = f"6901234{n:05d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def _load_catalog(uow: UnitOfWork) -> None:
+    """Categories, brands, products with their SKUs and barcodes, and the bundles."""
+    for code, name, parent in CATEGORIES:
+        catalog.create_category(uow, code=code, name=name, parent=parent)
+    for code, name in BRANDS:
+        catalog.create_brand(uow, code=code, name=name)
+    by_code = {p[0]: p for p in PRODUCTS}
+    barcodes = iter(range(1, 10_000))
+
+    def spec(code: str, attributes: dict[str, str] | None = None):
+        _, name, unit, price, method, safety, _, _ = by_code[code]
+        tracking = SINGLE_PRODUCTS.get(code, (None, None, None, "none"))[3]
+        shelf_life = SINGLE_PRODUCTS.get(code, (None, None, None, None))[2]
+        return catalog.NewSku(
+            code=code,
+            name=name,
+            unit=unit,
+            price_cents=price * 100,
+            cost_method=method,
+            safety_stock=safety,
+            attributes=attributes,
+            barcodes=[ean13(next(barcodes))],
+            tracking=tracking,
+            shelf_life_days=shelf_life,
+        )
+
+    for code, (name, category, brand, description, attrs) in MATRIX_PRODUCTS.items():
+        (a_name, a_values), (b_name, b_values) = attrs
+        catalog.create_product(
+            uow,
+            code=code,
+            name=name,
+            category=category,
+            brand=brand,
+            description=description,
+            attributes=[{"name": n, "values": [v for v, _ in vs]} for n, vs in attrs],
+            skus=[
+                spec(f"{code}-{ac}-{bc}", {a_name: av, b_name: bv})
+                for av, ac in a_values
+                for bv, bc in b_values
+            ],
+        )
+    for code, (category, brand, _, _) in SINGLE_PRODUCTS.items():
+        catalog.create_product(
+            uow, code=code, name=by_code[code][1], category=category, brand=brand, skus=[spec(code)]
+        )
+    for code, name, unit, price, parts in BUNDLES:
+        catalog.create_sku(
+            uow,
+            code=code,
+            name=name,
+            unit=unit,
+            price_cents=price * 100,
+            cost_method="average",
+            kind="bundle",
+            components=[catalog.Component(c, q) for c, q in parts],
+            barcodes=[ean13(next(barcodes))],
+        )
+
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = [
     "伟",
@@ -148,16 +275,7 @@ def load(
             orders.create_channel(uow, code=code, name=name, kind=kind)
         for code, name in SUPPLIERS:
             purchasing.create_supplier(uow, code=code, name=name)
-        for code, name, unit, price, method, safety, _, _ in PRODUCTS:
-            catalog.create_sku(
-                uow,
-                code=code,
-                name=name,
-                unit=unit,
-                price_cents=price * 100,
-                cost_method=method,
-                safety_stock=safety,
-            )
+        _load_catalog(uow)
         for i in range(1, 301):
             name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
             orders.create_customer(
@@ -166,7 +284,11 @@ def load(
                 name=name,
                 phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}",
             )
-    out.print(f"demo: users, roles, warehouses, channels, suppliers, {len(PRODUCTS)} SKUs, 300 customers")
+    out.print(
+        f"demo: users, roles, warehouses, channels, suppliers, {len(CATEGORIES)} categories, "
+        f"{len(BRANDS)} brands, {len(MATRIX_PRODUCTS) + len(SINGLE_PRODUCTS)} products with "
+        f"{len(PRODUCTS)} SKUs and {len(BUNDLES)} bundles, 300 customers"
+    )
 
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=days)
     clock = [start]
