@@ -134,8 +134,8 @@ def ean13(n: int) -> str:
 
 def _load_catalog(uow: UnitOfWork) -> None:
     """Categories, brands, products with their SKUs and barcodes, and the bundles."""
-    for code, name, parent in CATEGORIES:
-        catalog.create_category(uow, code=code, name=name, parent=parent)
+    for sort, (code, name, parent) in enumerate(CATEGORIES):
+        catalog.create_category(uow, code=code, name=name, parent=parent, sort=sort)
     for code, name in BRANDS:
         catalog.create_brand(uow, code=code, name=name)
     by_code = {p[0]: p for p in PRODUCTS}
