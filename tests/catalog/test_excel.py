@@ -87,7 +87,13 @@ def test_export_then_import_the_same_file_changes_nothing(api, engine):
     before, state = counts(engine), _state(api)
     r = _upload(api, r.content)
     assert r.status_code == 200, r.text
-    assert r.json() == {"rows": 5, "products_created": 0, "skus_created": 0, "skus_updated": 5}
+    assert r.json() == {
+        "rows": 5,
+        "products_created": 0,
+        "skus_created": 0,
+        "skus_updated": 0,
+        "skus_unchanged": 5,
+    }
     assert _state(api) == state
     after = counts(engine)
     assert after.pop("audit_log") == before.pop("audit_log") + 1  # the import itself; no SKU changed
@@ -119,7 +125,13 @@ def test_a_good_file_creates_and_updates(api, engine):
     ]  # fmt: skip
     r = _upload(api, xlsx(rows))
     assert r.status_code == 200, r.text
-    assert r.json() == {"rows": 6, "products_created": 1, "skus_created": 4, "skus_updated": 2}
+    assert r.json() == {
+        "rows": 6,
+        "products_created": 1,
+        "skus_created": 4,
+        "skus_updated": 2,
+        "skus_unchanged": 0,
+    }
     state = _state(api)
     w, b = state["SOCK-W"], state["SOCK-B"]
     assert (w["name"], w["price_cents"], w["barcodes"], w["attributes"], w["unit"]) == (

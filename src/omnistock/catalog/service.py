@@ -1589,7 +1589,11 @@ def snapshot(
             select(
                 sku_t.c.id,
                 sku_t.c.code,
+                sku_t.c.name,
                 sku_t.c.unit,
+                sku_t.c.price_cents,
+                sku_t.c.safety_stock,
+                sku_t.c.shelf_life_days,
                 sku_t.c.product_id,
                 sku_t.c.kind,
                 sku_t.c.cost_method,
