@@ -234,6 +234,7 @@ export default function ProductsPage() {
               products: result.ok.products_created,
               created: result.ok.skus_created,
               updated: result.ok.skus_updated,
+              unchanged: result.ok.skus_unchanged,
             })}
           </Typography.Paragraph>
         )}
