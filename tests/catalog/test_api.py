@@ -325,6 +325,26 @@ def test_permissions(client, engine, make_user, login, admin_token):
     make_user("merch1", roles=["merchandiser"])
     make_user("wh1", roles=["warehouse"])
     viewer, merch, wh = (bearer(login(u)) for u in ("viewer1", "merch1", "wh1"))
+    # The built-in roles' patterns cover the catalog's permissions.
+    catalog_perms = {
+        "catalog.sku.read",
+        "catalog.sku.create",
+        "catalog.sku.update",
+        "catalog.product.read",
+        "catalog.product.create",
+        "catalog.product.update",
+        "catalog.category.manage",
+        "catalog.brand.manage",
+        "catalog.image.upload",
+        "catalog.import",
+    }
+    granted = {
+        who: set(client.get("/api/v1/identity/me", headers=h).json()["permissions"])
+        for who, h in (("viewer", viewer), ("merch", merch), ("wh", wh))
+    }
+    assert catalog_perms <= granted["merch"]
+    reads = {p for p in catalog_perms if p.endswith(".read")}
+    assert granted["viewer"] & catalog_perms == reads == granted["wh"] & catalog_perms
     before = counts(engine)
     for path in (
         "/products",

@@ -547,3 +547,27 @@ def test_bundle_availability_is_derived_per_warehouse(engine):
     assert only_b["available"] == 0
     with uow(engine) as u:
         assert catalog.sku_ref(u, box.code) == catalog.SkuRef(box.id, "GIFT-BOX", "average", "bundle", "none")
+
+
+def test_a_backup_restores_a_moved_category_tree(cat, tmp_path):
+    """A category moved under one created after it has a parent with a higher id; the restore
+    (rows in id order, one transaction) must still load it."""
+    from omnistock import backup
+    from omnistock.platform.db import make_engine
+
+    tee(cat)
+    with uow(cat) as u:
+        catalog.create_category(u, code="LATE", name="后建类目")
+        late_child = {c.code: c for c in catalog.list_categories(u)}["APPAREL"]
+        catalog.update_category(u, late_child.id, parent="LATE")
+    path = tmp_path / "shop.jsonl.gz"
+    written = backup.backup(cat, path)
+    target = make_engine(f"sqlite:///{tmp_path}/restored.db")
+    try:
+        assert backup.restore(target, path) == written
+        with uow(target) as u:
+            tree = {c.code: c.parent_code for c in catalog.list_categories(u)}
+            assert tree["APPAREL"] == "LATE" and tree["TOPS"] == "APPAREL"
+            assert catalog.resolve_code(u, "TS69000001").code == "TS-RED-M"
+    finally:
+        target.dispose()
