@@ -137,9 +137,13 @@ export default function ProductEditor() {
           cost_method: (p.skus[0]?.cost_method as HeadValues['cost_method']) ?? 'average',
           tracking: (p.skus[0]?.tracking as HeadValues['tracking']) ?? 'none',
         });
-        setDefs(p.attributes.map((a) => ({ key: ++attrSeq, name: a.name, values: [...a.values] })));
+        const loaded = p.attributes.map((a) => ({ key: ++attrSeq, name: a.name, values: [...a.values] }));
+        setDefs(loaded);
         setImages([...p.images]);
-        setRows(p.skus.map(rowFromSku));
+        // In matrix order (the order the definitions list the values), whatever order they were added in.
+        const order = new Map(combinations(loaded).map((c, i) => [comboKey(c), i]));
+        const rank = (r: MatrixRow) => order.get(r.key) ?? order.size;
+        setRows(p.skus.map(rowFromSku).sort((a, b) => rank(a) - rank(b)));
         setError(null);
       } catch (e) {
         setError(errorText(e));
