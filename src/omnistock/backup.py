@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Table, func, insert, select, text
+from sqlalchemy import Date, DateTime, Engine, Table, func, insert, select, text
 
 from omnistock.models import metadata
 from omnistock.platform import migrate
@@ -34,7 +34,7 @@ def _tables() -> list[Table]:
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # datetimes too
         return value.isoformat()
     return value
 
@@ -165,6 +165,8 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
             for name, value in row.items():
                 if value is not None and isinstance(table.c[name].type, DateTime):
                     row[name] = dt.datetime.fromisoformat(value)
+                elif value is not None and isinstance(table.c[name].type, Date):
+                    row[name] = dt.date.fromisoformat(value)
             batch.append(row)
             if len(batch) >= BATCH:
                 flush()

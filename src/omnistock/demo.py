@@ -65,6 +65,133 @@ PRODUCTS = [
     ("HM-MUG-CER", "陶瓷马克杯 350ml", "个", 39, "average", 30, "SUP-HOME", 0.33),
     ("HM-TOWEL-SET", "长绒棉毛巾三件套", "套", 99, "fifo", 15, "SUP-HOME", 0.40),
 ]
+# The catalog around those SKUs: categories (code, name, parent), brands, and products that group
+# them. Apparel SKUs are the rows of a colour × size matrix; every SKU gets an EAN-13 barcode.
+CATEGORIES = [
+    ("APPAREL", "服装", None),
+    ("TOPS", "上衣", "APPAREL"),
+    ("OUTERWEAR", "外套", "APPAREL"),
+    ("FOOD", "食品", None),
+    ("TEA-COFFEE", "茶叶咖啡", "FOOD"),
+    ("SNACKS", "零食坚果", "FOOD"),
+    ("DIGITAL", "数码配件", None),
+    ("HOME", "家居日用", None),
+]
+BRANDS = [
+    ("COTTONFIELD", "棉田"),
+    ("YUNLING", "云岭山货"),
+    ("VOLTX", "沃特斯"),
+    ("YOUPIN", "优品家居"),
+]
+# product code -> (name, category, brand, description, attributes as (name, [(value, code part)]))
+MATRIX_PRODUCTS = {
+    "TS-COT": (
+        "纯棉圆领T恤",
+        "TOPS",
+        "COTTONFIELD",
+        "新疆长绒棉，200g 精梳面料，四季可穿。",
+        [("颜色", [("白色", "WHT"), ("黑色", "BLK")]), ("尺码", [(s, s) for s in ("S", "M", "L", "XL")])],
+    ),
+    "JK-DWN": (
+        "轻薄羽绒服",
+        "OUTERWEAR",
+        "COTTONFIELD",
+        "90% 白鸭绒，可收纳成小包。",
+        [("颜色", [("藏青", "NVY"), ("卡其", "KHK")]), ("尺码", [(s, s) for s in ("M", "L", "XL")])],
+    ),
+}
+# SKU code -> (category, brand, shelf life days, tracking) of the single-SKU products
+SINGLE_PRODUCTS = {
+    "FD-TEA-PUER-357": ("TEA-COFFEE", "YUNLING", 3650, "batch"),
+    "FD-NUT-MIX-500": ("SNACKS", "YUNLING", 180, "batch"),
+    "FD-HONEY-250": ("SNACKS", "YUNLING", 730, "batch"),
+    "FD-COFFEE-DRIP": ("TEA-COFFEE", "YUNLING", 365, "none"),
+    "EL-EARBUD-PRO": ("DIGITAL", "VOLTX", None, "serial"),
+    "EL-PWRBANK-20K": ("DIGITAL", "VOLTX", None, "none"),
+    "EL-CABLE-C2C": ("DIGITAL", "VOLTX", None, "none"),
+    "HM-MUG-CER": ("HOME", "YOUPIN", None, "none"),
+    "HM-TOWEL-SET": ("HOME", "YOUPIN", None, "none"),
+}
+# Bundles (组合套餐): code, name, unit, price yuan, components (SKU, qty)
+BUNDLES = [
+    (
+        "GIFT-TEA-BOX",
+        "中秋茶礼盒（普洱+蜂蜜+马克杯）",
+        "盒",
+        299,
+        [("FD-TEA-PUER-357", 1), ("FD-HONEY-250", 2), ("HM-MUG-CER", 1)],
+    ),
+    ("KIT-TS-DUO", "情侣T恤两件套（白 M + 黑 L）", "套", 149, [("TS-COT-WHT-M", 1), ("TS-COT-BLK-L", 1)]),
+]
+
+
+def ean13(n: int) -> str:
+    """The n-th demo EAN-13 barcode (prefix 690, a check digit that scanners accept)."""
+    body = f"6901234{n:05d}"
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def _load_catalog(uow: UnitOfWork) -> None:
+    """Categories, brands, products with their SKUs and barcodes, and the bundles."""
+    for sort, (code, name, parent) in enumerate(CATEGORIES):
+        catalog.create_category(uow, code=code, name=name, parent=parent, sort=sort)
+    for code, name in BRANDS:
+        catalog.create_brand(uow, code=code, name=name)
+    by_code = {p[0]: p for p in PRODUCTS}
+    barcodes = iter(range(1, 10_000))
+
+    def spec(code: str, attributes: dict[str, str] | None = None):
+        _, name, unit, price, method, safety, _, _ = by_code[code]
+        tracking = SINGLE_PRODUCTS.get(code, (None, None, None, "none"))[3]
+        shelf_life = SINGLE_PRODUCTS.get(code, (None, None, None, None))[2]
+        return catalog.NewSku(
+            code=code,
+            name=name,
+            unit=unit,
+            price_cents=price * 100,
+            cost_method=method,
+            safety_stock=safety,
+            attributes=attributes,
+            barcodes=[ean13(next(barcodes))],
+            tracking=tracking,
+            shelf_life_days=shelf_life,
+        )
+
+    for code, (name, category, brand, description, attrs) in MATRIX_PRODUCTS.items():
+        (a_name, a_values), (b_name, b_values) = attrs
+        catalog.create_product(
+            uow,
+            code=code,
+            name=name,
+            category=category,
+            brand=brand,
+            description=description,
+            attributes=[{"name": n, "values": [v for v, _ in vs]} for n, vs in attrs],
+            skus=[
+                spec(f"{code}-{ac}-{bc}", {a_name: av, b_name: bv})
+                for av, ac in a_values
+                for bv, bc in b_values
+            ],
+        )
+    for code, (category, brand, _, _) in SINGLE_PRODUCTS.items():
+        catalog.create_product(
+            uow, code=code, name=by_code[code][1], category=category, brand=brand, skus=[spec(code)]
+        )
+    for code, name, unit, price, parts in BUNDLES:
+        catalog.create_sku(
+            uow,
+            code=code,
+            name=name,
+            unit=unit,
+            price_cents=price * 100,
+            cost_method="average",
+            kind="bundle",
+            components=[catalog.Component(c, q) for c, q in parts],
+            barcodes=[ean13(next(barcodes))],
+        )
+
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = [
     "伟",
@@ -148,16 +275,7 @@ def load(
             orders.create_channel(uow, code=code, name=name, kind=kind)
         for code, name in SUPPLIERS:
             purchasing.create_supplier(uow, code=code, name=name)
-        for code, name, unit, price, method, safety, _, _ in PRODUCTS:
-            catalog.create_sku(
-                uow,
-                code=code,
-                name=name,
-                unit=unit,
-                price_cents=price * 100,
-                cost_method=method,
-                safety_stock=safety,
-            )
+        _load_catalog(uow)
         for i in range(1, 301):
             name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
             orders.create_customer(
@@ -166,7 +284,11 @@ def load(
                 name=name,
                 phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}",
             )
-    out.print(f"demo: users, roles, warehouses, channels, suppliers, {len(PRODUCTS)} SKUs, 300 customers")
+    out.print(
+        f"demo: users, roles, warehouses, channels, suppliers, {len(CATEGORIES)} categories, "
+        f"{len(BRANDS)} brands, {len(MATRIX_PRODUCTS) + len(SINGLE_PRODUCTS)} products with "
+        f"{len(PRODUCTS)} SKUs and {len(BUNDLES)} bundles, 300 customers"
+    )
 
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=days)
     clock = [start]
@@ -175,21 +297,53 @@ def load(
         clock[0] += dt.timedelta(minutes=rnd.randint(1, max_minutes), seconds=rnd.randint(0, 59))
         return clock[0]
 
-    n = {"receipt": 0, "order": 0, "transfer": 0, "count": 0, "adjustment": 0}
+    n = {"receipt": 0, "order": 0, "transfer": 0, "count": 0, "adjustment": 0, "serial": 0}
+
+    def receipt_line(p: tuple, at: dt.datetime) -> inventory.ReceiptLine:
+        """A line of a delivery: food arrives as a batch made some days or weeks ago (nuts now
+        and then close to their shelf life), electronics with one serial number per unit."""
+        qty, unit = rnd.randint(40, 160), int(p[3] * 100 * p[7] * rnd.uniform(0.92, 1.08))
+        track = tracking(p[0])
+        if track == "batch":
+            made = (
+                at - dt.timedelta(days=rnd.randint(150, 175) if rnd.random() < 0.2 else rnd.randint(3, 40))
+            ).date()
+            return inventory.ReceiptLine.of(
+                p[0],
+                qty,
+                unit,
+                lot_no=f"{made:%y%m%d}-{n['receipt']:04d}",
+                production_date=made,
+                supplier_lot_no=f"S{rnd.randint(10000, 99999)}",
+            )
+        if track == "serial":
+            qty = rnd.randint(10, 30)
+            first = n["serial"]
+            n["serial"] += qty
+            return inventory.ReceiptLine.of(
+                p[0], qty, unit, serials=[f"VX{first + i:08d}" for i in range(qty)]
+            )
+        return inventory.ReceiptLine(p[0], qty, unit)
 
     def receive(wh: str, products: list[tuple]) -> None:
         n["receipt"] += 1
         sup = products[0][6]
-        lines = [
-            inventory.ReceiptLine(
-                p[0], rnd.randint(40, 160), int(p[3] * 100 * p[7] * rnd.uniform(0.92, 1.08))
-            )
-            for p in products
-        ]
+        at = tick()
+        lines = [receipt_line(p, at) for p in products]
         with tx() as uow:
             purchasing.receive_goods(
-                uow, ref=f"RC{n['receipt']:06d}", supplier_code=sup, warehouse=wh, lines=lines, at=tick()
+                uow, ref=f"RC{n['receipt']:06d}", supplier_code=sup, warehouse=wh, lines=lines, at=at
             )
+
+    def scan_serials(uow: UnitOfWork, ref: str) -> dict[str, list[str]]:
+        """What the packer scans for the serial-tracked lines of an order: units in stock there."""
+        wh, lines = placed[ref]
+        out = {}
+        for ln in lines:
+            if tracking(ln.sku) == "serial":
+                units = inventory.list_serials(uow, sku=ln.sku, warehouse=wh, status="in_stock", limit=ln.qty)
+                out[ln.sku] = [u["serial_no"] for u in units]
+        return out
 
     by_supplier: dict[str, list[tuple]] = {}
     for p in PRODUCTS:
@@ -198,6 +352,7 @@ def load(
         for products in by_supplier.values():
             receive(wh, products)
 
+    placed: dict[str, tuple[str, list]] = {}  # order -> (warehouse, lines)
     open_orders: list[str] = []
     shipped: list[str] = []
     weights = [1 / (i + 1) ** 0.7 for i in range(len(PRODUCTS))]
@@ -228,6 +383,7 @@ def load(
                 )
             if r.status == "allocated":
                 open_orders.append(ref)
+                placed[ref] = (wh, lines)
             # Most open orders ship within the day; a few are cancelled.
             while len(open_orders) > 8:
                 ref = open_orders.pop(0)
@@ -235,7 +391,7 @@ def load(
                     if rnd.random() < 0.04:
                         orders.cancel_order(uow, ref=ref, at=tick(5))
                     else:
-                        orders.ship_order(uow, ref=ref, at=tick(5))
+                        orders.ship_order(uow, ref=ref, at=tick(5), serials=scan_serials(uow, ref))
                         shipped.append(ref)
             if shipped and rnd.random() < 0.03:
                 ref = rnd.choice(shipped)
@@ -257,9 +413,10 @@ def load(
                 need = [p for p in products if p[0] in low_codes]
                 if need:
                     receive(wh, need)
+        untracked = [p for p in PRODUCTS if tracking(p[0]) != "serial"]
         if day % 7 == 3:
             n["transfer"] += 1
-            p = rnd.choice(PRODUCTS)
+            p = rnd.choice(untracked)
             with tx() as uow:
                 inventory.transfer(
                     uow,
@@ -272,30 +429,40 @@ def load(
         if day % 10 == 5:
             n["count"] += 1
             wh = rnd.choice(WAREHOUSES)[0]
-            p = rnd.choice(PRODUCTS)
+            p = rnd.choice(untracked)
             with tx() as uow:
-                rows, _ = inventory.stock(uow, warehouse_code=wh, sku_code=p[0])
+                if tracking(p[0]) == "batch":  # counted batch by batch: the one that expires first
+                    lots = inventory.list_lots(uow, sku=p[0], warehouse=wh, in_stock=True)
+                    rows = [(x["lot_no"], x["on_hand"], x["reserved"]) for x in lots[:1]]
+                else:
+                    stock, _ = inventory.stock(uow, warehouse_code=wh, sku_code=p[0])
+                    rows = [(None, x.on_hand, x.reserved) for x in stock]
                 if rows:
-                    counted = max(rows[0].reserved, rows[0].on_hand + rnd.randint(-3, 1))
+                    lot_no, on_hand, reserved = rows[0]
+                    counted = max(reserved, on_hand + rnd.randint(-3, 1))
                     inventory.count(
                         uow,
                         ref=f"CNT{n['count']:05d}",
                         warehouse=wh,
-                        lines=[inventory.CountLine(p[0], counted)],
+                        lines=[inventory.CountLine(p[0], counted, lot_no)],
                         at=tick(),
                     )
         if day % 15 == 7:  # breakage written off, samples taken for a live stream
             n["adjustment"] += 1
-            wh, p = rnd.choice(WAREHOUSES)[0], rnd.choice(PRODUCTS)
+            wh, p = rnd.choice(WAREHOUSES)[0], rnd.choice(untracked)
             reason = rnd.choice(["damaged", "sample", "expired"])
             try:
                 with tx() as uow:
+                    lot_no = None
+                    if tracking(p[0]) == "batch":
+                        lots = inventory.list_lots(uow, sku=p[0], warehouse=wh, in_stock=True)
+                        lot_no = lots[0]["lot_no"] if lots else "-"
                     inventory.adjust(
                         uow,
                         ref=f"ADJ{n['adjustment']:05d}",
                         warehouse=wh,
                         reason=reason,
-                        lines=[inventory.AdjustLine(p[0], -rnd.randint(1, 2))],
+                        lines=[inventory.AdjustLine(p[0], -rnd.randint(1, 2), lot_no=lot_no)],
                         at=tick(),
                     )
             except AppError:
@@ -305,6 +472,11 @@ def load(
         f"{n['count']} stocktakes, {n['adjustment']} adjustments"
     )
     out.print(f"demo: sign in as [bold]{ADMIN_USER}[/bold] / [bold]{ADMIN_PASSWORD}[/bold]")
+
+
+def tracking(code: str) -> str:
+    """How a demo SKU is tracked: none, batch or serial."""
+    return SINGLE_PRODUCTS.get(code, (None, None, None, "none"))[3]
 
 
 def select_first_line(ref: str):
@@ -318,6 +490,10 @@ def select_first_line(ref: str):
                 sku, sku.c.id == sales_order_line.c.sku_id
             )
         )
-        .where(sales_order.c.ref == ref, sales_order_line.c.returned_qty < sales_order_line.c.qty)
+        .where(
+            sales_order.c.ref == ref,
+            sales_order_line.c.returned_qty < sales_order_line.c.qty,
+            sku.c.tracking != "serial",  # a serial return needs the unit's number scanned
+        )
         .limit(1)
     )

@@ -117,6 +117,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     env["OMNISTOCK_DATABASE_URL"] = url
     env["OMNISTOCK_RUN_OUTBOX_WORKER"] = "false"
+    env["OMNISTOCK_MEDIA_DIR"] = str(tmp_path_factory.mktemp("e2e-media"))
     log = (tmp_path_factory.getbasetemp() / f"e2e-server-{port}.log").open("w+")
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE, url, str(port), str(WEB_DIST)],

@@ -23,6 +23,10 @@ const DocumentsPage = lazy(() => import('./features/inventory/DocumentsPage'));
 const BatchesPage = lazy(() => import('./features/inventory/BatchesPage'));
 const SerialTracePage = lazy(() => import('./features/inventory/SerialTracePage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
+const ProductsPage = lazy(() => import('./features/catalog/ProductsPage'));
+const ProductEditor = lazy(() => import('./features/catalog/ProductEditor'));
+const CategoriesPage = lazy(() => import('./features/catalog/CategoriesPage'));
+const BrandsPage = lazy(() => import('./features/catalog/BrandsPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, loading } = useAuth();
@@ -74,6 +78,10 @@ export default function App() {
                   <Route path="inventory/batches" element={<BatchesPage />} />
                   <Route path="inventory/serials" element={<SerialTracePage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
+                  <Route path="catalog/products" element={<ProductsPage />} />
+                  <Route path="catalog/products/:id" element={<ProductEditor />} />
+                  <Route path="catalog/categories" element={<CategoriesPage />} />
+                  <Route path="catalog/brands" element={<BrandsPage />} />
                   <Route path="system/users" element={<UsersPage />} />
                   <Route path="system/roles" element={<RolesPage />} />
                   <Route path="system/audit" element={<AuditPage />} />

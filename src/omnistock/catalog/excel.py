@@ -241,9 +241,11 @@ def _row(product: service.Product | None, s: service.Sku) -> list[Any]:
 
 def _write_rows(ws, rows: Iterable[list[Any]]) -> None:
     price_col = list(BY_KEY).index("price") + 1
+    n = ws.max_row  # the header
     for values in rows:
         ws.append(values)
-        ws.cell(row=ws.max_row, column=price_col).number_format = "0.00"
+        n += 1
+        ws.cell(row=n, column=price_col).number_format = "0.00"
 
 
 def export_products(uow: UnitOfWork, lang: str = "zh-CN", **filters: Any) -> bytes:
@@ -313,6 +315,7 @@ class ImportResult:
     products_created: int
     skus_created: int
     skus_updated: int
+    skus_unchanged: int
 
 
 class _Errors:
@@ -379,6 +382,7 @@ def import_products(uow: UnitOfWork, data: bytes) -> ImportResult:
             "products_created": result.products_created,
             "skus_created": result.skus_created,
             "skus_updated": result.skus_updated,
+            "skus_unchanged": result.skus_unchanged,
         },
     )
     return result
@@ -893,21 +897,23 @@ class _Plan:
             )
             created += 1
         for r in self.updates:
-            changes: dict[str, Any] = {"barcodes": r.barcodes}
-            if r.sku_name is not None:
-                changes["name"] = r.sku_name
-            if r.price_cents is not None:
-                changes["price_cents"] = r.price_cents
-            if r.safety_stock is not None:
-                changes["safety_stock"] = r.safety_stock
-            if r.shelf_life_days is not None:
-                changes["shelf_life_days"] = r.shelf_life_days
-            sku_id = snap.skus[r.sku_code].id
-            self._run(
-                r, lambda sku_id=sku_id, changes=changes: service.update_sku(self.uow, sku_id, **changes)
-            )
-            updated += 1
-        return ImportResult(len(self.rows), products, created, updated)
+            existing = snap.skus[r.sku_code]
+            owned = {b for b, o in snap.barcode_owner.items() if o == r.sku_code}
+            changes: dict[str, Any] = {}
+            if set(r.barcodes) != owned:
+                changes["barcodes"] = r.barcodes
+            for key, new, old in (
+                ("name", r.sku_name, existing.name),
+                ("price_cents", r.price_cents, existing.price_cents),
+                ("safety_stock", r.safety_stock, existing.safety_stock),
+                ("shelf_life_days", r.shelf_life_days, existing.shelf_life_days),
+            ):
+                if new is not None and new != old:
+                    changes[key] = new
+            if changes:
+                self._run(r, lambda i=existing.id, c=changes: service.update_sku(self.uow, i, **c))
+                updated += 1
+        return ImportResult(len(self.rows), products, created, updated, len(self.updates) - updated)
 
     def _new_sku(self, r: Row) -> service.NewSku:
         return service.NewSku(

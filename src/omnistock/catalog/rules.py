@@ -226,7 +226,7 @@ def descendants(parents: Mapping[int, int | None], root: int) -> set[int]:
 
 # -- Excel cells ---------------------------------------------------------------------------------
 
-PRICE_RE = re.compile(r"^([0-9]{1,9})(?:\.([0-9]{1,2}))?$")
+PRICE_RE = re.compile(r"^([0-9]{1,10})(?:\.([0-9]{1,2}))?$")
 
 
 def yuan_to_cents(value: object) -> int | None:

@@ -229,3 +229,4 @@ class ImportResultOut(Output):
     products_created: int
     skus_created: int
     skus_updated: int
+    skus_unchanged: int = Field(description="Rows of existing SKUs that asked for no change")

@@ -647,9 +647,19 @@ def components(uow: UnitOfWork, sku_ids: Iterable[int]) -> dict[int, list[tuple[
 
 
 def _sku_select():
-    return select(sku_t, product_t.c.code.label("product_code")).select_from(
-        sku_t.outerjoin(product_t, product_t.c.id == sku_t.c.product_id)
-    )
+    return select(
+        sku_t, product_t.c.code.label("product_code"), product_t.c.attributes.label("definitions")
+    ).select_from(sku_t.outerjoin(product_t, product_t.c.id == sku_t.c.product_id))
+
+
+def _ordered(attributes: dict[str, str] | None, definitions: list[dict] | None) -> dict[str, str] | None:
+    """A SKU's values in its product's attribute order (PostgreSQL's JSONB keeps no key order)."""
+    if not attributes:
+        return attributes
+    names = [a["name"] for a in definitions or []]
+    return {n: attributes[n] for n in names if n in attributes} | {
+        k: v for k, v in attributes.items() if k not in names
+    }
 
 
 def _sku(r, barcodes: Sequence[str] = (), comps: Sequence[ComponentLine] = ()) -> Sku:
@@ -664,7 +674,7 @@ def _sku(r, barcodes: Sequence[str] = (), comps: Sequence[ComponentLine] = ()) -
         active=bool(r.active),
         product_id=r.product_id,
         product_code=r.product_code,
-        attributes=r.attributes,
+        attributes=_ordered(r.attributes, r.definitions),
         kind=r.kind,
         tracking=r.tracking,
         shelf_life_days=r.shelf_life_days,
@@ -1579,7 +1589,11 @@ def snapshot(
             select(
                 sku_t.c.id,
                 sku_t.c.code,
+                sku_t.c.name,
                 sku_t.c.unit,
+                sku_t.c.price_cents,
+                sku_t.c.safety_stock,
+                sku_t.c.shelf_life_days,
                 sku_t.c.product_id,
                 sku_t.c.kind,
                 sku_t.c.cost_method,

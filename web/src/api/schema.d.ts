@@ -1578,6 +1578,11 @@ export interface components {
             rows: number;
             /** Skus Created */
             skus_created: number;
+            /**
+             * Skus Unchanged
+             * @description Rows of existing SKUs that asked for no change
+             */
+            skus_unchanged: number;
             /** Skus Updated */
             skus_updated: number;
         };

@@ -14,6 +14,15 @@ export type AuditEntry = Schemas['AuditEntry'];
 
 export type DashboardSummary = Schemas['Summary'];
 export type Sku = Schemas['SkuOut'];
+export type SkuDetail = Schemas['SkuDetailOut'];
+export type Product = Schemas['ProductOut'];
+export type ProductDetail = Schemas['ProductDetailOut'];
+export type ProductSkuIn = Schemas['ProductSkuIn'];
+export type Category = Schemas['CategoryOut'];
+export type Brand = Schemas['BrandOut'];
+export type UploadedImage = Schemas['ImageOut'];
+export type ImportResult = Schemas['ImportResultOut'];
+export type Availability = Schemas['AvailabilityOut'];
 export type Warehouse = Schemas['WarehouseOut'];
 export type StockRow = Schemas['StockRowOut'];
 export type Move = Schemas['MoveOut'];
@@ -42,3 +51,14 @@ export interface Page<T> {
 export type Lot = Schemas['LotOut'];
 export type SerialUnit = Schemas['SerialOut'];
 export type SerialTrace = Schemas['SerialTraceOut'];
+
+/** One bad cell of a refused Excel import (the 422 problem's ``errors[]``). */
+export interface ImportRowError {
+  row: number;
+  column: string;
+  column_zh: string;
+  column_en: string;
+  code: string;
+  zh: string;
+  en: string;
+}

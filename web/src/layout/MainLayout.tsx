@@ -2,6 +2,7 @@ import { Suspense, useMemo, useState } from 'react';
 import { Button, Layout, Menu, Segmented, Space, Spin, Typography, theme } from 'antd';
 import type { MenuProps } from 'antd';
 import {
+  ApartmentOutlined,
   AppstoreOutlined,
   AuditOutlined,
   DashboardOutlined,
@@ -17,6 +18,9 @@ import {
   BarsOutlined,
   BarcodeOutlined,
   CalendarOutlined,
+  ShoppingOutlined,
+  TagsOutlined,
+  TrademarkOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -67,7 +71,12 @@ export default function MainLayout() {
         key: 'catalog',
         icon: <UnorderedListOutlined />,
         label: <span data-testid="menu-catalog">{t('menu.catalog')}</span>,
-        children: [{ key: '/catalog/skus', label: <span data-testid="menu-skus">{t('menu.skus')}</span> }],
+        children: [
+          { key: '/catalog/products', icon: <ShoppingOutlined />, label: <span data-testid="menu-products">{t('menu.products')}</span> },
+          { key: '/catalog/skus', icon: <TagsOutlined />, label: <span data-testid="menu-skus">{t('menu.skus')}</span> },
+          { key: '/catalog/categories', icon: <ApartmentOutlined />, label: <span data-testid="menu-categories">{t('menu.categories')}</span> },
+          { key: '/catalog/brands', icon: <TrademarkOutlined />, label: <span data-testid="menu-brands">{t('menu.brands')}</span> },
+        ],
       },
       {
         key: 'system',
@@ -84,7 +93,8 @@ export default function MainLayout() {
     [t],
   );
 
-  const selected = location.pathname === '/' ? '/' : location.pathname.replace(/\/$/, '');
+  const selected =
+    location.pathname === '/' ? '/' : location.pathname.startsWith('/catalog/products/') ? '/catalog/products' : location.pathname.replace(/\/$/, '');
   const defaultOpen = ['inventory', 'catalog', 'system'];
 
   return (

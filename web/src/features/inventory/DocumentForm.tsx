@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import { Alert, App, Button, DatePicker, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { DeleteOutlined, PlusOutlined, ScanOutlined } from '@ant-design/icons';
-import { api, unwrap } from '../../api/client';
+import { api, ApiError, unwrap } from '../../api/client';
 import type { AdjustmentReason, Sku, Supplier, Warehouse } from '../../api/types';
 import { errorText } from '../../components/useCursorList';
 import { useI18n, type MsgKey } from '../../i18n';
@@ -206,7 +206,13 @@ export default function DocumentForm({
     const k = code.toLowerCase();
     let p = lookups.current.get(k);
     if (!p) {
-      p = searchSkus(code).then((rows) => rows.find((s) => isCode(s.code, code)) ?? null);
+      // A SKU code or a barcode (the catalog resolves both); unknown codes are null.
+      p = unwrap(api.GET('/api/v1/catalog/lookup', { params: { query: { code } } }))
+        .then((found) => found.sku as Sku)
+        .catch((err) => {
+          if (!(err instanceof ApiError) || err.status !== 404) throw err;
+          return searchSkus(code).then((rows) => rows.find((s) => isCode(s.code, code)) ?? null); // typed in another case
+        });
       p.catch(() => lookups.current.delete(k));
       lookups.current.set(k, p);
     }
