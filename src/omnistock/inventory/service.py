@@ -754,3 +754,10 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     totals,
     valuation,
 )
+
+# isort: split
+# Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
+from omnistock.inventory.alerts import SOURCES as ALERT_SOURCES  # noqa: E402,F401
+from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
+from omnistock.inventory.valuation_report import GROUPS as VALUATION_GROUPS  # noqa: E402,F401
+from omnistock.inventory.valuation_report import valuation_report  # noqa: E402,F401
