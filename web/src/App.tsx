@@ -20,6 +20,8 @@ const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const StockPage = lazy(() => import('./features/inventory/StockPage'));
 const LedgerPage = lazy(() => import('./features/inventory/LedgerPage'));
 const DocumentsPage = lazy(() => import('./features/inventory/DocumentsPage'));
+const AlertsPage = lazy(() => import('./features/inventory/AlertsPage'));
+const ValuationPage = lazy(() => import('./features/inventory/ValuationPage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -69,6 +71,8 @@ export default function App() {
                   <Route path="inventory/stock" element={<StockPage />} />
                   <Route path="inventory/ledger" element={<LedgerPage />} />
                   <Route path="inventory/documents" element={<DocumentsPage />} />
+                  <Route path="inventory/alerts" element={<AlertsPage />} />
+                  <Route path="inventory/valuation" element={<ValuationPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="system/users" element={<UsersPage />} />
                   <Route path="system/roles" element={<RolesPage />} />

@@ -15,10 +15,13 @@ import {
   UserOutlined,
   SafetyCertificateOutlined,
   BarsOutlined,
+  AlertOutlined,
+  AccountBookOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
 import { useI18n, type Lang } from '../i18n';
+import NotificationBell from '../features/notifications/NotificationBell';
 
 const { Header, Sider, Content } = Layout;
 
@@ -57,6 +60,8 @@ export default function MainLayout() {
           { key: '/inventory/stock', icon: <AppstoreOutlined />, label: <span data-testid="menu-stock">{t('menu.stock')}</span> },
           { key: '/inventory/ledger', icon: <BarsOutlined />, label: <span data-testid="menu-ledger">{t('menu.ledger')}</span> },
           { key: '/inventory/documents', icon: <FileTextOutlined />, label: <span data-testid="menu-documents">{t('menu.documents')}</span> },
+          { key: '/inventory/alerts', icon: <AlertOutlined />, label: <span data-testid="menu-alerts">{t('menu.alerts')}</span> },
+          { key: '/inventory/valuation', icon: <AccountBookOutlined />, label: <span data-testid="menu-valuation">{t('menu.valuation')}</span> },
         ],
       },
       {
@@ -116,6 +121,7 @@ export default function MainLayout() {
         >
           <Typography.Text strong>{t('app.name')}</Typography.Text>
           <Space size="middle">
+            <NotificationBell />
             <LangSwitch />
             <Space size={4}>
               <UserOutlined />
