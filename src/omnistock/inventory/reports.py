@@ -89,7 +89,7 @@ def stock(
 
     ``low``: available below the SKU's safety stock (a sold-out row included); ``has_reservations``:
     something reserved; ``show_zero``: also rows with nothing on hand or reserved (hidden by
-    default, except a low-stock one).
+    default; the ``low`` filter shows them).
     """
     sku_t = catalog.sku_view
 
@@ -115,8 +115,10 @@ def stock(
         .order_by(sku_t.c.code, warehouse.c.code)
         .limit(limit + 1)
     )
-    if not show_zero:
-        stmt = stmt.where(or_(sb.on_hand != 0, sb.reserved != 0, is_low))
+    if low:  # sold out is below safety stock too: shown whatever ``show_zero`` says
+        stmt = stmt.where(is_low)
+    elif not show_zero:
+        stmt = stmt.where(or_(sb.on_hand != 0, sb.reserved != 0))
     if w_ids is not None:
         stmt = stmt.where(sb.warehouse_id.in_(w_ids))
     if sku_code:
@@ -124,8 +126,6 @@ def stock(
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like)))
-    if low:
-        stmt = stmt.where(is_low)
     if has_reservations:
         stmt = stmt.where(sb.reserved > 0)
     after = decode_cursor(cursor)
