@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,13 +15,14 @@ from sqlalchemy import Engine
 from omnistock import __version__
 from omnistock.platform import http, idempotency
 from omnistock.platform.db import Checkpointer, get_engine
-from omnistock.platform.outbox import OutboxWorker
+from omnistock.platform.outbox import OutboxWorker, PeriodicJob
 from omnistock.settings import get_settings
 
 # Each area exposes ``router`` in its ``api`` module; they are mounted in this order.
 AREA_APIS = [
     "omnistock.identity.api",
     "omnistock.platform.audit_api",
+    "omnistock.platform.notifications_api",
     "omnistock.catalog.api",
     "omnistock.inventory.api",
     "omnistock.inventory.tracking_api",
@@ -36,7 +38,7 @@ def create_app(
     settings = get_settings()
     engine = engine or get_engine()
     run_worker = settings.run_outbox_worker if run_worker is None else run_worker
-    worker = OutboxWorker(engine, settings.outbox_poll_seconds)
+    worker = OutboxWorker(engine, settings.outbox_poll_seconds, jobs=periodic_jobs())
     checkpointer = Checkpointer(engine)
 
     @asynccontextmanager
@@ -76,6 +78,29 @@ def create_app(
 
     _mount_web(app, web_dist or settings.web_dist)
     return app
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """What the background worker of ``serve`` runs on a timer."""
+    from omnistock.inventory import service as inventory
+    from omnistock.platform import notifications
+    from omnistock.platform.auth import Actor
+    from omnistock.platform.uow import UnitOfWork
+
+    settings = get_settings()
+
+    def scan_alerts(engine: Engine) -> None:
+        with UnitOfWork(engine, Actor.system("alerts")) as uow:
+            inventory.scan_alerts(uow)
+
+    def purge_notifications(engine: Engine) -> None:
+        with engine.begin() as conn:
+            notifications.purge(conn, older_than=dt.timedelta(days=settings.notification_keep_days))
+
+    return [
+        PeriodicJob("inventory.alerts.scan", settings.alert_scan_seconds, scan_alerts),
+        PeriodicJob("notifications.purge", 6 * 3600, purge_notifications),
+    ]
 
 
 def _mount_web(app: FastAPI, dist: Path) -> None:

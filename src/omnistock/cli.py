@@ -1,4 +1,5 @@
-"""The ``omnistock`` command: serve, db upgrade, user create, demo, doctor, replay, backup, restore."""
+"""The ``omnistock`` command: serve, db upgrade, user create, demo, doctor, replay, backup, restore,
+alerts scan."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from omnistock.platform.errors import AppError
 app = typer.Typer(help="OmniStock 多渠道电商一体化管理系统", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 user_app = typer.Typer(help="Users", no_args_is_help=True)
+alerts_app = typer.Typer(help="Stock alerts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(alerts_app, name="alerts")
 err = Console(stderr=True)
 
 DbUrl = Annotated[
@@ -176,6 +179,27 @@ def restore(
     except AppError as exc:
         _fail(exc)
     err.print(f"restored {sum(counts.values()):,} rows of {len(counts)} tables from {file}")
+
+
+@alerts_app.command("scan")
+def alerts_scan(database_url: DbUrl = None) -> None:
+    """Scan stock for alert conditions, notify the new ones and deliver the notifications now
+    (``serve`` does this by itself every OMNISTOCK_ALERT_SCAN_SECONDS)."""
+    import json
+
+    from omnistock.inventory import service as inventory
+    from omnistock.platform import notifications
+    from omnistock.platform.auth import Actor
+    from omnistock.platform.outbox import deliver_due
+    from omnistock.platform.uow import UnitOfWork
+
+    engine = _engine(database_url)
+    with UnitOfWork(engine, Actor.system("cli")) as uow:
+        result = inventory.scan_alerts(uow)
+    delivered = 0
+    while n := deliver_due(engine, topics=[notifications.TOPIC]):
+        delivered += n
+    sys.stdout.write(json.dumps({**result.__dict__, "delivered": delivered}, sort_keys=True) + "\n")
 
 
 def main() -> None:

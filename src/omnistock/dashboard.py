@@ -38,7 +38,7 @@ def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))
         conn = uow.conn
         stock = inventory.stock_summary(uow)
         since = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-        low, _ = inventory.stock(uow, low=True, limit=500)
+        alerts = inventory.alert_counts(uow)
         return Summary(
             users=identity.count_users(conn),
             roles=identity.count_roles(conn),
@@ -49,5 +49,5 @@ def summary(request: Request, actor: Actor = Depends(requires("dashboard.view"))
             reserved_total=stock["reserved"],
             inventory_value_cents=stock["value_cents"],
             orders_open=orders.count_open(uow),
-            low_stock=len(low),
+            low_stock=alerts["low_stock"],
         )

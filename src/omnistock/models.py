@@ -7,6 +7,7 @@ from omnistock.orders import models as _orders  # noqa: F401
 from omnistock.platform import audit as _audit  # noqa: F401
 from omnistock.platform import checkpoint as _checkpoint  # noqa: F401
 from omnistock.platform import idempotency as _idempotency  # noqa: F401
+from omnistock.platform import notifications as _notifications  # noqa: F401
 from omnistock.platform import outbox as _outbox  # noqa: F401
 from omnistock.platform.db import metadata
 from omnistock.purchasing import models as _purchasing  # noqa: F401

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     media_dir: Path = Path("./var/media")
     outbox_poll_seconds: float = 1.0
     run_outbox_worker: bool = True
+    # The worker's stock-alert scan (seconds between scans) and how long notifications are kept.
+    alert_scan_seconds: float = 300.0
+    notification_keep_days: int = 90
 
 
 @lru_cache

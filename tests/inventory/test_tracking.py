@@ -323,3 +323,19 @@ def test_a_batch_first_seen_without_dates_learns_them_from_its_receipt(eng):
     with uow(eng) as u:
         (row,) = inventory.list_lots(u, sku="MILK")
     assert (row["expiry_date"], row["on_hand"]) == (D(2026, 4, 1), 5)
+
+
+def test_batches_near_expiry_and_expired_are_alerts(eng):
+    today = dt.date.today()
+    receive(
+        eng,
+        [
+            milk(3, "SOON", None, today + dt.timedelta(days=10)),
+            milk(4, "PAST", None, today - dt.timedelta(days=1)),
+            milk(5, "FAR", None, today + dt.timedelta(days=200)),
+        ],
+    )
+    with uow(eng) as u:
+        rows, _ = inventory.alerts(u)
+    got = {(a.kind, a.lot, a.on_hand) for a in rows if a.kind in ("near_expiry", "expired")}
+    assert got == {("near_expiry", "SOON", 3), ("expired", "PAST", 4)}

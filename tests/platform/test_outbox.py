@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import itertools
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
+from omnistock.platform.audit import audit_log
 from omnistock.platform.auth import Actor
 from omnistock.platform.clock import utcnow
-from omnistock.platform.outbox import Message, deliver_due, outbox_message, register_handler
+from omnistock.platform.outbox import (
+    Message,
+    OutboxWorker,
+    PeriodicJob,
+    deliver_due,
+    outbox_message,
+    register_handler,
+)
 from omnistock.platform.uow import UnitOfWork
 
 _seq = itertools.count()
@@ -114,3 +122,61 @@ def test_claimed_message_is_not_run_twice_until_its_lease_expires(engine):
     with engine.begin() as conn:  # its lease ran out (the worker died)
         conn.execute(update(outbox_message).values(locked_until=utcnow().replace(year=2000)))
     assert deliver_due(engine) == 1 and len(calls) == 1
+
+
+def test_an_in_transaction_handler_that_fails_leaves_nothing_and_is_retried(engine):
+    t, calls = topic(), []
+
+    def handler(conn, msg):
+        conn.execute(
+            insert(audit_log),
+            {
+                "at": utcnow(),
+                "actor_name": "t",
+                "action": "t.local",
+                "entity_type": "t",
+                "entity_id": str(msg.id),
+            },
+        )
+        calls.append(msg.id)
+        if len(calls) == 1:
+            raise ConnectionError("boom")
+
+    register_handler(t, handler, in_transaction=True)
+    enqueue(engine, t, {})
+    assert deliver_due(engine) == 0 and audit_rows(engine) == 0  # its row went with the rollback
+    assert rows(engine)[0].delivered_at is None and "boom" in rows(engine)[0].last_error
+    make_due(engine)
+    assert deliver_due(engine) == 1 and audit_rows(engine) == 1 and len(calls) == 2
+    assert rows(engine)[0].delivered_at is not None
+
+
+def audit_rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "t.local")
+        ).scalar_one()
+
+
+def test_only_the_given_topics_are_delivered(engine):
+    a, b, got = topic(), topic(), []
+    register_handler(a, lambda m: got.append(m.topic))
+    register_handler(b, lambda m: got.append(m.topic))
+    enqueue(engine, a, {})
+    enqueue(engine, b, {})
+    assert deliver_due(engine, topics=[b]) == 1 and got == [b]
+    assert deliver_due(engine) == 1 and got == [b, a]
+
+
+def test_worker_runs_periodic_jobs_on_their_interval(engine):
+    runs = []
+
+    def job(e):
+        runs.append(e)
+
+    def broken(_e):
+        raise RuntimeError("a failing job is logged, not raised")
+
+    worker = OutboxWorker(engine, jobs=[PeriodicJob("count", 3600, job), PeriodicJob("broken", 3600, broken)])
+    assert worker.run_due_jobs() == 2 and runs == [engine]
+    assert worker.run_due_jobs() == 0 and len(runs) == 1  # not due again for an hour

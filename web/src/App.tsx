@@ -22,6 +22,8 @@ const LedgerPage = lazy(() => import('./features/inventory/LedgerPage'));
 const DocumentsPage = lazy(() => import('./features/inventory/DocumentsPage'));
 const BatchesPage = lazy(() => import('./features/inventory/BatchesPage'));
 const SerialTracePage = lazy(() => import('./features/inventory/SerialTracePage'));
+const AlertsPage = lazy(() => import('./features/inventory/AlertsPage'));
+const ValuationPage = lazy(() => import('./features/inventory/ValuationPage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
 const ProductsPage = lazy(() => import('./features/catalog/ProductsPage'));
 const ProductEditor = lazy(() => import('./features/catalog/ProductEditor'));
@@ -77,6 +79,8 @@ export default function App() {
                   <Route path="inventory/documents" element={<DocumentsPage />} />
                   <Route path="inventory/batches" element={<BatchesPage />} />
                   <Route path="inventory/serials" element={<SerialTracePage />} />
+                  <Route path="inventory/alerts" element={<AlertsPage />} />
+                  <Route path="inventory/valuation" element={<ValuationPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import rules, service
+from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.clock import iso
+from omnistock.platform.clock import iso, utcnow
 from omnistock.platform.errors import not_found
-from omnistock.platform.http import unit_of_work
-from omnistock.platform.schemas import Input, Output, Page
+from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 
@@ -201,23 +202,95 @@ def create_warehouse(
         return WarehouseOut.model_validate(service.create_warehouse(uow, code=body.code, name=body.name))
 
 
+class StockFilters:
+    """The stock overview's filters (query parameters), shared by the list and its export."""
+
+    def __init__(
+        self,
+        warehouse: Annotated[str | None, Query(max_length=64)] = None,
+        sku: Annotated[str | None, Query(max_length=64)] = None,
+        q: Annotated[str | None, Query(max_length=100, description="SKU code or name contains")] = None,
+        low: Annotated[bool, Query(description="Only available below safety stock")] = False,
+        has_reservations: Annotated[bool, Query(description="Only rows with something reserved")] = False,
+        show_zero: Annotated[bool, Query(description="Also rows with nothing on hand or reserved")] = False,
+    ):
+        self.kw = {
+            "warehouse_code": warehouse,
+            "sku_code": sku,
+            "q": q,
+            "low": low,
+            "has_reservations": has_reservations,
+            "show_zero": show_zero,
+        }
+
+
 @router.get("/stock", operation_id="listStock")
 def list_stock(
     request: Request,
     actor: Actor = Depends(requires("inventory.stock.read")),
-    warehouse: Annotated[str | None, Query(max_length=64)] = None,
-    sku: Annotated[str | None, Query(max_length=64)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    low: bool = False,
+    filters: StockFilters = Depends(),
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[StockRowOut]:
-    """On-hand, reserved, available and value by warehouse and SKU (``low``: at or below safety stock)."""
+    """On-hand, reserved, available and value by warehouse and SKU."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        rows, nxt = service.stock(
-            uow, warehouse_code=warehouse, sku_code=sku, q=q, low=low, cursor=cursor, limit=limit
-        )
+        rows, nxt = service.stock(uow, **filters.kw, cursor=cursor, limit=limit)
     return Page[StockRowOut](items=[StockRowOut.model_validate(r) for r in rows], next_cursor=nxt)
+
+
+STOCK_COLUMNS = [
+    excel.Column("仓库", "Warehouse", width=12),
+    excel.Column("SKU", "SKU", width=18),
+    excel.Column("商品名称", "Name", width=30),
+    excel.Column("在库", "On hand", excel.INT, width=12),
+    excel.Column("预占", "Reserved", excel.INT, width=12),
+    excel.Column("可用", "Available", excel.INT, width=12),
+    excel.Column("安全库存", "Safety stock", excel.INT, width=12),
+    excel.Column("库存金额（元）", "Value (CNY)", excel.MONEY, width=16),
+]
+
+
+@router.get(
+    "/stock/export",
+    operation_id="exportStock",
+    response_class=Response,
+    responses={200: {"content": {excel.XLSX: {}}, "description": "An Excel workbook"}},
+)
+def export_stock(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.stock.read")),
+    filters: StockFilters = Depends(),
+) -> Response:
+    """The stock overview's rows for the same filters, every page, as an Excel workbook."""
+    out = []
+    cursor = None
+    with unit_of_work(request, actor, readonly=True) as uow:
+        while True:
+            rows, cursor = service.stock(uow, **filters.kw, cursor=cursor, limit=500)
+            out.extend(rows)
+            if cursor is None:
+                break
+    lang = language(request)
+    data = excel.workbook(
+        "库存总览" if lang == "zh-CN" else "Stock",
+        STOCK_COLUMNS,
+        (
+            (
+                r.warehouse,
+                r.sku,
+                r.sku_name,
+                r.on_hand,
+                r.reserved,
+                r.available,
+                r.safety_stock,
+                r.value_cents,
+            )
+            for r in out
+        ),
+        lang=lang,
+    )
+    name = "库存总览" if lang == "zh-CN" else "stock"
+    return excel.download(data, f"{name}-{utcnow():%Y%m%d-%H%M}.xlsx")
 
 
 @router.get("/moves", operation_id="listMoves")
@@ -421,3 +494,174 @@ def get_document(
 @router.get("/adjustment-reasons", operation_id="listAdjustmentReasons")
 def adjustment_reasons(actor: Actor = Depends(requires("inventory.stock.read"))) -> list[dict]:
     return [{"code": k, "zh": zh, "en": en} for k, (zh, en) in rules.ADJUST_REASONS.items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock alerts
+
+
+class AlertOut(Output):
+    kind: Literal[tuple(rules.ALERT_KINDS)]  # type: ignore[valid-type]
+    severity: str
+    warehouse: str
+    warehouse_name: str
+    sku: str
+    sku_name: str
+    lot: str | None = Field(description="The batch number (near_expiry / expired)")
+    on_hand: int
+    reserved: int
+    available: int
+    safety_stock: int
+    shortfall: int
+    since: UtcDateTime | None = Field(description="First seen by the periodic scan")
+
+
+class AlertKindOut(Output):
+    kind: str
+    severity: str
+    zh: str
+    en: str
+    count: int
+
+
+AlertKind = Literal[tuple(rules.ALERT_KINDS)]  # type: ignore[valid-type]
+
+
+@router.get("/alerts", operation_id="listStockAlerts")
+def list_alerts(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.alerts.read")),
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    kind: AlertKind | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[AlertOut]:
+    """Stock alerts now, in the warehouses I may see: by kind, then SKU and warehouse."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.alerts(uow, warehouse_code=warehouse, kind=kind, cursor=cursor, limit=limit)
+    return Page[AlertOut](items=[AlertOut.model_validate(r) for r in rows], next_cursor=nxt)
+
+
+@router.get("/alerts/kinds", operation_id="listStockAlertKinds")
+def alert_kinds(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.alerts.read")),
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[AlertKindOut]:
+    """Every alert kind with how many alerts of it I may see now."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        counts = service.alert_counts(uow, warehouse_code=warehouse)
+    return [
+        AlertKindOut(kind=k, severity=sev, zh=zh, en=en, count=counts[k])
+        for k, (sev, zh, en) in rules.ALERT_KINDS.items()
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Valuation report
+
+
+ReportGroup = Literal[tuple(service.VALUATION_GROUPS)]  # type: ignore[valid-type]
+
+
+class ValuationReportRowOut(Output):
+    warehouse: str
+    warehouse_name: str
+    sku: str | None
+    sku_name: str | None
+    skus: int
+    qty: int
+    value_cents: int
+
+
+class ValuationReportOut(Output):
+    at: UtcDateTime
+    group: str
+    items: list[ValuationReportRowOut]
+    total_qty: int
+    total_value_cents: int
+    next_cursor: str | None = None
+
+
+AtQuery = Annotated[
+    dt.datetime | None,
+    Query(description="The moment (ISO 8601; without an offset it is UTC). Default: now"),
+]
+
+
+@router.get("/valuation-report", operation_id="getValuationReport")
+def valuation_report(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.valuation.read")),
+    at: AtQuery = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    group: ReportGroup = "sku",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> ValuationReportOut:
+    """Quantity and value as of ``at`` per warehouse and SKU (``group=sku``, paged) or per
+    warehouse (``group=warehouse``); totals over the whole report."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rep = service.valuation_report(
+            uow, at=at or utcnow(), warehouse_code=warehouse, group=group, cursor=cursor, limit=limit
+        )
+    return ValuationReportOut(
+        at=rep.at,
+        group=rep.group,
+        items=[ValuationReportRowOut.model_validate(r) for r in rep.rows],
+        total_qty=rep.total_qty,
+        total_value_cents=rep.total_value_cents,
+        next_cursor=rep.next_cursor,
+    )
+
+
+@router.get(
+    "/valuation-report/export",
+    operation_id="exportValuationReport",
+    response_class=Response,
+    responses={200: {"content": {excel.XLSX: {}}, "description": "An Excel workbook"}},
+)
+def export_valuation_report(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.valuation.read")),
+    at: AtQuery = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    group: ReportGroup = "sku",
+) -> Response:
+    """The whole valuation report as an Excel workbook, with a total row."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rep = service.valuation_report(
+            uow, at=at or utcnow(), warehouse_code=warehouse, group=group, limit=None
+        )
+    lang = language(request)
+    en = lang != "zh-CN"
+    if group == "warehouse":
+        columns = [
+            excel.Column("仓库", "Warehouse", width=12),
+            excel.Column("仓库名称", "Warehouse name", width=20),
+            excel.Column("SKU 数", "SKUs", excel.INT, width=10),
+            excel.Column("数量", "Quantity", excel.INT, width=14),
+            excel.Column("金额（元）", "Value (CNY)", excel.MONEY, width=18),
+        ]
+        rows = [(r.warehouse, r.warehouse_name, r.skus, r.qty, r.value_cents) for r in rep.rows]
+        total = [
+            "Total" if en else "合计",
+            None,
+            sum(r.skus for r in rep.rows),
+            rep.total_qty,
+            rep.total_value_cents,
+        ]
+    else:
+        columns = [
+            excel.Column("仓库", "Warehouse", width=12),
+            excel.Column("SKU", "SKU", width=18),
+            excel.Column("商品名称", "Name", width=30),
+            excel.Column("数量", "Quantity", excel.INT, width=14),
+            excel.Column("金额（元）", "Value (CNY)", excel.MONEY, width=18),
+        ]
+        rows = [(r.warehouse, r.sku, r.sku_name, r.qty, r.value_cents) for r in rep.rows]
+        total = ["Total" if en else "合计", None, None, rep.total_qty, rep.total_value_cents]
+    stamp = f"{rep.at:%Y%m%d-%H%M%S}"
+    title = f"Valuation {stamp} UTC" if en else f"存货估值 {stamp} UTC"
+    data = excel.workbook(title, columns, rows, lang=lang, total=total)
+    return excel.download(data, f"{'valuation' if en else '存货估值表'}-{stamp}.xlsx")

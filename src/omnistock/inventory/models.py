@@ -190,3 +190,16 @@ stock_move_serial = Table(
     Column("move_id", BigInteger, ForeignKey("stock_move.id"), primary_key=True),
     sqlite_with_rowid=False,
 )
+
+# Stock alerts seen by the last scan (``inventory.alerts.scan``): one row while a condition lasts,
+# deleted when it clears, so a condition is notified once each time it appears.
+stock_alert = Table(
+    "stock_alert",
+    metadata,
+    Column("kind", String(24), primary_key=True),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), primary_key=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), primary_key=True),
+    Column("lot_id", BigInteger, primary_key=True, default=0),
+    Column("first_seen_at", DateTime, nullable=False),
+    sqlite_with_rowid=False,
+)

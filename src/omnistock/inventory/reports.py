@@ -53,6 +53,30 @@ def _scoped_warehouse_ids(uow: UnitOfWork, code: str | None) -> list[int] | None
     return list(uow.conn.execute(stmt).scalars())
 
 
+def allocated_values(conn: Connection, sku_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(sku_id, warehouse_id) -> the warehouse's share of the SKU's pooled value now
+    (``rules.allocate`` over every warehouse, so the shares add up to the pool value exactly)."""
+    if not sku_ids:
+        return {}
+    qty: dict[int, list[tuple[int, int]]] = {}
+    value: dict[int, int] = {}
+    for i in range(0, len(sku_ids), 500):
+        chunk = sku_ids[i : i + 500]
+        for s, w, q in conn.execute(
+            select(sb.sku_id, sb.warehouse_id, func.sum(sb.on_hand))
+            .where(sb.sku_id.in_(chunk))
+            .group_by(sb.sku_id, sb.warehouse_id)
+        ):
+            qty.setdefault(s, []).append((w, int(q)))
+        value.update(conn.execute(select(cp.sku_id, cp.value_cents).where(cp.sku_id.in_(chunk))).all())
+    out: dict[tuple[int, int], int] = {}
+    for s, whs in qty.items():
+        whs.sort()
+        for (w, _), part in zip(whs, rules.allocate(int(value.get(s, 0)), [q for _, q in whs]), strict=True):
+            out[(s, w)] = part
+    return out
+
+
 def stock(
     uow: UnitOfWork,
     *,
@@ -60,60 +84,85 @@ def stock(
     sku_code: str | None = None,
     q: str | None = None,
     low: bool = False,
+    has_reservations: bool = False,
+    show_zero: bool = False,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[StockRow], str | None]:
-    """Balances by warehouse and SKU with their share of the SKU's pooled value."""
+    """Balances by warehouse and SKU with their share of the SKU's pooled value.
+
+    ``low``: available below the SKU's safety stock (a sold-out row included); ``has_reservations``:
+    something reserved; ``show_zero``: also rows with nothing on hand or reserved (hidden by
+    default; the ``low`` filter shows them).
+    """
     sku_t = catalog.sku_view
 
     w_ids = _scoped_warehouse_ids(uow, warehouse_code)
+    # One row per warehouse and SKU, whatever its batches: on-hand and reserved summed, and the
+    # free stock of batches on hold or past expiry held back from "available".
+    bal = (
+        select(
+            sb.warehouse_id,
+            sb.sku_id,
+            func.sum(sb.on_hand).label("on_hand"),
+            func.sum(sb.reserved).label("reserved"),
+            func.sum(_held_free(utcnow().date())).label("held"),
+        )
+        .select_from(stock_balance.outerjoin(lot, lot.c.id == sb.lot_id))
+        .group_by(sb.warehouse_id, sb.sku_id)
+    )
+    if w_ids is not None:
+        bal = bal.where(sb.warehouse_id.in_(w_ids))
+    bal = bal.subquery()
+    b = bal.c
+    available = b.on_hand - b.reserved - b.held
+    is_low = available < sku_t.c.safety_stock
     stmt = (
         select(
             warehouse.c.code.label("wh"),
             sku_t.c.code.label("sku"),
             sku_t.c.name,
             sku_t.c.safety_stock,
-            sb.on_hand,
-            sb.reserved,
-            sb.warehouse_id,
-            sb.sku_id,
-            func.coalesce(cp.qty, 0).label("pool_qty"),
-            func.coalesce(cp.value_cents, 0).label("pool_value"),
+            b.on_hand,
+            b.reserved,
+            b.held,
+            b.warehouse_id,
+            b.sku_id,
         )
         .select_from(
-            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id)
-            .join(sku_t, sku_t.c.id == sb.sku_id)
-            .outerjoin(cost_pool, cp.sku_id == sb.sku_id)
+            bal.join(warehouse, warehouse.c.id == b.warehouse_id).join(sku_t, sku_t.c.id == b.sku_id)
         )
-        .where(or_(sb.on_hand != 0, sb.reserved != 0))
         .order_by(sku_t.c.code, warehouse.c.code)
         .limit(limit + 1)
     )
-    if w_ids is not None:
-        stmt = stmt.where(sb.warehouse_id.in_(w_ids))
+    if low:  # sold out is below safety stock too: shown whatever ``show_zero`` says
+        stmt = stmt.where(is_low)
+    elif not show_zero:
+        stmt = stmt.where(or_(b.on_hand != 0, b.reserved != 0))
     if sku_code:
         stmt = stmt.where(sku_t.c.code == sku_code)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like)))
-    if low:
-        stmt = stmt.where(sb.on_hand - sb.reserved <= sku_t.c.safety_stock)
+    if has_reservations:
+        stmt = stmt.where(b.reserved > 0)
     after = decode_cursor(cursor)
     if after:
         stmt = stmt.where(
             or_(sku_t.c.code > after["s"], and_(sku_t.c.code == after["s"], warehouse.c.code > after["w"]))
         )
     rows = uow.conn.execute(stmt).all()
+    values = allocated_values(uow.conn, sorted({r.sku_id for r in rows[:limit]}))
     out = [
         StockRow(
             r.wh,
             r.sku,
             r.name,
-            r.on_hand,
-            r.reserved,
-            r.on_hand - r.reserved,
+            int(r.on_hand),
+            int(r.reserved),
+            int(r.on_hand) - int(r.reserved) - int(r.held or 0),
             r.safety_stock,
-            rules.share(r.pool_value, r.pool_qty, r.on_hand) if r.pool_qty and r.on_hand <= r.pool_qty else 0,
+            values.get((r.sku_id, r.warehouse_id), 0),
         )
         for r in rows[:limit]
     ]
@@ -687,20 +736,12 @@ def stock_summary(uow: UnitOfWork) -> dict:
             "reserved": t["reserved_total"],
             "value_cents": t["inventory_value"],
         }
-    per_sku = (
-        select(sb.sku_id, func.sum(sb.on_hand).label("on_hand"), func.sum(sb.reserved).label("reserved"))
-        .where(sb.warehouse_id.in_(w_ids))
-        .group_by(sb.sku_id)
-        .subquery()
-    )
     rows = uow.conn.execute(
-        select(per_sku.c.on_hand, per_sku.c.reserved, cp.qty, cp.value_cents).select_from(
-            per_sku.outerjoin(cost_pool, cp.sku_id == per_sku.c.sku_id)
-        )
+        select(sb.sku_id, sb.warehouse_id, sb.on_hand, sb.reserved).where(sb.warehouse_id.in_(w_ids))
     ).all()
-    value = sum(rules.share(v, q, int(h)) for h, _, q, v in rows if q and 0 < h <= q)
+    values = allocated_values(uow.conn, sorted({r.sku_id for r in rows}))
     return {
-        "on_hand": sum(int(r[0]) for r in rows),
-        "reserved": sum(int(r[1]) for r in rows),
-        "value_cents": value,
+        "on_hand": sum(int(r.on_hand) for r in rows),
+        "reserved": sum(int(r.reserved) for r in rows),
+        "value_cents": sum(values.get((s, w), 0) for s, w in {(r.sku_id, r.warehouse_id) for r in rows}),
     }

@@ -191,3 +191,58 @@ def serial_problem(serials: list[str], qty: int) -> str | None:
     if any(not isinstance(s, str) or not s.strip() or len(s) > 64 for s in serials):
         return "format"
     return None
+
+
+# -- value of a SKU per warehouse ----------------------------------------------------------------
+def allocate(value: int, qtys: list[int]) -> list[int]:
+    """Split a SKU's pooled ``value`` over warehouses holding ``qtys`` pieces, in proportion to
+    quantity, so that the parts add up to ``value`` exactly (largest remainder, in integers).
+
+    Each part is ``value·q/Q`` rounded down (``Q = Σ qtys``); the cents left over go one each to
+    the parts with the largest remainders (ties: the larger quantity, then the earlier position).
+    A part holding everything gets everything; with ``Q == 0`` every part is 0.
+    """
+    total = sum(qtys)
+    if total == 0:
+        return [0] * len(qtys)
+    parts = [value * q // total for q in qtys]
+    left = value - sum(parts)
+    order = sorted(range(len(qtys)), key=lambda i: (-(value * qtys[i] % total), -qtys[i], i))
+    for i in order[:left]:
+        parts[i] += 1
+    return parts
+
+
+# -- stock alerts --------------------------------------------------------------------------------
+# Kinds of stock alert, in the order people look at them. Each is computed by one source query
+# per scan (``inventory.alerts``); the batch-based kinds get their source when batches exist.
+LOW_STOCK = "low_stock"  # available < the SKU's safety stock, in one warehouse
+NEGATIVE_AVAILABLE = "negative_available"  # reserved > on-hand > 0 (must never happen)
+RESERVED_NO_STOCK = "reserved_no_stock"  # on-hand 0 with open reservations (must never happen)
+NEAR_EXPIRY = "near_expiry"  # a batch with stock expires within NEAR_EXPIRY_DAYS
+EXPIRED = "expired"  # a batch with stock is past its expiry date
+NEAR_EXPIRY_DAYS = 30
+
+# kind -> (severity, zh, en)
+ALERT_KINDS: dict[str, tuple[str, str, str]] = {
+    LOW_STOCK: ("warning", "低于安全库存", "Below safety stock"),
+    NEGATIVE_AVAILABLE: (
+        "critical",
+        "可用为负（预占超过在库）",
+        "Negative available (reserved above on-hand)",
+    ),
+    RESERVED_NO_STOCK: ("critical", "零库存仍有预占", "Reserved with no stock on hand"),
+    NEAR_EXPIRY: ("warning", "临期", "Near expiry"),
+    EXPIRED: ("critical", "已过期", "Expired"),
+}
+
+
+def shortfall(kind: str, on_hand: int, reserved: int, safety_stock: int) -> int:
+    """How many pieces the alert is short: up to safety stock for ``low_stock``, up to a
+    non-negative available for the reservation kinds; 0 for the rest."""
+    available = on_hand - reserved
+    if kind == LOW_STOCK:
+        return max(safety_stock - available, 0)
+    if kind in (NEGATIVE_AVAILABLE, RESERVED_NO_STOCK):
+        return max(-available, 0)
+    return 0

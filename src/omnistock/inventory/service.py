@@ -1002,3 +1002,9 @@ from omnistock.inventory.tracking import (  # noqa: E402,F401
     serial_trace,
     set_blocked,
 )
+
+# isort: split
+# Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
+from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
+from omnistock.inventory.valuation_report import GROUPS as VALUATION_GROUPS  # noqa: E402,F401
+from omnistock.inventory.valuation_report import valuation_report  # noqa: E402,F401

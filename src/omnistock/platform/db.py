@@ -122,6 +122,9 @@ class Checkpointer:
             while not self._stop.wait(self._interval):
                 with contextlib.suppress(sqlite3.OperationalError):  # busy: next time
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            conn.execute("PRAGMA busy_timeout=5000")  # a last one on the way out
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             conn.close()
 

@@ -4,6 +4,13 @@ A command writes a message in its own transaction (``UnitOfWork.enqueue``). A wo
 due messages, calls the handler registered for the topic and marks them delivered; a handler
 that raises is retried later with back-off. Delivery is at-least-once, so every handler must be
 idempotent: it receives the message id to deduplicate on.
+
+A handler whose effect stays in this database (an in-app notification) is registered with
+``in_transaction=True``: it gets the connection of the transaction that marks the message
+delivered, so its rows and the acknowledgement commit together.
+
+The worker also runs periodic jobs (``PeriodicJob``, e.g. the stock-alert scan) between
+deliveries; a job opens its own units of work and may enqueue messages like any command.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Index,
@@ -64,11 +73,16 @@ class Message:
 
 
 Handler = Callable[[Message], None]
+LocalHandler = Callable[[Connection, Message], None]
 _handlers: dict[str, Handler] = {}
+_local_handlers: dict[str, LocalHandler] = {}
 
 
-def register_handler(topic: str, handler: Handler) -> None:
-    _handlers[topic] = handler
+def register_handler(topic: str, handler: Callable, *, in_transaction: bool = False) -> None:
+    """``handler(message)``; with ``in_transaction``, ``handler(conn, message)`` inside the
+    transaction that marks the message delivered (for effects in this same database)."""
+    (_local_handlers if in_transaction else _handlers)[topic] = handler
+    (_handlers if in_transaction else _local_handlers).pop(topic, None)
 
 
 def enqueue(uow, topic: str, payload: dict[str, Any], *, key: str | None = None) -> None:
@@ -90,24 +104,23 @@ MAX_BACKOFF = dt.timedelta(hours=1)
 LEASE = dt.timedelta(minutes=5)
 
 
-def deliver_due(engine: Engine, *, batch: int = 50) -> int:
-    """Deliver what is due now; returns how many messages were delivered."""
+def deliver_due(engine: Engine, *, batch: int = 50, topics: Sequence[str] | None = None) -> int:
+    """Deliver what is due now (of ``topics`` only, when given); returns how many were delivered."""
     now = utcnow()
-    with engine.begin() as conn:
-        due = (
-            conn.execute(
-                select(outbox_message.c.id)
-                .where(
-                    outbox_message.c.delivered_at.is_(None),
-                    outbox_message.c.available_at <= now,
-                    or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
-                )
-                .order_by(outbox_message.c.id)
-                .limit(batch)
-            )
-            .scalars()
-            .all()
+    stmt = (
+        select(outbox_message.c.id)
+        .where(
+            outbox_message.c.delivered_at.is_(None),
+            outbox_message.c.available_at <= now,
+            or_(outbox_message.c.locked_until.is_(None), outbox_message.c.locked_until < now),
         )
+        .order_by(outbox_message.c.id)
+        .limit(batch)
+    )
+    if topics is not None:
+        stmt = stmt.where(outbox_message.c.topic.in_(list(topics)))
+    with engine.begin() as conn:
+        due = conn.execute(stmt).scalars().all()
     delivered = 0
     for msg_id in due:
         # Claim with a conditional update so two workers never run one message at once.
@@ -127,8 +140,15 @@ def deliver_due(engine: Engine, *, batch: int = 50) -> int:
                 continue
             row = conn.execute(select(outbox_message).where(outbox_message.c.id == msg_id)).one()
         msg = Message(row.id, row.topic, row.key, row.payload, row.attempts)
+        local = _local_handlers.get(msg.topic)
         handler = _handlers.get(msg.topic)
         try:
+            if local is not None:
+                with engine.begin() as conn:
+                    local(conn, msg)
+                    _mark_delivered(conn, msg.id)
+                delivered += 1
+                continue
             if handler is None:
                 raise LookupError(f"no handler for topic {msg.topic!r}")
             handler(msg)
@@ -143,21 +163,37 @@ def deliver_due(engine: Engine, *, batch: int = 50) -> int:
                 )
             continue
         with engine.begin() as conn:
-            conn.execute(
-                update(outbox_message)
-                .where(outbox_message.c.id == msg.id)
-                .values(delivered_at=utcnow(), locked_until=None, last_error=None)
-            )
+            _mark_delivered(conn, msg.id)
         delivered += 1
     return delivered
 
 
-class OutboxWorker:
-    """The in-process delivery loop of the embedded default (a thread beside the web server)."""
+def _mark_delivered(conn: Connection, msg_id: int) -> None:
+    conn.execute(
+        update(outbox_message)
+        .where(outbox_message.c.id == msg_id)
+        .values(delivered_at=utcnow(), locked_until=None, last_error=None)
+    )
 
-    def __init__(self, engine: Engine, poll_seconds: float = 1.0):
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work the background worker runs every ``every_seconds`` (first run right after start)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Engine], object]
+
+
+class OutboxWorker:
+    """The in-process delivery loop of the embedded default (a thread beside the web server),
+    which also runs the periodic jobs it is given."""
+
+    def __init__(self, engine: Engine, poll_seconds: float = 1.0, jobs: Sequence[PeriodicJob] = ()):
         self.engine = engine
         self.poll_seconds = poll_seconds
+        self.jobs = list(jobs)
+        self._due = [0.0] * len(self.jobs)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -175,9 +211,25 @@ class OutboxWorker:
         if self._thread:
             self._thread.join(timeout=10)
 
+    def run_due_jobs(self) -> int:
+        """Run every job whose time has come; returns how many ran (failures are logged)."""
+        ran = 0
+        for i, job in enumerate(self.jobs):
+            now = time.monotonic()
+            if now < self._due[i]:
+                continue
+            self._due[i] = now + job.every_seconds
+            try:
+                job.run(self.engine)
+            except Exception:  # noqa: BLE001 - a failing job must not stop deliveries
+                log.exception("periodic job %s failed", job.name)
+            ran += 1
+        return ran
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self.run_due_jobs()  # what they enqueue is delivered right below
                 deliver_due(self.engine)
             except Exception:  # noqa: BLE001 - keep the loop alive; the next poll retries
                 log.exception("outbox delivery loop failed")

@@ -672,6 +672,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Stock alerts now, in the warehouses I may see: by kind, then SKU and warehouse.
+         */
+        get: operations["listStockAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/alerts/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert Kinds
+         * @description Every alert kind with how many alerts of it I may see now.
+         */
+        get: operations["listStockAlertKinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/availability": {
         parameters: {
             query?: never;
@@ -897,9 +937,29 @@ export interface paths {
         };
         /**
          * List Stock
-         * @description On-hand, reserved, available and value by warehouse and SKU (``low``: at or below safety stock).
+         * @description On-hand, reserved, available and value by warehouse and SKU.
          */
         get: operations["listStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stock/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Stock
+         * @description The stock overview's rows for the same filters, every page, as an Excel workbook.
+         */
+        get: operations["exportStock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -922,6 +982,47 @@ export interface paths {
          * @description Move free stock between warehouses, all or nothing (a short transfer is recorded as rejected).
          */
         post: operations["createTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/valuation-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Valuation Report
+         * @description Quantity and value as of ``at`` per warehouse and SKU (``group=sku``, paged) or per
+         *     warehouse (``group=warehouse``); totals over the whole report.
+         */
+        get: operations["getValuationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/valuation-report/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Valuation Report
+         * @description The whole valuation report as an Excel workbook, with a total row.
+         */
+        get: operations["exportValuationReport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -957,6 +1058,83 @@ export interface paths {
         put?: never;
         /** Create Warehouse */
         post: operations["createWarehouse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description My notifications, unread first and then newest first, in my language (``Accept-Language``).
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Read
+         * @description Mark every unread notification of mine read; answers how many were marked.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread Count */
+        get: operations["countUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark one notification read (again is harmless); 404 for one that is not mine.
+         */
+        post: operations["markNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1148,6 +1326,57 @@ export interface components {
             ref?: string | null;
             /** Warehouse */
             warehouse: string;
+        };
+        /** AlertKindOut */
+        AlertKindOut: {
+            /** Count */
+            count: number;
+            /** En */
+            en: string;
+            /** Kind */
+            kind: string;
+            /** Severity */
+            severity: string;
+            /** Zh */
+            zh: string;
+        };
+        /** AlertOut */
+        AlertOut: {
+            /** Available */
+            available: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "low_stock" | "negative_available" | "reserved_no_stock" | "near_expiry" | "expired";
+            /**
+             * Lot
+             * @description The batch number (near_expiry / expired)
+             */
+            lot: string | null;
+            /** On Hand */
+            on_hand: number;
+            /** Reserved */
+            reserved: number;
+            /** Safety Stock */
+            safety_stock: number;
+            /** Severity */
+            severity: string;
+            /** Shortfall */
+            shortfall: number;
+            /**
+             * Since
+             * @description First seen by the periodic scan
+             */
+            since: string | null;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+            /** Warehouse */
+            warehouse: string;
+            /** Warehouse Name */
+            warehouse_name: string;
         };
         /** ApiToken */
         ApiToken: {
@@ -1664,6 +1893,11 @@ export interface components {
             /** Warehouse */
             warehouse: string | null;
         };
+        /** MarkedOut */
+        MarkedOut: {
+            /** Marked */
+            marked: number;
+        };
         /** Me */
         Me: {
             /** Display Name */
@@ -1729,6 +1963,29 @@ export interface components {
              */
             token: string;
         };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Body */
+            body: string;
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: string | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Read At */
+            read_at: string | null;
+            /** Severity */
+            severity: string;
+            /** Title */
+            title: string;
+        };
         /** OrderIn */
         OrderIn: {
             /** At */
@@ -1764,6 +2021,13 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Page[AlertOut] */
+        Page_AlertOut_: {
+            /** Items */
+            items: components["schemas"]["AlertOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[AuditEntry] */
         Page_AuditEntry_: {
             /** Items */
@@ -1782,6 +2046,13 @@ export interface components {
         Page_MoveOut_: {
             /** Items */
             items: components["schemas"]["MoveOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[NotificationOut] */
+        Page_NotificationOut_: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2443,6 +2714,11 @@ export interface components {
             /** Sku */
             sku: string;
         };
+        /** UnreadCountOut */
+        UnreadCountOut: {
+            /** Unread */
+            unread: number;
+        };
         /** User */
         User: {
             /** Created At */
@@ -2530,6 +2806,38 @@ export interface components {
             sku: string;
             /** Value Cents */
             value_cents: number;
+        };
+        /** ValuationReportOut */
+        ValuationReportOut: {
+            /** At */
+            at: string;
+            /** Group */
+            group: string;
+            /** Items */
+            items: components["schemas"]["ValuationReportRowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total Qty */
+            total_qty: number;
+            /** Total Value Cents */
+            total_value_cents: number;
+        };
+        /** ValuationReportRowOut */
+        ValuationReportRowOut: {
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string | null;
+            /** Sku Name */
+            sku_name: string | null;
+            /** Skus */
+            skus: number;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+            /** Warehouse Name */
+            warehouse_name: string;
         };
         /** WarehouseAvailability */
         WarehouseAvailability: {
@@ -4017,6 +4325,71 @@ export interface operations {
             };
         };
     };
+    listStockAlerts: {
+        parameters: {
+            query?: {
+                warehouse?: string | null;
+                kind?: ("low_stock" | "negative_available" | "reserved_no_stock" | "near_expiry" | "expired") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AlertOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listStockAlertKinds: {
+        parameters: {
+            query?: {
+                warehouse?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertKindOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     getAvailability: {
         parameters: {
             query: {
@@ -4384,12 +4757,18 @@ export interface operations {
     listStock: {
         parameters: {
             query?: {
-                warehouse?: string | null;
-                sku?: string | null;
-                q?: string | null;
-                low?: boolean;
                 cursor?: string | null;
                 limit?: number;
+                warehouse?: string | null;
+                sku?: string | null;
+                /** @description SKU code or name contains */
+                q?: string | null;
+                /** @description Only available below safety stock */
+                low?: boolean;
+                /** @description Only rows with something reserved */
+                has_reservations?: boolean;
+                /** @description Also rows with nothing on hand or reserved */
+                show_zero?: boolean;
             };
             header?: never;
             path?: never;
@@ -4404,6 +4783,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_StockRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportStock: {
+        parameters: {
+            query?: {
+                warehouse?: string | null;
+                sku?: string | null;
+                /** @description SKU code or name contains */
+                q?: string | null;
+                /** @description Only available below safety stock */
+                low?: boolean;
+                /** @description Only rows with something reserved */
+                has_reservations?: boolean;
+                /** @description Also rows with nothing on hand or reserved */
+                show_zero?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */
@@ -4437,6 +4856,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getValuationReport: {
+        parameters: {
+            query?: {
+                /** @description The moment (ISO 8601; without an offset it is UTC). Default: now */
+                at?: string | null;
+                warehouse?: string | null;
+                group?: "sku" | "warehouse";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValuationReportOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportValuationReport: {
+        parameters: {
+            query?: {
+                /** @description The moment (ISO 8601; without an offset it is UTC). Default: now */
+                at?: string | null;
+                warehouse?: string | null;
+                group?: "sku" | "warehouse";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */
@@ -4522,6 +5011,108 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WarehouseOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                unread_only?: boolean;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedOut"];
+                };
+            };
+        };
+    };
+    countUnreadNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCountOut"];
+                };
+            };
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -33,6 +33,11 @@ export type DocumentLine = Schemas['DocumentLineOut'];
 export type DocumentMove = Schemas['DocumentMoveOut'];
 export type DocumentResult = Schemas['DocumentOut'];
 export type Supplier = Schemas['SupplierOut'];
+export type StockAlert = Schemas['AlertOut'];
+export type StockAlertKind = Schemas['AlertKindOut'];
+export type ValuationReport = Schemas['ValuationReportOut'];
+export type ValuationReportRow = Schemas['ValuationReportRowOut'];
+export type Notification = Schemas['NotificationOut'];
 
 /** GET /inventory/adjustment-reasons answers untyped objects of this shape. */
 export interface AdjustmentReason {

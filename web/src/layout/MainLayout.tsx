@@ -21,10 +21,13 @@ import {
   ShoppingOutlined,
   TagsOutlined,
   TrademarkOutlined,
+  AlertOutlined,
+  AccountBookOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
 import { useI18n, type Lang } from '../i18n';
+import NotificationBell from '../features/notifications/NotificationBell';
 
 const { Header, Sider, Content } = Layout;
 
@@ -65,6 +68,8 @@ export default function MainLayout() {
           { key: '/inventory/documents', icon: <FileTextOutlined />, label: <span data-testid="menu-documents">{t('menu.documents')}</span> },
           { key: '/inventory/batches', icon: <CalendarOutlined />, label: <span data-testid="menu-batches">{t('menu.batches')}</span> },
           { key: '/inventory/serials', icon: <BarcodeOutlined />, label: <span data-testid="menu-serials">{t('menu.serials')}</span> },
+          { key: '/inventory/alerts', icon: <AlertOutlined />, label: <span data-testid="menu-alerts">{t('menu.alerts')}</span> },
+          { key: '/inventory/valuation', icon: <AccountBookOutlined />, label: <span data-testid="menu-valuation">{t('menu.valuation')}</span> },
         ],
       },
       {
@@ -130,6 +135,7 @@ export default function MainLayout() {
         >
           <Typography.Text strong>{t('app.name')}</Typography.Text>
           <Space size="middle">
+            <NotificationBell />
             <LangSwitch />
             <Space size={4}>
               <UserOutlined />

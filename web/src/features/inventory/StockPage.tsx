@@ -1,20 +1,50 @@
 import { useEffect, useState } from 'react';
-import { Card, Input, Select, Space, Switch, Table, Typography } from 'antd';
+import { App, Button, Card, Input, Select, Space, Switch, Table, Typography } from 'antd';
+import { DownloadOutlined } from '@ant-design/icons';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
+import { saveDownload } from '../../api/download';
 import type { StockRow, Warehouse } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
-import { useCursorList } from '../../components/useCursorList';
+import { errorText, useCursorList } from '../../components/useCursorList';
 import { useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
 
 export default function StockPage() {
   const { t } = useI18n();
+  const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const warehouse = params.get('warehouse') ?? '';
   const q = params.get('q') ?? '';
   const low = params.get('low') === '1';
+  const reserved = params.get('reserved') === '1';
+  const zero = params.get('zero') === '1';
   const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const [exporting, setExporting] = useState(false);
+
+  // The same filters for the list and its export.
+  const query = {
+    ...(warehouse ? { warehouse } : {}),
+    ...(q ? { q } : {}),
+    ...(low ? { low: true } : {}),
+    ...(reserved ? { has_reservations: true } : {}),
+    ...(zero ? { show_zero: true } : {}),
+  };
+
+  const exportExcel = async () => {
+    setExporting(true);
+    try {
+      const name = await saveDownload(
+        api.GET('/api/v1/inventory/stock/export', { params: { query }, parseAs: 'blob' }),
+        'stock.xlsx',
+      );
+      message.success(t('stock.exported', { name }));
+    } catch (e) {
+      message.error(errorText(e));
+    } finally {
+      setExporting(false);
+    }
+  };
 
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -30,17 +60,10 @@ export default function StockPage() {
   const list = useCursorList<StockRow>(
     (cursor) =>
       unwrap(api.GET('/api/v1/inventory/stock', {
-          params: {
-            query: {
-              ...(warehouse ? { warehouse } : {}),
-              ...(q ? { q } : {}),
-              ...(low ? { low: true } : {}),
-              ...(cursor ? { cursor } : {}),
-            },
-          },
+          params: { query: { ...query, ...(cursor ? { cursor } : {}) } },
         }),
       ),
-    [warehouse, q, low],
+    [warehouse, q, low, reserved, zero],
   );
 
   const ledgerLink = (r: StockRow) => `/inventory/ledger?sku=${encodeURIComponent(r.sku)}&warehouse=${encodeURIComponent(r.warehouse)}`;
@@ -70,6 +93,17 @@ export default function StockPage() {
             <Switch size="small" checked={low} onChange={(v) => setFilter('low', v ? '1' : '')} data-testid="stock-low" />
             <Typography.Text>{t('stock.lowOnly')}</Typography.Text>
           </Space>
+          <Space size={4}>
+            <Switch size="small" checked={reserved} onChange={(v) => setFilter('reserved', v ? '1' : '')} data-testid="stock-reserved" />
+            <Typography.Text>{t('stock.reservedOnly')}</Typography.Text>
+          </Space>
+          <Space size={4}>
+            <Switch size="small" checked={zero} onChange={(v) => setFilter('zero', v ? '1' : '')} data-testid="stock-zero" />
+            <Typography.Text>{t('stock.showZero')}</Typography.Text>
+          </Space>
+          <Button icon={<DownloadOutlined />} loading={exporting} onClick={exportExcel} data-testid="stock-export">
+            {t('stock.export')}
+          </Button>
         </Space>
       }
     >
