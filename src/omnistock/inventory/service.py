@@ -85,6 +85,8 @@ def create_warehouse(uow: UnitOfWork, *, code: str, name: str) -> Warehouse:
 
 def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
     def load() -> WarehouseRef | None:
+        if code == rules.TRANSIT_WAREHOUSE:  # goods in transit: no document may name it
+            return None
         wid = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).scalar()
         return WarehouseRef(wid, code) if wid is not None else None
 
@@ -107,7 +109,7 @@ def warehouse_code(uow: UnitOfWork, warehouse_id: int) -> str:
 
 def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
     allowed = uow.actor.allowed("warehouse")
-    stmt = select(warehouse).order_by(warehouse.c.code)
+    stmt = select(warehouse).where(warehouse.c.code != rules.TRANSIT_WAREHOUSE).order_by(warehouse.c.code)
     if allowed is not None:
         stmt = stmt.where(warehouse.c.code.in_(sorted(allowed)))
     return [Warehouse(r.id, r.code, r.name, r.active) for r in uow.conn.execute(stmt)]
@@ -753,4 +755,28 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     stock_summary,
     totals,
     valuation,
+)
+
+# Two-step transfers and stocktake sheets live in their own modules; they are part of this public
+# surface too (import them from here: those modules use this one's helpers).
+from omnistock.inventory.stocktakes import (  # noqa: E402,F401
+    CountResult,
+    cancel_stocktake,
+    create_stocktake,
+    list_stocktakes,
+    post_stocktake,
+    record_count,
+    resolve_code,
+    send_to_recount,
+    stocktake_detail,
+)
+from omnistock.inventory.transfers import (  # noqa: E402,F401
+    ReceivedLine,
+    cancel_transfer_order,
+    create_transfer_order,
+    list_transfer_orders,
+    receive_transfer_order,
+    ship_transfer_order,
+    transfer_order_detail,
+    update_transfer_order,
 )
