@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import ledger, rules, service, states
@@ -181,7 +182,7 @@ def create_stocktake(
                 "created_by": uow.actor.username,
             },
         ).scalar_one()
-    except raw(uow.conn).IntegrityError as exc:
+    except IntegrityError as exc:
         raise _duplicate(ref) from exc
     if lines:
         uow.conn.execute(

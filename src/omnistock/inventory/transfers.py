@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from omnistock.catalog import service as catalog
@@ -149,7 +150,7 @@ def create_transfer_order(
                 "created_by": uow.actor.username,
             },
         ).scalar_one()
-    except raw(uow.conn).IntegrityError as exc:
+    except IntegrityError as exc:
         raise _duplicate(ref) from exc
     uow.conn.execute(
         insert(transfer_order_line),
