@@ -335,3 +335,17 @@ def test_refused_receive_leaves_goods_in_transit(eng):
         _receive(eng, d["id"], [("AVG-1", 3)])
     assert snapshot(eng) == before
     assert _detail(eng, d["id"])["in_transit"] == 2
+
+
+def test_goods_in_transit_are_never_low_stock(eng):
+    from omnistock.catalog import service as catalog
+
+    with uow(eng) as u:
+        catalog.create_sku(
+            u, code="SAFE-1", name="x", unit="件", price_cents=1, cost_method="average", safety_stock=50
+        )
+    receive(eng, "SAFE-1", 10, 100)
+    _ship(eng, _create(eng, [("SAFE-1", 5)])["id"])
+    with uow(eng) as u:
+        low, _ = inventory.stock(u, low=True)
+    assert [(r.warehouse, r.sku) for r in low] == [("WH-A", "SAFE-1")]

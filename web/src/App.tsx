@@ -20,6 +20,9 @@ const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const StockPage = lazy(() => import('./features/inventory/StockPage'));
 const LedgerPage = lazy(() => import('./features/inventory/LedgerPage'));
 const DocumentsPage = lazy(() => import('./features/inventory/DocumentsPage'));
+const TransferOrdersPage = lazy(() => import('./features/inventory/TransferOrdersPage'));
+const StocktakesPage = lazy(() => import('./features/inventory/StocktakesPage'));
+const StocktakePage = lazy(() => import('./features/inventory/StocktakePage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -69,6 +72,9 @@ export default function App() {
                   <Route path="inventory/stock" element={<StockPage />} />
                   <Route path="inventory/ledger" element={<LedgerPage />} />
                   <Route path="inventory/documents" element={<DocumentsPage />} />
+                  <Route path="inventory/transfer-orders" element={<TransferOrdersPage />} />
+                  <Route path="inventory/stocktakes" element={<StocktakesPage />} />
+                  <Route path="inventory/stocktakes/:id" element={<StocktakePage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="system/users" element={<UsersPage />} />
                   <Route path="system/roles" element={<RolesPage />} />

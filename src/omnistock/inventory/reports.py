@@ -92,8 +92,10 @@ def stock(
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like)))
-    if low:
-        stmt = stmt.where(sb.on_hand - sb.reserved <= sku_t.c.safety_stock)
+    if low:  # goods in transit are on their way somewhere, never "low"
+        stmt = stmt.where(
+            sb.on_hand - sb.reserved <= sku_t.c.safety_stock, warehouse.c.code != rules.TRANSIT_WAREHOUSE
+        )
     after = decode_cursor(cursor)
     if after:
         stmt = stmt.where(

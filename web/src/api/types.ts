@@ -39,3 +39,11 @@ export interface Page<T> {
   items: T[];
   next_cursor?: string | null;
 }
+
+export type TransferOrderRow = Schemas['TransferOrderRowOut'];
+export type TransferOrder = Schemas['TransferOrderOut'];
+export type TransferOrderLine = Schemas['TransferOrderLineOut'];
+export type StocktakeRow = Schemas['StocktakeRowOut'];
+export type Stocktake = Schemas['StocktakeOut'];
+export type StocktakeLine = Schemas['StocktakeLineOut'];
+export type StocktakeCount = Schemas['StocktakeCountOut'];

@@ -15,6 +15,8 @@ import {
   UserOutlined,
   SafetyCertificateOutlined,
   BarsOutlined,
+  ScanOutlined,
+  SwapOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -57,6 +59,8 @@ export default function MainLayout() {
           { key: '/inventory/stock', icon: <AppstoreOutlined />, label: <span data-testid="menu-stock">{t('menu.stock')}</span> },
           { key: '/inventory/ledger', icon: <BarsOutlined />, label: <span data-testid="menu-ledger">{t('menu.ledger')}</span> },
           { key: '/inventory/documents', icon: <FileTextOutlined />, label: <span data-testid="menu-documents">{t('menu.documents')}</span> },
+          { key: '/inventory/transfer-orders', icon: <SwapOutlined />, label: <span data-testid="menu-transfer-orders">{t('menu.transferOrders')}</span> },
+          { key: '/inventory/stocktakes', icon: <ScanOutlined />, label: <span data-testid="menu-stocktakes">{t('menu.stocktakes')}</span> },
         ],
       },
       {
@@ -80,7 +84,8 @@ export default function MainLayout() {
     [t],
   );
 
-  const selected = location.pathname === '/' ? '/' : location.pathname.replace(/\/$/, '');
+  // A sheet's own page (/inventory/stocktakes/12) keeps its list's menu entry selected.
+  const selected = location.pathname === '/' ? '/' : location.pathname.replace(/\/$/, '').replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
   const defaultOpen = ['inventory', 'catalog', 'system'];
 
   return (
