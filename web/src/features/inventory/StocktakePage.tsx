@@ -214,7 +214,7 @@ export default function StocktakePage() {
     {
       title: t('st.counted1'),
       dataIndex: 'counted1',
-      width: 90,
+      width: 120,
       align: 'right' as const,
       render: (v: number | null) => <span data-testid="st-line-counted1">{v === null ? t('st.notCounted') : formatQty(v)}</span>,
     },
@@ -411,7 +411,7 @@ export default function StocktakePage() {
                         showIcon
                         message={
                           <span>
-                            <Typography.Text type="secondary">{t('st.lastScanned')}：</Typography.Text>
+                            <Typography.Text type="secondary">{t('st.lastScanned')}</Typography.Text>
                             <span data-testid="st-last">{last.text}</span>
                           </span>
                         }
