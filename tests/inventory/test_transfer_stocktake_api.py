@@ -129,6 +129,17 @@ def test_transfer_order_list_pages_and_filters(inv):
     ]
     problem(inv.get(f"{INV}/transfer-orders", params={"status": "lost"}), 422, "request.invalid")
     problem(inv.get(f"{INV}/transfer-orders", params={"cursor": "!!"}), 422, "request.bad_cursor")
+    for cursor in ("eyJpZCI6Inh4In0", "eyJpZCI6LTF9"):  # {"id": "xx"}, {"id": -1}
+        problem(inv.get(f"{INV}/transfer-orders", params={"cursor": cursor}), 422, "request.bad_cursor")
+        problem(inv.get(f"{INV}/stocktakes", params={"cursor": cursor}), 422, "request.bad_cursor")
+        problem(inv.get(f"{INV}/documents", params={"cursor": cursor}), 422, "request.bad_cursor")
+    for path in (
+        "transfer-orders/0",
+        "transfer-orders/100000000000000000000/ship",
+        "stocktakes/100000000000000000000",
+    ):
+        r = inv.post(f"{INV}/{path}") if path.endswith("ship") else inv.get(f"{INV}/{path}")
+        problem(r, 422, "request.invalid")
 
 
 def test_transfer_order_errors_leave_nothing_changed(inv, engine):

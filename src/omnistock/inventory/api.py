@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import files, rules, service
@@ -15,6 +15,7 @@ from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
 from omnistock.platform.errors import not_found
 from omnistock.platform.http import unit_of_work
+from omnistock.platform.pagination import MAX_ID
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Qty = Annotated[int, Field(gt=0, le=rules.MAX_QTY)]
 Cents = Annotated[int, Field(ge=0, le=rules.MAX_UNIT_CENTS)]
+DocId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class WarehouseIn(Input):
@@ -390,7 +392,7 @@ def list_documents(
 
 @router.get("/documents/{doc_id}", operation_id="getDocument")
 def get_document(
-    doc_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    doc_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> DocumentDetailOut:
     """One document with its lines and the ledger rows it wrote."""
     with unit_of_work(request, actor, readonly=True) as uow:
@@ -540,7 +542,7 @@ def _transfer_order(uow, order_id: int) -> dict:
 
 @router.get("/transfer-orders/{order_id}", operation_id="getTransferOrder")
 def get_transfer_order(
-    order_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> TransferOrderOut:
     """One transfer order: lines with shipped, received, lost and in transit, and its ledger rows."""
     with unit_of_work(request, actor, readonly=True) as uow:
@@ -549,7 +551,7 @@ def get_transfer_order(
 
 @router.put("/transfer-orders/{order_id}", operation_id="updateTransferOrder")
 def update_transfer_order(
-    order_id: int,
+    order_id: DocId,
     body: TransferOrderEditIn,
     request: Request,
     actor: Actor = Depends(requires("inventory.transfer.create")),
@@ -564,7 +566,7 @@ def update_transfer_order(
 
 @router.post("/transfer-orders/{order_id}/ship", operation_id="shipTransferOrder")
 def ship_transfer_order(
-    order_id: int, request: Request, actor: Actor = Depends(requires("inventory.transfer.ship"))
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.transfer.ship"))
 ) -> TransferOrderOut:
     """Every line leaves the source warehouse (free stock only; a short line refuses the whole
     shipment, naming the SKU) and is in transit. Needs the source warehouse in your data scope."""
@@ -574,7 +576,7 @@ def ship_transfer_order(
 
 @router.post("/transfer-orders/{order_id}/receive", operation_id="receiveTransferOrder")
 def receive_transfer_order(
-    order_id: int,
+    order_id: DocId,
     body: TransferReceiveIn,
     request: Request,
     actor: Actor = Depends(requires("inventory.transfer.receive")),
@@ -588,7 +590,7 @@ def receive_transfer_order(
 
 @router.post("/transfer-orders/{order_id}/cancel", operation_id="cancelTransferOrder")
 def cancel_transfer_order(
-    order_id: int, request: Request, actor: Actor = Depends(requires("inventory.transfer.create"))
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.transfer.create"))
 ) -> TransferOrderOut:
     """Cancel a draft."""
     with unit_of_work(request, actor) as uow:
@@ -602,7 +604,7 @@ def cancel_transfer_order(
     responses={200: {"content": {"application/pdf": {}}, "description": "The transfer order as a PDF"}},
 )
 def print_transfer_order(
-    order_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> Response:
     """The printable transfer order (A4 PDF, Chinese and English labels, the number as a barcode)."""
     with unit_of_work(request, actor, readonly=True) as uow:
@@ -755,7 +757,7 @@ def _stocktake(uow, sheet_id: int) -> dict:
 
 @router.get("/stocktakes/{sheet_id}", operation_id="getStocktake")
 def get_stocktake(
-    sheet_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> StocktakeOut:
     """The sheet and its report: per line book snapshot, both rounds, difference and its value
     (estimated until posted), and totals. Blind sheets withhold the book from counters."""
@@ -765,7 +767,7 @@ def get_stocktake(
 
 @router.post("/stocktakes/{sheet_id}/counts", operation_id="recordStocktakeCount")
 def record_stocktake_count(
-    sheet_id: int,
+    sheet_id: DocId,
     body: StocktakeCountIn,
     request: Request,
     actor: Actor = Depends(requires("inventory.stocktake.count")),
@@ -778,7 +780,7 @@ def record_stocktake_count(
 
 @router.post("/stocktakes/{sheet_id}/recount", operation_id="recountStocktake")
 def recount_stocktake(
-    sheet_id: int,
+    sheet_id: DocId,
     body: StocktakeRecountIn,
     request: Request,
     actor: Actor = Depends(requires("inventory.count.create")),
@@ -790,7 +792,7 @@ def recount_stocktake(
 
 @router.post("/stocktakes/{sheet_id}/post", operation_id="postStocktake")
 def post_stocktake(
-    sheet_id: int,
+    sheet_id: DocId,
     body: StocktakePostIn,
     request: Request,
     actor: Actor = Depends(requires("inventory.count.create")),
@@ -804,7 +806,7 @@ def post_stocktake(
 
 @router.post("/stocktakes/{sheet_id}/cancel", operation_id="cancelStocktake")
 def cancel_stocktake(
-    sheet_id: int, request: Request, actor: Actor = Depends(requires("inventory.stocktake.create"))
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stocktake.create"))
 ) -> StocktakeOut:
     with unit_of_work(request, actor) as uow:
         return StocktakeOut.model_validate(service.cancel_stocktake(uow, sheet_id))
@@ -822,7 +824,7 @@ def cancel_stocktake(
     },
 )
 def export_stocktake(
-    sheet_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> Response:
     """The stocktake report as an Excel workbook (what the sheet view shows)."""
     with unit_of_work(request, actor, readonly=True) as uow:

@@ -17,7 +17,7 @@ from omnistock.inventory.models import (
     stock_move,
     warehouse,
 )
-from omnistock.platform.pagination import decode_cursor, encode_cursor
+from omnistock.platform.pagination import after_id, decode_cursor, encode_cursor
 from omnistock.platform.uow import UnitOfWork
 
 sb, sm, cp = stock_balance.c, stock_move.c, cost_pool.c
@@ -528,9 +528,9 @@ def documents(
     w_ids = _scoped_warehouse_ids(uow, warehouse_code)
     if w_ids is not None:
         stmt = stmt.where(or_(d.warehouse_id.in_(w_ids), d.to_warehouse_id.in_(w_ids)))
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(d.id < int(after["id"]))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(d.id < after)
     rows = uow.conn.execute(stmt).all()
     out = [
         DocumentRow(

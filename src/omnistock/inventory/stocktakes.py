@@ -46,7 +46,7 @@ from omnistock.inventory.models import (
 from omnistock.inventory.reports import _scoped_warehouse_ids
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import AppError, Conflict, Forbidden, Invalid
-from omnistock.platform.pagination import decode_cursor, encode_cursor
+from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.permissions import register
 from omnistock.platform.sql import raw
 from omnistock.platform.uow import UnitOfWork
@@ -565,9 +565,9 @@ def list_stocktakes(
         stmt = stmt.where(st.ref.ilike(f"%{q}%"))
     if ids is not None:
         stmt = stmt.where(st.id.in_(list(ids)))
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(st.id < int(after["id"]))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(st.id < after)
     rows = uow.conn.execute(stmt).all()
     out = [
         StocktakeRow(

@@ -34,7 +34,7 @@ from omnistock.inventory.models import stock_move, transfer_order, transfer_orde
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Forbidden, Invalid
-from omnistock.platform.pagination import decode_cursor, encode_cursor
+from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.permissions import register
 from omnistock.platform.sql import Sql, raw
 from omnistock.platform.uow import UnitOfWork
@@ -539,9 +539,9 @@ def list_transfer_orders(
         stmt = stmt.where(to.ref.ilike(f"%{q}%"))
     if ids is not None:
         stmt = stmt.where(to.id.in_(list(ids)))
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(to.id < int(after["id"]))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(to.id < after)
     rows = uow.conn.execute(stmt).all()
     out = []
     for r in rows[:limit]:
