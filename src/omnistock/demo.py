@@ -471,6 +471,10 @@ def load(
         f"demo: {n['order']} orders over {days} days, {n['receipt']} receipts, {n['transfer']} transfers, "
         f"{n['count']} stocktakes, {n['adjustment']} adjustments"
     )
+    _transfer_orders_and_stocktake(tx, tick, rnd)
+    out.print(
+        "demo: transfer orders (one received with a transit loss, one in transit) and a posted stocktake sheet"
+    )
     out.print(f"demo: sign in as [bold]{ADMIN_USER}[/bold] / [bold]{ADMIN_PASSWORD}[/bold]")
 
 
@@ -497,3 +501,78 @@ def select_first_line(ref: str):
         )
         .limit(1)
     )
+
+
+def _free(tx, wh: str, need: int, tracked: tuple[str, ...] = ("none", "batch")) -> list[str]:
+    """SKUs with at least ``need`` free pieces in ``wh`` (tracked as one of ``tracked``: serial
+    units move and are counted by scanning, which these documents don't do)."""
+    with tx() as uow:
+        rows, _ = inventory.stock(uow, warehouse_code=wh, limit=500)
+    return [r.sku for r in rows if r.available >= need and tracking(r.sku) in tracked]
+
+
+def _transfer_orders_and_stocktake(tx, tick, rnd: random.Random) -> None:
+    """Two-step transfers (调拨单) and a stocktake sheet (盘点单), through the services."""
+    # Received last week, one piece broken on the way (a transit loss, valued as shrinkage).
+    skus = _free(tx, "WH-SH", 20)[:2]
+    with tx() as uow:
+        done = inventory.create_transfer_order(
+            uow,
+            ref="TO00001",
+            from_warehouse="WH-SH",
+            to_warehouse="WH-GZ",
+            lines=[inventory.QtyLine(s, 10) for s in skus],
+            note="华南备货",
+        )
+    with tx() as uow:
+        inventory.ship_transfer_order(uow, done["id"], at=tick())
+    with tx() as uow:
+        inventory.receive_transfer_order(
+            uow,
+            done["id"],
+            lines=[inventory.ReceivedLine(s, 10 - (i == 0)) for i, s in enumerate(skus)],
+            at=tick(),
+        )
+    # On the road now: shipped from Shanghai, not yet received in Chengdu.
+    skus = _free(tx, "WH-SH", 15)[2:5]
+    with tx() as uow:
+        on_road = inventory.create_transfer_order(
+            uow,
+            ref="TO00002",
+            from_warehouse="WH-SH",
+            to_warehouse="WH-CD",
+            lines=[inventory.QtyLine(s, rnd.randint(5, 12)) for s in skus],
+            note="成都仓补货（物流在途）",
+        )
+    with tx() as uow:
+        inventory.ship_transfer_order(uow, on_road["id"], at=tick())
+    # A draft waiting to be shipped.
+    skus = _free(tx, "WH-GZ", 3)[:1]
+    with tx() as uow:
+        inventory.create_transfer_order(
+            uow,
+            ref="TO00003",
+            from_warehouse="WH-GZ",
+            to_warehouse="WH-SH",
+            lines=[inventory.QtyLine(s, 3) for s in skus],
+        )
+    # A stocktake of five SKUs in Guangzhou: scanned, one line recounted, posted.
+    skus = _free(tx, "WH-GZ", 3, ("none",))[:5]
+    with tx() as uow:
+        sheet = inventory.create_stocktake(
+            uow, ref="ST00001", warehouse="WH-GZ", scope={"kind": "skus", "skus": skus}, note="月度盘点"
+        )
+    book = {x["sku"]: x["book_qty"] for x in sheet["line_items"]}
+    deltas = [0, -1, 0, 1, -2]
+    with tx() as uow:
+        for sku, d in zip(skus, deltas, strict=False):
+            inventory.record_count(uow, sheet["id"], code=sku, qty=book[sku] + d)
+    with tx() as uow:
+        inventory.send_to_recount(uow, sheet["id"], skus=skus[4:5])
+    with tx() as uow:
+        inventory.record_count(uow, sheet["id"], code=skus[4], qty=book[skus[4]] - 1)
+    with tx() as uow:
+        inventory.post_stocktake(uow, sheet["id"], at=tick())
+    # And one just started, blind, for the whole Chengdu warehouse.
+    with tx() as uow:
+        inventory.create_stocktake(uow, ref="ST00002", warehouse="WH-CD", scope={"kind": "all"}, blind=True)

@@ -19,5 +19,8 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
         problems = inventory.check_invariants(conn)
     if not problems:
         out.print("✓ stock balances = Σ ledger; reserved = Σ open reservations; no negative on-hand")
-        out.print("✓ inventory value = Σ pools/layers = received − COGS − shrinkage")
+        out.print("✓ stock in transit = Σ (shipped − received − lost) of transfer orders on the road")
+        out.print(
+            "✓ inventory value = Σ pools/layers = received − COGS − shrinkage (transit losses included)"
+        )
     return problems

@@ -69,7 +69,8 @@ def lots(engine, wh="WH-A") -> dict[str, tuple[int, int]]:
     with uow(engine) as u:
         return {
             x["lot_no"]: (x["on_hand"], x["reserved"])
-            for x in inventory.list_lots(u, sku="MILK", warehouse=wh, in_stock=True)
+            for x in inventory.list_lots(u, sku="MILK", in_stock=True)
+            if x["warehouse"] == wh
         }
 
 
@@ -339,3 +340,44 @@ def test_batches_near_expiry_and_expired_are_alerts(eng):
         rows, _ = inventory.alerts(u)
     got = {(a.kind, a.lot, a.on_hand) for a in rows if a.kind in ("near_expiry", "expired")}
     assert got == {("near_expiry", "SOON", 3), ("expired", "PAST", 4)}
+
+
+def test_a_transfer_order_carries_batches_through_transit(eng):
+    receive(eng, [milk(4, "B1", D(2026, 1, 1)), milk(6, "B2", D(2026, 1, 9))])
+    with uow(eng) as u:
+        draft = inventory.create_transfer_order(
+            u, ref="TO-1", from_warehouse="WH-A", to_warehouse="WH-B", lines=[inventory.QtyLine("MILK", 7)]
+        )
+    with uow(eng) as u:
+        inventory.ship_transfer_order(u, draft["id"], at=t(1))
+    assert lots(eng) == {"B2": (3, 0)}
+    assert lots(eng, "~TRANSIT") == {"B1": (4, 0), "B2": (3, 0)}
+    with uow(eng) as u:  # one piece broke on the way: it is lost from the last batch
+        inventory.receive_transfer_order(u, draft["id"], lines=[inventory.ReceivedLine("MILK", 6)], at=t(2))
+    assert lots(eng, "WH-B") == {"B1": (4, 0), "B2": (2, 0)}
+    assert lots(eng, "~TRANSIT") == {}
+    refused(
+        eng,
+        "inventory.serial_needs_scan",
+        call,
+        eng,
+        inventory.create_transfer_order,
+        ref="TO-2",
+        from_warehouse="WH-A",
+        to_warehouse="WH-B",
+        lines=[inventory.QtyLine("PHONE", 1)],
+    )
+
+
+def test_stocktake_sheets_leave_tracked_skus_to_count_documents(eng):
+    receive(eng, [milk(4, "B1", D(2026, 1, 1)), phones("SN1")])
+    refused(
+        eng,
+        "inventory.tracked_not_on_sheet",
+        call,
+        eng,
+        inventory.create_stocktake,
+        ref="ST-1",
+        warehouse="WH-A",
+        scope={"kind": "skus", "skus": ["PHONE"]},
+    )

@@ -24,6 +24,9 @@ const BatchesPage = lazy(() => import('./features/inventory/BatchesPage'));
 const SerialTracePage = lazy(() => import('./features/inventory/SerialTracePage'));
 const AlertsPage = lazy(() => import('./features/inventory/AlertsPage'));
 const ValuationPage = lazy(() => import('./features/inventory/ValuationPage'));
+const TransferOrdersPage = lazy(() => import('./features/inventory/TransferOrdersPage'));
+const StocktakesPage = lazy(() => import('./features/inventory/StocktakesPage'));
+const StocktakePage = lazy(() => import('./features/inventory/StocktakePage'));
 const SkusPage = lazy(() => import('./features/catalog/SkusPage'));
 const ProductsPage = lazy(() => import('./features/catalog/ProductsPage'));
 const ProductEditor = lazy(() => import('./features/catalog/ProductEditor'));
@@ -81,6 +84,9 @@ export default function App() {
                   <Route path="inventory/serials" element={<SerialTracePage />} />
                   <Route path="inventory/alerts" element={<AlertsPage />} />
                   <Route path="inventory/valuation" element={<ValuationPage />} />
+                  <Route path="inventory/transfer-orders" element={<TransferOrdersPage />} />
+                  <Route path="inventory/stocktakes" element={<StocktakesPage />} />
+                  <Route path="inventory/stocktakes/:id" element={<StocktakePage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

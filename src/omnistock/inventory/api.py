@@ -1,19 +1,22 @@
-"""Inventory HTTP API: warehouses, stock, ledger, valuation and stock documents."""
+"""Inventory HTTP API: warehouses, stock, ledger, valuation, stock documents, alerts, transfer orders
+and stocktake sheets."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import Field
 
-from omnistock.inventory import rules, service
+from omnistock.inventory import files, rules, service
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso, utcnow
 from omnistock.platform.errors import not_found
 from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.pagination import MAX_ID
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
@@ -23,6 +26,7 @@ Qty = Annotated[int, Field(gt=0, le=rules.MAX_QTY)]
 Cents = Annotated[int, Field(ge=0, le=rules.MAX_UNIT_CENTS)]
 LotNo = Annotated[str, Field(min_length=1, max_length=64)]
 Serials = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=5000)]
+DocId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class WarehouseIn(Input):
@@ -99,8 +103,8 @@ class ReceiptLineIn(Input):
     production_date: dt.date | None = None
     expiry_date: dt.date | None = Field(default=None, description="Default: production date + shelf life")
     supplier_lot_no: LotNo | None = None
-    serials: Serials = Field(
-        default=[], description="One scanned serial number per unit (serial-tracked SKUs)"
+    serials: Serials | None = Field(
+        default=None, description="One scanned serial number per unit (serial-tracked SKUs)"
     )
 
 
@@ -117,7 +121,7 @@ class TransferLineIn(Input):
     sku: Code
     qty: Qty
     lot_no: LotNo | None = Field(default=None, description="Default: earliest expiry first")
-    serials: Serials = []
+    serials: Serials | None = None
 
 
 class TransferIn(Input):
@@ -148,7 +152,7 @@ class AdjustLineIn(Input):
     qty: Annotated[int, Field(ge=-rules.MAX_QTY, le=rules.MAX_QTY)]
     unit_cost_cents: Cents | None = None
     lot_no: LotNo | None = None
-    serials: Serials = []
+    serials: Serials | None = None
 
 
 class AdjustmentIn(Input):
@@ -379,7 +383,7 @@ def create_transfer(
             to_warehouse=body.to_warehouse,
             at=body.at,
             note=body.note,
-            lines=[service.QtyLine(x.sku, x.qty, x.lot_no, x.serials) for x in body.lines],
+            lines=[service.QtyLine(x.sku, x.qty, x.lot_no, x.serials or ()) for x in body.lines],
         )
     return _doc(d)
 
@@ -414,7 +418,8 @@ def create_adjustment(
             at=body.at,
             note=body.note,
             lines=[
-                service.AdjustLine(x.sku, x.qty, x.unit_cost_cents, x.lot_no, x.serials) for x in body.lines
+                service.AdjustLine(x.sku, x.qty, x.unit_cost_cents, x.lot_no, x.serials or ())
+                for x in body.lines
             ],
         )
     return _doc(d)
@@ -481,7 +486,7 @@ def list_documents(
 
 @router.get("/documents/{doc_id}", operation_id="getDocument")
 def get_document(
-    doc_id: int, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+    doc_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
 ) -> DocumentDetailOut:
     """One document with its lines and the ledger rows it wrote."""
     with unit_of_work(request, actor, readonly=True) as uow:
@@ -665,3 +670,428 @@ def export_valuation_report(
     title = f"Valuation {stamp} UTC" if en else f"存货估值 {stamp} UTC"
     data = excel.workbook(title, columns, rows, lang=lang, total=total)
     return excel.download(data, f"{'valuation' if en else '存货估值表'}-{stamp}.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-step transfers (调拨单) and stocktake sheets (盘点单)
+
+TransferStatus = Literal["draft", "shipped", "done", "cancelled"]
+StocktakeStatus = Literal["open", "counting", "recount", "posted", "cancelled"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+class TransferOrderIn(Input):
+    ref: str | None = Field(default=None, max_length=64)
+    from_warehouse: Code
+    to_warehouse: Code
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=500)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TransferOrderEditIn(Input):
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=500)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ReceivedLineIn(Input):
+    sku: Code
+    received: Annotated[int, Field(ge=0, le=rules.MAX_QTY)]
+
+
+class TransferReceiveIn(Input):
+    """Every line's received quantity (at most what was shipped); none given = all arrived."""
+
+    lines: list[ReceivedLineIn] | None = Field(default=None, min_length=1, max_length=500)
+
+
+class TransferOrderRowOut(Output):
+    id: int
+    ref: str
+    status: str
+    from_warehouse: str
+    to_warehouse: str
+    note: str | None
+    created_at: UtcDateTime
+    created_by: str
+    shipped_at: UtcDateTime | None
+    received_at: UtcDateTime | None
+    lines: int
+    qty: int
+    shipped: int
+    received: int
+    lost: int
+    in_transit: int
+
+
+class TransferOrderLineOut(Output):
+    line_no: int
+    sku: str
+    sku_name: str
+    qty: int
+    shipped: int
+    received: int
+    lost: int
+    in_transit: int
+    loss_value_cents: int
+
+
+class LedgerRowOut(Output):
+    id: int
+    at: UtcDateTime
+    warehouse: str
+    sku: str
+    kind: str
+    qty: int
+    value_cents: int
+
+
+class TransferOrderOut(TransferOrderRowOut):
+    loss_value_cents: int
+    line_items: list[TransferOrderLineOut]
+    moves: list[LedgerRowOut]
+
+
+@router.get("/transfer-orders", operation_id="listTransferOrders")
+def list_transfer_orders(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.stock.read")),
+    status: TransferStatus | None = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[TransferOrderRowOut]:
+    """Transfer orders (调拨单), newest first; ``warehouse`` matches either side. ``in_transit`` is
+    what left the source and has not arrived yet."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.list_transfer_orders(
+            uow, status=status, warehouse_code=warehouse, q=q, cursor=cursor, limit=limit
+        )
+    return Page[TransferOrderRowOut](
+        items=[TransferOrderRowOut.model_validate(r) for r in rows], next_cursor=nxt
+    )
+
+
+@router.post("/transfer-orders", status_code=201, operation_id="createTransferOrder")
+def create_transfer_order(
+    body: TransferOrderIn, request: Request, actor: Actor = Depends(requires("inventory.transfer.create"))
+) -> TransferOrderOut:
+    """A draft transfer order; nothing moves until it is shipped."""
+    with unit_of_work(request, actor) as uow:
+        d = service.create_transfer_order(
+            uow,
+            ref=body.ref,
+            from_warehouse=body.from_warehouse,
+            to_warehouse=body.to_warehouse,
+            note=body.note,
+            lines=[service.QtyLine(x.sku, x.qty) for x in body.lines],
+        )
+    return TransferOrderOut.model_validate(d)
+
+
+def _transfer_order(uow, order_id: int) -> dict:
+    d = service.transfer_order_detail(uow, order_id)
+    if d is None:
+        raise not_found("transfer_order", order_id, zh="调拨单")
+    return d
+
+
+@router.get("/transfer-orders/{order_id}", operation_id="getTransferOrder")
+def get_transfer_order(
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> TransferOrderOut:
+    """One transfer order: lines with shipped, received, lost and in transit, and its ledger rows."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        return TransferOrderOut.model_validate(_transfer_order(uow, order_id))
+
+
+@router.put("/transfer-orders/{order_id}", operation_id="updateTransferOrder")
+def update_transfer_order(
+    order_id: DocId,
+    body: TransferOrderEditIn,
+    request: Request,
+    actor: Actor = Depends(requires("inventory.transfer.create")),
+) -> TransferOrderOut:
+    """Replace a draft's lines and note."""
+    with unit_of_work(request, actor) as uow:
+        d = service.update_transfer_order(
+            uow, order_id, note=body.note, lines=[service.QtyLine(x.sku, x.qty) for x in body.lines]
+        )
+    return TransferOrderOut.model_validate(d)
+
+
+@router.post("/transfer-orders/{order_id}/ship", operation_id="shipTransferOrder")
+def ship_transfer_order(
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.transfer.ship"))
+) -> TransferOrderOut:
+    """Every line leaves the source warehouse (free stock only; a short line refuses the whole
+    shipment, naming the SKU) and is in transit. Needs the source warehouse in your data scope."""
+    with unit_of_work(request, actor) as uow:
+        return TransferOrderOut.model_validate(service.ship_transfer_order(uow, order_id))
+
+
+@router.post("/transfer-orders/{order_id}/receive", operation_id="receiveTransferOrder")
+def receive_transfer_order(
+    order_id: DocId,
+    body: TransferReceiveIn,
+    request: Request,
+    actor: Actor = Depends(requires("inventory.transfer.receive")),
+) -> TransferOrderOut:
+    """The destination takes in what arrived, per line (never more than shipped); the rest is a
+    transit loss valued as shrinkage. Needs the destination warehouse in your data scope."""
+    lines = None if body.lines is None else [service.ReceivedLine(x.sku, x.received) for x in body.lines]
+    with unit_of_work(request, actor) as uow:
+        return TransferOrderOut.model_validate(service.receive_transfer_order(uow, order_id, lines=lines))
+
+
+@router.post("/transfer-orders/{order_id}/cancel", operation_id="cancelTransferOrder")
+def cancel_transfer_order(
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.transfer.create"))
+) -> TransferOrderOut:
+    """Cancel a draft."""
+    with unit_of_work(request, actor) as uow:
+        return TransferOrderOut.model_validate(service.cancel_transfer_order(uow, order_id))
+
+
+@router.get(
+    "/transfer-orders/{order_id}/pdf",
+    operation_id="printTransferOrder",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The transfer order as a PDF"}},
+)
+def print_transfer_order(
+    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> Response:
+    """The printable transfer order (A4 PDF, Chinese and English labels, the number as a barcode)."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        d = _transfer_order(uow, order_id)
+    pdf = files.transfer_order_pdf({**d, "printed_by": actor.username})
+    return _attachment(pdf, "application/pdf", f"{d['ref']}.pdf", inline=True)
+
+
+class ScopeAll(Input):
+    kind: Literal["all"]
+
+
+class ScopeSkus(Input):
+    kind: Literal["skus"]
+    skus: list[Code] = Field(min_length=1, max_length=5000)
+
+
+class StocktakeIn(Input):
+    ref: str | None = Field(default=None, max_length=64)
+    warehouse: Code
+    scope: Annotated[ScopeAll | ScopeSkus, Field(discriminator="kind")] = Field(
+        description='{"kind": "all"}: every SKU with stock or ever stocked in the warehouse; '
+        '{"kind": "skus", "skus": [...]}: those SKUs'
+    )
+    blind: bool = False
+    note: str | None = Field(default=None, max_length=500)
+
+
+class StocktakeCountIn(Input):
+    """A scan (no ``qty``: one more piece) or a typed count (``qty``: the line's count becomes it)."""
+
+    code: Code
+    qty: Annotated[int, Field(ge=0, le=rules.MAX_QTY)] | None = None
+
+
+class StocktakeRecountIn(Input):
+    """The SKUs to count again; none given = every line that differs from the book or was not counted."""
+
+    skus: list[Code] | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class StocktakePostIn(Input):
+    uncounted_as_zero: bool = False
+
+
+class StocktakeRowOut(Output):
+    id: int
+    ref: str
+    status: str
+    warehouse: str
+    scope: dict
+    blind: bool
+    round: int
+    note: str | None
+    created_at: UtcDateTime
+    created_by: str
+    posted_at: UtcDateTime | None
+    posted_by: str | None
+    count_document_id: int | None
+    lines: int
+    counted_lines: int
+    recount_lines: int
+
+
+class StocktakeLineOut(Output):
+    line_no: int
+    sku: str
+    sku_name: str
+    book_qty: int | None  # None: withheld on a blind sheet
+    added: bool
+    counted1: int | None
+    counted2: int | None
+    recount: bool
+    counted: int | None
+    difference: int | None
+    value_cents: int | None
+    value_estimated: bool
+    on_hand_at_post: int | None
+    posted_qty: int | None
+    counted_at: UtcDateTime | None
+    counted_by: str | None
+
+
+class StocktakeTotalsOut(Output):
+    lines: int
+    counted_lines: int
+    uncounted_lines: int
+    recount_lines: int
+    difference_lines: int | None
+    gain_qty: int | None
+    loss_qty: int | None
+    gain_value_cents: int | None
+    loss_value_cents: int | None
+
+
+class StocktakeOut(StocktakeRowOut):
+    book_visible: bool
+    count_document_ref: str | None
+    totals: StocktakeTotalsOut
+    line_items: list[StocktakeLineOut]
+
+
+class StocktakeCountOut(Output):
+    sheet_status: str
+    round: int
+    line: StocktakeLineOut
+
+
+@router.get("/stocktakes", operation_id="listStocktakes")
+def list_stocktakes(
+    request: Request,
+    actor: Actor = Depends(requires("inventory.stock.read")),
+    status: StocktakeStatus | None = None,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[StocktakeRowOut]:
+    """Stocktake sheets (盘点单), newest first."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.list_stocktakes(
+            uow, status=status, warehouse_code=warehouse, q=q, cursor=cursor, limit=limit
+        )
+    return Page[StocktakeRowOut](items=[StocktakeRowOut.model_validate(r) for r in rows], next_cursor=nxt)
+
+
+@router.post("/stocktakes", status_code=201, operation_id="createStocktake")
+def create_stocktake(
+    body: StocktakeIn, request: Request, actor: Actor = Depends(requires("inventory.stocktake.create"))
+) -> StocktakeOut:
+    """A count sheet for one warehouse; each line's book on-hand is snapshotted now."""
+    with unit_of_work(request, actor) as uow:
+        d = service.create_stocktake(
+            uow,
+            ref=body.ref,
+            warehouse=body.warehouse,
+            scope=body.scope.model_dump(),
+            blind=body.blind,
+            note=body.note,
+        )
+    return StocktakeOut.model_validate(d)
+
+
+def _stocktake(uow, sheet_id: int) -> dict:
+    d = service.stocktake_detail(uow, sheet_id)
+    if d is None:
+        raise not_found("stocktake", sheet_id, zh="盘点单")
+    return d
+
+
+@router.get("/stocktakes/{sheet_id}", operation_id="getStocktake")
+def get_stocktake(
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> StocktakeOut:
+    """The sheet and its report: per line book snapshot, both rounds, difference and its value
+    (estimated until posted), and totals. Blind sheets withhold the book from counters."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        return StocktakeOut.model_validate(_stocktake(uow, sheet_id))
+
+
+@router.post("/stocktakes/{sheet_id}/counts", operation_id="recordStocktakeCount")
+def record_stocktake_count(
+    sheet_id: DocId,
+    body: StocktakeCountIn,
+    request: Request,
+    actor: Actor = Depends(requires("inventory.stocktake.count")),
+) -> StocktakeCountOut:
+    """Count a scanned or typed code: one more piece, or (with ``qty``) exactly ``qty``."""
+    with unit_of_work(request, actor) as uow:
+        res = service.record_count(uow, sheet_id, code=body.code, qty=body.qty)
+    return StocktakeCountOut(sheet_status=res.sheet_status, round=res.round, line=res.line)
+
+
+@router.post("/stocktakes/{sheet_id}/recount", operation_id="recountStocktake")
+def recount_stocktake(
+    sheet_id: DocId,
+    body: StocktakeRecountIn,
+    request: Request,
+    actor: Actor = Depends(requires("inventory.count.create")),
+) -> StocktakeOut:
+    """Send lines to a second round of counting (their new counts replace the first ones)."""
+    with unit_of_work(request, actor) as uow:
+        return StocktakeOut.model_validate(service.send_to_recount(uow, sheet_id, skus=body.skus))
+
+
+@router.post("/stocktakes/{sheet_id}/post", operation_id="postStocktake")
+def post_stocktake(
+    sheet_id: DocId,
+    body: StocktakePostIn,
+    request: Request,
+    actor: Actor = Depends(requires("inventory.count.create")),
+) -> StocktakeOut:
+    """Post the differences: each line's on-hand becomes on-hand now + (counted − book snapshot),
+    as one count document valued by the costing rules. Never below what is reserved."""
+    with unit_of_work(request, actor) as uow:
+        d = service.post_stocktake(uow, sheet_id, uncounted_as_zero=body.uncounted_as_zero)
+    return StocktakeOut.model_validate(d)
+
+
+@router.post("/stocktakes/{sheet_id}/cancel", operation_id="cancelStocktake")
+def cancel_stocktake(
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stocktake.create"))
+) -> StocktakeOut:
+    with unit_of_work(request, actor) as uow:
+        return StocktakeOut.model_validate(service.cancel_stocktake(uow, sheet_id))
+
+
+@router.get(
+    "/stocktakes/{sheet_id}/report.xlsx",
+    operation_id="exportStocktake",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {XLSX: {}},
+            "description": "The stocktake report as an Excel workbook",
+        }
+    },
+)
+def export_stocktake(
+    sheet_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.stock.read"))
+) -> Response:
+    """The stocktake report as an Excel workbook (what the sheet view shows)."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        d = _stocktake(uow, sheet_id)
+    return _attachment(files.stocktake_xlsx(d), XLSX, f"{d['ref']}.xlsx")

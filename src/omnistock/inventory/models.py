@@ -203,3 +203,92 @@ stock_alert = Table(
     Column("first_seen_at", DateTime, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# Two-step transfers (调拨单): draft -> shipped (goods in transit) -> done, or draft -> cancelled.
+# Stock in transit sits in the system warehouse ``rules.TRANSIT_WAREHOUSE``; each ledger row there
+# carries its transfer order line, so a line's in-transit quantity is also Σ of those rows.
+transfer_order = Table(
+    "transfer_order",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("from_warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("to_warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("note", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("shipped_at", DateTime),
+    Column("shipped_by", String(64)),
+    Column("received_at", DateTime),
+    Column("received_by", String(64)),
+    Column("closed_at", DateTime),  # done or cancelled
+    CheckConstraint("status IN ('draft', 'shipped', 'done', 'cancelled')", name="status"),
+    CheckConstraint("from_warehouse_id <> to_warehouse_id", name="warehouses"),
+    Index("ix_transfer_order_status", "status", "id"),
+)
+
+transfer_order_line = Table(
+    "transfer_order_line",
+    metadata,
+    Column("order_id", BigInteger, ForeignKey("transfer_order.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),  # planned; all of it leaves on shipping
+    Column("shipped", BigInteger, nullable=False, default=0),
+    Column("received", BigInteger, nullable=False, default=0),
+    Column("lost", BigInteger, nullable=False, default=0),  # shipped but never arrived
+    CheckConstraint("qty > 0", name="qty"),
+    CheckConstraint(
+        "shipped >= 0 AND received >= 0 AND lost >= 0 AND received + lost <= shipped", name="received"
+    ),
+    UniqueConstraint("order_id", "sku_id", name="uq_transfer_order_line_sku"),
+    sqlite_with_rowid=False,
+)
+
+# Stocktake count sheets (盘点单): open -> counting -> (recount) -> posted, or cancelled. The book
+# on-hand of each line is snapshotted when the sheet is made; posting applies counted − snapshot
+# to the current on-hand through a ``count`` stock document (see ``inventory.stocktakes``).
+stocktake = Table(
+    "stocktake",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("scope", Json, nullable=False),  # {"kind": "all"} | {"kind": "skus", "skus": [...]}
+    Column("blind", Boolean, nullable=False, default=False),  # counters do not see the book
+    Column("round", Integer, nullable=False, default=1),  # 2 once lines were sent to recount
+    Column("note", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("posted_at", DateTime),
+    Column("posted_by", String(64)),
+    Column("closed_at", DateTime),  # posted or cancelled
+    Column("count_document_id", BigInteger, ForeignKey("stock_document.id")),
+    CheckConstraint("status IN ('open', 'counting', 'recount', 'posted', 'cancelled')", name="status"),
+    CheckConstraint("round IN (1, 2)", name="round"),
+    Index("ix_stocktake_status", "status", "id"),
+)
+
+stocktake_line = Table(
+    "stocktake_line",
+    metadata,
+    Column("stocktake_id", BigInteger, ForeignKey("stocktake.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("book_qty", BigInteger, nullable=False),  # on-hand at the snapshot (0 for a line added by a scan)
+    Column("added", Boolean, nullable=False, default=False),  # added while counting, not in the snapshot
+    Column("counted1", BigInteger),  # first round
+    Column("counted2", BigInteger),  # second round (recount)
+    Column("recount", Boolean, nullable=False, default=False),
+    Column("counted_at", DateTime),
+    Column("counted_by", String(64)),
+    # Filled when the sheet is posted:
+    Column("on_hand_at_post", BigInteger),
+    Column("posted_qty", BigInteger),  # the on-hand the line set: on_hand_at_post + difference
+    Column("value_cents", BigInteger),  # the difference's value by the costing rules
+    CheckConstraint("counted1 >= 0 AND counted2 >= 0", name="counted"),
+    UniqueConstraint("stocktake_id", "sku_id", name="uq_stocktake_line_sku"),
+    sqlite_with_rowid=False,
+)

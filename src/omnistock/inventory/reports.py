@@ -21,7 +21,7 @@ from omnistock.inventory.models import (
     warehouse,
 )
 from omnistock.platform.clock import utcnow
-from omnistock.platform.pagination import decode_cursor, encode_cursor
+from omnistock.platform.pagination import after_id, decode_cursor, encode_cursor
 from omnistock.platform.uow import UnitOfWork
 
 sb, sm, cp = stock_balance.c, stock_move.c, cost_pool.c
@@ -135,8 +135,8 @@ def stock(
         .order_by(sku_t.c.code, warehouse.c.code)
         .limit(limit + 1)
     )
-    if low:  # sold out is below safety stock too: shown whatever ``show_zero`` says
-        stmt = stmt.where(is_low)
+    if low:  # sold out is below safety stock too; goods in transit are never "low"
+        stmt = stmt.where(is_low, warehouse.c.code != rules.TRANSIT_WAREHOUSE)
     elif not show_zero:
         stmt = stmt.where(or_(b.on_hand != 0, b.reserved != 0))
     if sku_code:
@@ -362,18 +362,7 @@ def totals(conn: Connection) -> dict:
         select(func.coalesce(func.sum(sb.on_hand), 0), func.coalesce(func.sum(sb.reserved), 0))
     ).one()
     by_kind = dict(conn.execute(select(sm.kind, func.sum(sm.value_cents)).group_by(sm.kind)).all())
-    v = {
-        k: int(by_kind.get(k) or 0)
-        for k in (
-            rules.RECEIPT,
-            rules.SHIPMENT,
-            rules.RETURN,
-            rules.COUNT_GAIN,
-            rules.COUNT_LOSS,
-            rules.ADJUST_IN,
-            rules.ADJUST_OUT,
-        )
-    }
+    v = {k: int(by_kind.get(k) or 0) for k in (rules.RECEIPT, rules.SHIPMENT, rules.RETURN, *rules.SHRINKAGE)}
     inventory_value = int(conn.execute(select(func.coalesce(func.sum(cp.value_cents), 0))).scalar_one())
     docs = {
         (k, s): int(n)
@@ -388,7 +377,8 @@ def totals(conn: Connection) -> dict:
         "reserved_total": int(reserved),
         "received_value": v[rules.RECEIPT],
         "cogs": -v[rules.SHIPMENT] - v[rules.RETURN],
-        "shrinkage": -(v[rules.COUNT_GAIN] + v[rules.COUNT_LOSS] + v[rules.ADJUST_IN] + v[rules.ADJUST_OUT]),
+        # stock lost or found: stocktakes, adjustments, and goods lost in transit
+        "shrinkage": -sum(v[k] for k in rules.SHRINKAGE),
         "inventory_value": inventory_value,
         "receipts": docs.get(("receipt", "done"), 0),
         "transfers": docs.get(("transfer", "done"), 0),
@@ -523,6 +513,7 @@ def check_invariants(conn: Connection) -> list[str]:
     if bad:
         problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[2]} with qty {bad[1]}")
     problems += _serial_problems(conn)
+    problems += _check_transit(conn)
     t = totals(conn)
     if t["inventory_value"] != t["received_value"] - t["cogs"] - t["shrinkage"]:
         problems.append(
@@ -572,6 +563,51 @@ def _serial_problems(conn: Connection) -> list[str]:
     if bad:
         return [f"serial_unit(id={bad[0]}, serial_no={bad[1]}): {bad[2]} but its moves net to {bad[3] or 0}"]
     return []
+
+
+def _check_transit(conn: Connection) -> list[str]:
+    """Stock in the in-transit warehouse = Σ (shipped − received − lost) of the transfer orders on
+    the road, per SKU; and an order is done only when each line's goods arrived or were lost."""
+    from omnistock.inventory.models import transfer_order, transfer_order_line
+
+    problems = []
+    to, tl = transfer_order.c, transfer_order_line.c
+    transit = conn.execute(
+        select(sb.sku_id, func.sum(sb.on_hand))
+        .join(warehouse, warehouse.c.id == sb.warehouse_id)
+        .where(warehouse.c.code == rules.TRANSIT_WAREHOUSE)
+        .group_by(sb.sku_id)
+    ).all()
+    on_road = conn.execute(
+        select(tl.sku_id, func.sum(tl.shipped - tl.received - tl.lost))
+        .join(transfer_order, to.id == tl.order_id)
+        .where(to.status == rules.SHIPPED)
+        .group_by(tl.sku_id)
+    ).all()
+    have = {s: int(q) for s, q in transit if q}
+    want = {s: int(q) for s, q in on_road if q}
+    for sku_id in sorted(set(have) | set(want)):
+        if have.get(sku_id, 0) != want.get(sku_id, 0):
+            problems.append(
+                f"in transit (sku_id={sku_id}): {have.get(sku_id, 0)} in the transit warehouse ≠ "
+                f"{want.get(sku_id, 0)} on shipped transfer orders"
+            )
+            break
+    bad = conn.execute(
+        select(to.ref, tl.line_no)
+        .join(transfer_order, to.id == tl.order_id)
+        .where(
+            or_(
+                and_(to.status == rules.DONE, tl.received + tl.lost != tl.shipped),
+                and_(to.status == rules.SHIPPED, tl.shipped != tl.qty),
+                and_(to.status.in_([rules.DRAFT, rules.CANCELLED]), tl.shipped != 0),
+            )
+        )
+        .limit(1)
+    ).first()
+    if bad:
+        problems.append(f"transfer order {bad[0]} line {bad[1]}: shipped/received/lost do not fit its status")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -636,9 +672,9 @@ def documents(
     w_ids = _scoped_warehouse_ids(uow, warehouse_code)
     if w_ids is not None:
         stmt = stmt.where(or_(d.warehouse_id.in_(w_ids), d.to_warehouse_id.in_(w_ids)))
-    after = decode_cursor(cursor)
-    if after:
-        stmt = stmt.where(d.id < int(after["id"]))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(d.id < after)
     rows = uow.conn.execute(stmt).all()
     out = [
         DocumentRow(

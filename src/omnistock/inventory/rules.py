@@ -115,9 +115,22 @@ COUNT_GAIN = "count_gain"
 COUNT_LOSS = "count_loss"
 ADJUST_IN = "adjust_in"
 ADJUST_OUT = "adjust_out"
+# Two-step transfers: goods go from the source into the system in-transit location on shipping
+# (both rows ``transit_out``), come out of it into the destination on receiving (both rows
+# ``transit_in``); what never arrived leaves the in-transit location as ``transit_loss``.
+TRANSIT_OUT = "transit_out"
+TRANSIT_IN = "transit_in"
+TRANSIT_LOSS = "transit_loss"
 
-OUTFLOWS = {SHIPMENT, COUNT_LOSS, ADJUST_OUT}  # value taken from the layers
-VALUE_NEUTRAL = {TRANSFER_OUT, TRANSFER_IN}  # pooled per SKU: a transfer changes no value
+OUTFLOWS = {SHIPMENT, COUNT_LOSS, ADJUST_OUT, TRANSIT_LOSS}  # value taken from the layers
+VALUE_NEUTRAL = {
+    TRANSFER_OUT,
+    TRANSFER_IN,
+    TRANSIT_OUT,
+    TRANSIT_IN,
+}  # pooled per SKU: moving changes no value
+# Kinds whose value is shrinkage (stock lost or found, not bought or sold).
+SHRINKAGE = (COUNT_GAIN, COUNT_LOSS, ADJUST_IN, ADJUST_OUT, TRANSIT_LOSS)
 
 # Reasons for a manual adjustment (调整原因).
 ADJUST_REASONS = {
@@ -246,3 +259,75 @@ def shortfall(kind: str, on_hand: int, reserved: int, safety_stock: int) -> int:
     if kind in (NEGATIVE_AVAILABLE, RESERVED_NO_STOCK):
         return max(-available, 0)
     return 0
+
+
+# -- two-step transfers (调拨单) and stocktake sheets (盘点单): states as data --------------------
+# The system warehouse that holds goods in transit. ``create_warehouse`` can never make this code
+# (codes start with a letter or digit), and ``warehouse_ref`` refuses it: no document, order or
+# reservation can name it; only shipping and receiving a transfer order move stock through it.
+TRANSIT_WAREHOUSE = "~TRANSIT"
+TRANSIT_WAREHOUSE_NAME = "在途 In transit"
+
+DRAFT = "draft"
+SHIPPED = "shipped"  # goods in transit
+DONE = "done"
+CANCELLED = "cancelled"
+TRANSFER_TRANSITIONS: dict[str, set[str]] = {
+    DRAFT: {SHIPPED, CANCELLED},
+    SHIPPED: {DONE},
+    DONE: set(),
+    CANCELLED: set(),
+}
+
+OPEN = "open"
+COUNTING = "counting"
+RECOUNT = "recount"
+POSTED = "posted"
+STOCKTAKE_TRANSITIONS: dict[str, set[str]] = {
+    OPEN: {COUNTING, CANCELLED},
+    COUNTING: {RECOUNT, POSTED, CANCELLED},
+    RECOUNT: {POSTED, CANCELLED},
+    POSTED: set(),
+    CANCELLED: set(),
+}
+# States whose sheet takes counts (the first count moves ``open`` to ``counting``).
+STOCKTAKE_COUNTABLE = (OPEN, COUNTING, RECOUNT)
+
+STATE_LABELS = {
+    DRAFT: ("草稿", "draft"),
+    SHIPPED: ("在途", "in transit"),
+    DONE: ("已完成", "done"),
+    CANCELLED: ("已取消", "cancelled"),
+    OPEN: ("待盘点", "open"),
+    COUNTING: ("盘点中", "counting"),
+    RECOUNT: ("复盘中", "recount"),
+    POSTED: ("已过账", "posted"),
+}
+
+# What a stocktake sheet covers. Extensible: another kind (say, categories) is one more entry here
+# and one more branch where the sheet is created.
+SCOPE_ALL = "all"  # every SKU with stock or ever stocked in the warehouse
+SCOPE_SKUS = "skus"  # a chosen list of SKUs
+STOCKTAKE_SCOPES = (SCOPE_ALL, SCOPE_SKUS)
+
+
+def sources(transitions: dict[str, set[str]], target: str) -> set[str]:
+    """The states a document may move to ``target`` from."""
+    return {s for s, targets in transitions.items() if target in targets}
+
+
+def in_transit(shipped: int, received: int, lost: int) -> int:
+    return shipped - received - lost
+
+
+def final_count(counted1: int | None, counted2: int | None, recount: bool) -> int | None:
+    """A line's count: the second round's for a line sent to recount and recounted, else the first's."""
+    if recount and counted2 is not None:
+        return counted2
+    return counted1
+
+
+def stocktake_target(on_hand_now: int, book: int, counted: int) -> int:
+    """The on-hand a stocktake line posts (the freeze rule): the counted difference from the book
+    snapshot, applied to the current on-hand, so moves posted while counting are kept."""
+    return on_hand_now + (counted - book)

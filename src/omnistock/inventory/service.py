@@ -86,6 +86,8 @@ def create_warehouse(uow: UnitOfWork, *, code: str, name: str) -> Warehouse:
 
 def warehouse_ref(uow: UnitOfWork, code: str) -> WarehouseRef:
     def load() -> WarehouseRef | None:
+        if code == rules.TRANSIT_WAREHOUSE:  # goods in transit: no document may name it
+            return None
         wid = uow.conn.execute(select(warehouse.c.id).where(warehouse.c.code == code)).scalar()
         return WarehouseRef(wid, code) if wid is not None else None
 
@@ -108,7 +110,7 @@ def warehouse_code(uow: UnitOfWork, warehouse_id: int) -> str:
 
 def list_warehouses(uow: UnitOfWork) -> list[Warehouse]:
     allowed = uow.actor.allowed("warehouse")
-    stmt = select(warehouse).order_by(warehouse.c.code)
+    stmt = select(warehouse).where(warehouse.c.code != rules.TRANSIT_WAREHOUSE).order_by(warehouse.c.code)
     if allowed is not None:
         stmt = stmt.where(warehouse.c.code.in_(sorted(allowed)))
     return [Warehouse(r.id, r.code, r.name, r.active) for r in uow.conn.execute(stmt)]
@@ -236,12 +238,12 @@ class ReceiptLine:
         production_date: dt.date | None = None,
         expiry_date: dt.date | None = None,
         supplier_lot_no: str | None = None,
-        serials: Sequence[str] = (),
+        serials: Sequence[str] | None = (),
     ) -> ReceiptLine:
         """A line as an API or a file gives it: flat batch fields, a batch only when any is set."""
         given = lot_no is not None or production_date or expiry_date or supplier_lot_no
         lot = LotIn(lot_no, production_date, expiry_date, supplier_lot_no) if given else None
-        return cls(sku, qty, unit_cost_cents, lot, tuple(serials))
+        return cls(sku, qty, unit_cost_cents, lot, tuple(serials or ()))
 
 
 @dataclass(frozen=True)
@@ -1006,5 +1008,29 @@ from omnistock.inventory.tracking import (  # noqa: E402,F401
 # isort: split
 # Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
 from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
+
+# Two-step transfers and stocktake sheets live in their own modules; they are part of this public
+# surface too (import them from here: those modules use this one's helpers).
+from omnistock.inventory.stocktakes import (  # noqa: E402,F401
+    CountResult,
+    cancel_stocktake,
+    create_stocktake,
+    list_stocktakes,
+    post_stocktake,
+    record_count,
+    resolve_code,
+    send_to_recount,
+    stocktake_detail,
+)
+from omnistock.inventory.transfers import (  # noqa: E402,F401
+    ReceivedLine,
+    cancel_transfer_order,
+    create_transfer_order,
+    list_transfer_orders,
+    receive_transfer_order,
+    ship_transfer_order,
+    transfer_order_detail,
+    update_transfer_order,
+)
 from omnistock.inventory.valuation_report import GROUPS as VALUATION_GROUPS  # noqa: E402,F401
 from omnistock.inventory.valuation_report import valuation_report  # noqa: E402,F401

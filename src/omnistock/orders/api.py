@@ -57,16 +57,16 @@ class EventIn(Input):
 
 
 class ShipIn(EventIn):
-    serials: dict[Code, list[Code]] = Field(
-        default={}, description="Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units"
+    serials: dict[Code, list[Code]] | None = Field(
+        default=None, description="Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units"
     )
 
 
 class ReturnLineIn(Input):
     sku: Code
     qty: int = Field(gt=0, le=10**9)
-    serials: list[Code] = Field(
-        default=[], max_length=5000, description="Serial-tracked SKUs: the units back"
+    serials: list[Code] | None = Field(
+        default=None, max_length=5000, description="Serial-tracked SKUs: the units back"
     )
 
 
@@ -150,5 +150,5 @@ def return_order(
             uow,
             ref=ref,
             at=body.at,
-            lines=[service.ReturnLineIn(x.sku, x.qty, x.serials) for x in body.lines],
+            lines=[service.ReturnLineIn(x.sku, x.qty, x.serials or ()) for x in body.lines],
         )

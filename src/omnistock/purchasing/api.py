@@ -39,7 +39,9 @@ class GoodsLineIn(Input):
     production_date: dt.date | None = None
     expiry_date: dt.date | None = None
     supplier_lot_no: Code | None = None
-    serials: list[Code] = Field(default=[], max_length=5000, description="One serial number per unit")
+    serials: list[Code] | None = Field(
+        default=None, max_length=5000, description="One serial number per unit"
+    )
 
 
 class GoodsReceiptIn(Input):

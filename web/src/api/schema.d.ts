@@ -968,6 +968,280 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/stocktakes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stocktakes
+         * @description Stocktake sheets (盘点单), newest first.
+         */
+        get: operations["listStocktakes"];
+        put?: never;
+        /**
+         * Create Stocktake
+         * @description A count sheet for one warehouse; each line's book on-hand is snapshotted now.
+         */
+        post: operations["createStocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stocktake
+         * @description The sheet and its report: per line book snapshot, both rounds, difference and its value
+         *     (estimated until posted), and totals. Blind sheets withhold the book from counters.
+         */
+        get: operations["getStocktake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Stocktake */
+        post: operations["cancelStocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Stocktake Count
+         * @description Count a scanned or typed code: one more piece, or (with ``qty``) exactly ``qty``.
+         */
+        post: operations["recordStocktakeCount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Stocktake
+         * @description Post the differences: each line's on-hand becomes on-hand now + (counted − book snapshot),
+         *     as one count document valued by the costing rules. Never below what is reserved.
+         */
+        post: operations["postStocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/recount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recount Stocktake
+         * @description Send lines to a second round of counting (their new counts replace the first ones).
+         */
+        post: operations["recountStocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/stocktakes/{sheet_id}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Stocktake
+         * @description The stocktake report as an Excel workbook (what the sheet view shows).
+         */
+        get: operations["exportStocktake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Transfer Orders
+         * @description Transfer orders (调拨单), newest first; ``warehouse`` matches either side. ``in_transit`` is
+         *     what left the source and has not arrived yet.
+         */
+        get: operations["listTransferOrders"];
+        put?: never;
+        /**
+         * Create Transfer Order
+         * @description A draft transfer order; nothing moves until it is shipped.
+         */
+        post: operations["createTransferOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Transfer Order
+         * @description One transfer order: lines with shipped, received, lost and in transit, and its ledger rows.
+         */
+        get: operations["getTransferOrder"];
+        /**
+         * Update Transfer Order
+         * @description Replace a draft's lines and note.
+         */
+        put: operations["updateTransferOrder"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Transfer Order
+         * @description Cancel a draft.
+         */
+        post: operations["cancelTransferOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders/{order_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Print Transfer Order
+         * @description The printable transfer order (A4 PDF, Chinese and English labels, the number as a barcode).
+         */
+        get: operations["printTransferOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders/{order_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Transfer Order
+         * @description The destination takes in what arrived, per line (never more than shipped); the rest is a
+         *     transit loss valued as shrinkage. Needs the destination warehouse in your data scope.
+         */
+        post: operations["receiveTransferOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inventory/transfer-orders/{order_id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship Transfer Order
+         * @description Every line leaves the source warehouse (free stock only; a short line refuses the whole
+         *     shipment, naming the SKU) and is in transit. Needs the source warehouse in your data scope.
+         */
+        post: operations["shipTransferOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/transfers": {
         parameters: {
             query?: never;
@@ -1299,11 +1573,8 @@ export interface components {
             lot_no?: string | null;
             /** Qty */
             qty: number;
-            /**
-             * Serials
-             * @default []
-             */
-            serials: string[];
+            /** Serials */
+            serials?: string[] | null;
             /** Sku */
             sku: string;
             /** Unit Cost Cents */
@@ -1758,9 +2029,8 @@ export interface components {
             /**
              * Serials
              * @description One serial number per unit
-             * @default []
              */
-            serials: string[];
+            serials?: string[] | null;
             /** Sku */
             sku: string;
             /** Supplier Lot No */
@@ -1821,6 +2091,23 @@ export interface components {
             qty: number;
             /** Value Cents */
             value_cents: number;
+        };
+        /** LedgerRowOut */
+        LedgerRowOut: {
+            /** At */
+            at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
         };
         /** LineCostOut */
         LineCostOut: {
@@ -2077,6 +2364,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[StocktakeRowOut] */
+        Page_StocktakeRowOut_: {
+            /** Items */
+            items: components["schemas"]["StocktakeRowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[TransferOrderRowOut] */
+        Page_TransferOrderRowOut_: {
+            /** Items */
+            items: components["schemas"]["TransferOrderRowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[User] */
         Page_User_: {
             /** Items */
@@ -2324,15 +2625,21 @@ export interface components {
             /**
              * Serials
              * @description One scanned serial number per unit (serial-tracked SKUs)
-             * @default []
              */
-            serials: string[];
+            serials?: string[] | null;
             /** Sku */
             sku: string;
             /** Supplier Lot No */
             supplier_lot_no?: string | null;
             /** Unit Cost Cents */
             unit_cost_cents: number;
+        };
+        /** ReceivedLineIn */
+        ReceivedLineIn: {
+            /** Received */
+            received: number;
+            /** Sku */
+            sku: string;
         };
         /** ReturnIn */
         ReturnIn: {
@@ -2348,9 +2655,8 @@ export interface components {
             /**
              * Serials
              * @description Serial-tracked SKUs: the units back
-             * @default []
              */
-            serials: string[];
+            serials?: string[] | null;
             /** Sku */
             sku: string;
         };
@@ -2396,6 +2702,24 @@ export interface components {
             name?: string | null;
             /** Permissions */
             permissions?: string[] | null;
+        };
+        /** ScopeAll */
+        ScopeAll: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "all";
+        };
+        /** ScopeSkus */
+        ScopeSkus: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "skus";
+            /** Skus */
+            skus: string[];
         };
         /** SerialMoveOut */
         SerialMoveOut: {
@@ -2451,11 +2775,10 @@ export interface components {
             /**
              * Serials
              * @description Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units
-             * @default {}
              */
-            serials: {
+            serials?: {
                 [key: string]: string[];
-            };
+            } | null;
         };
         /** SkuDetailOut */
         SkuDetailOut: {
@@ -2643,6 +2966,196 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
+        /**
+         * StocktakeCountIn
+         * @description A scan (no ``qty``: one more piece) or a typed count (``qty``: the line's count becomes it).
+         */
+        StocktakeCountIn: {
+            /** Code */
+            code: string;
+            /** Qty */
+            qty?: number | null;
+        };
+        /** StocktakeCountOut */
+        StocktakeCountOut: {
+            line: components["schemas"]["StocktakeLineOut"];
+            /** Round */
+            round: number;
+            /** Sheet Status */
+            sheet_status: string;
+        };
+        /** StocktakeIn */
+        StocktakeIn: {
+            /**
+             * Blind
+             * @default false
+             */
+            blind: boolean;
+            /** Note */
+            note?: string | null;
+            /** Ref */
+            ref?: string | null;
+            /**
+             * Scope
+             * @description {"kind": "all"}: every SKU with stock or ever stocked in the warehouse; {"kind": "skus", "skus": [...]}: those SKUs
+             */
+            scope: components["schemas"]["ScopeAll"] | components["schemas"]["ScopeSkus"];
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** StocktakeLineOut */
+        StocktakeLineOut: {
+            /** Added */
+            added: boolean;
+            /** Book Qty */
+            book_qty: number | null;
+            /** Counted */
+            counted: number | null;
+            /** Counted1 */
+            counted1: number | null;
+            /** Counted2 */
+            counted2: number | null;
+            /** Counted At */
+            counted_at: string | null;
+            /** Counted By */
+            counted_by: string | null;
+            /** Difference */
+            difference: number | null;
+            /** Line No */
+            line_no: number;
+            /** On Hand At Post */
+            on_hand_at_post: number | null;
+            /** Posted Qty */
+            posted_qty: number | null;
+            /** Recount */
+            recount: boolean;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+            /** Value Cents */
+            value_cents: number | null;
+            /** Value Estimated */
+            value_estimated: boolean;
+        };
+        /** StocktakeOut */
+        StocktakeOut: {
+            /** Blind */
+            blind: boolean;
+            /** Book Visible */
+            book_visible: boolean;
+            /** Count Document Id */
+            count_document_id: number | null;
+            /** Count Document Ref */
+            count_document_ref: string | null;
+            /** Counted Lines */
+            counted_lines: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Line Items */
+            line_items: components["schemas"]["StocktakeLineOut"][];
+            /** Lines */
+            lines: number;
+            /** Note */
+            note: string | null;
+            /** Posted At */
+            posted_at: string | null;
+            /** Posted By */
+            posted_by: string | null;
+            /** Recount Lines */
+            recount_lines: number;
+            /** Ref */
+            ref: string;
+            /** Round */
+            round: number;
+            /** Scope */
+            scope: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            totals: components["schemas"]["StocktakeTotalsOut"];
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** StocktakePostIn */
+        StocktakePostIn: {
+            /**
+             * Uncounted As Zero
+             * @default false
+             */
+            uncounted_as_zero: boolean;
+        };
+        /**
+         * StocktakeRecountIn
+         * @description The SKUs to count again; none given = every line that differs from the book or was not counted.
+         */
+        StocktakeRecountIn: {
+            /** Skus */
+            skus?: string[] | null;
+        };
+        /** StocktakeRowOut */
+        StocktakeRowOut: {
+            /** Blind */
+            blind: boolean;
+            /** Count Document Id */
+            count_document_id: number | null;
+            /** Counted Lines */
+            counted_lines: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: number;
+            /** Note */
+            note: string | null;
+            /** Posted At */
+            posted_at: string | null;
+            /** Posted By */
+            posted_by: string | null;
+            /** Recount Lines */
+            recount_lines: number;
+            /** Ref */
+            ref: string;
+            /** Round */
+            round: number;
+            /** Scope */
+            scope: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** StocktakeTotalsOut */
+        StocktakeTotalsOut: {
+            /** Counted Lines */
+            counted_lines: number;
+            /** Difference Lines */
+            difference_lines: number | null;
+            /** Gain Qty */
+            gain_qty: number | null;
+            /** Gain Value Cents */
+            gain_value_cents: number | null;
+            /** Lines */
+            lines: number;
+            /** Loss Qty */
+            loss_qty: number | null;
+            /** Loss Value Cents */
+            loss_value_cents: number | null;
+            /** Recount Lines */
+            recount_lines: number;
+            /** Uncounted Lines */
+            uncounted_lines: number;
+        };
         /** Summary */
         Summary: {
             /** Audit Today */
@@ -2706,13 +3219,135 @@ export interface components {
             lot_no?: string | null;
             /** Qty */
             qty: number;
-            /**
-             * Serials
-             * @default []
-             */
-            serials: string[];
+            /** Serials */
+            serials?: string[] | null;
             /** Sku */
             sku: string;
+        };
+        /** TransferOrderEditIn */
+        TransferOrderEditIn: {
+            /** Lines */
+            lines: components["schemas"]["TransferLineIn"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** TransferOrderIn */
+        TransferOrderIn: {
+            /** From Warehouse */
+            from_warehouse: string;
+            /** Lines */
+            lines: components["schemas"]["TransferLineIn"][];
+            /** Note */
+            note?: string | null;
+            /** Ref */
+            ref?: string | null;
+            /** To Warehouse */
+            to_warehouse: string;
+        };
+        /** TransferOrderLineOut */
+        TransferOrderLineOut: {
+            /** In Transit */
+            in_transit: number;
+            /** Line No */
+            line_no: number;
+            /** Loss Value Cents */
+            loss_value_cents: number;
+            /** Lost */
+            lost: number;
+            /** Qty */
+            qty: number;
+            /** Received */
+            received: number;
+            /** Shipped */
+            shipped: number;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name: string;
+        };
+        /** TransferOrderOut */
+        TransferOrderOut: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** From Warehouse */
+            from_warehouse: string;
+            /** Id */
+            id: number;
+            /** In Transit */
+            in_transit: number;
+            /** Line Items */
+            line_items: components["schemas"]["TransferOrderLineOut"][];
+            /** Lines */
+            lines: number;
+            /** Loss Value Cents */
+            loss_value_cents: number;
+            /** Lost */
+            lost: number;
+            /** Moves */
+            moves: components["schemas"]["LedgerRowOut"][];
+            /** Note */
+            note: string | null;
+            /** Qty */
+            qty: number;
+            /** Received */
+            received: number;
+            /** Received At */
+            received_at: string | null;
+            /** Ref */
+            ref: string;
+            /** Shipped */
+            shipped: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+            /** To Warehouse */
+            to_warehouse: string;
+        };
+        /** TransferOrderRowOut */
+        TransferOrderRowOut: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** From Warehouse */
+            from_warehouse: string;
+            /** Id */
+            id: number;
+            /** In Transit */
+            in_transit: number;
+            /** Lines */
+            lines: number;
+            /** Lost */
+            lost: number;
+            /** Note */
+            note: string | null;
+            /** Qty */
+            qty: number;
+            /** Received */
+            received: number;
+            /** Received At */
+            received_at: string | null;
+            /** Ref */
+            ref: string;
+            /** Shipped */
+            shipped: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+            /** To Warehouse */
+            to_warehouse: string;
+        };
+        /**
+         * TransferReceiveIn
+         * @description Every line's received quantity (at most what was shipped); none given = all arrived.
+         */
+        TransferReceiveIn: {
+            /** Lines */
+            lines?: components["schemas"]["ReceivedLineIn"][] | null;
         };
         /** UnreadCountOut */
         UnreadCountOut: {
@@ -4823,6 +5458,534 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listStocktakes: {
+        parameters: {
+            query?: {
+                status?: ("open" | "counting" | "recount" | "posted" | "cancelled") | null;
+                warehouse?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StocktakeRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StocktakeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancelStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recordStocktakeCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StocktakeCountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeCountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    postStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StocktakePostIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recountStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StocktakeRecountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportStocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sheet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stocktake report as an Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listTransferOrders: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "shipped" | "done" | "cancelled") | null;
+                warehouse?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TransferOrderRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferOrderEditIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancelTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    printTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transfer order as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    receiveTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferReceiveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    shipTransferOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferOrderOut"];
                 };
             };
             /** @description Validation Error */

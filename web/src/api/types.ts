@@ -67,3 +67,11 @@ export interface ImportRowError {
   zh: string;
   en: string;
 }
+
+export type TransferOrderRow = Schemas['TransferOrderRowOut'];
+export type TransferOrder = Schemas['TransferOrderOut'];
+export type TransferOrderLine = Schemas['TransferOrderLineOut'];
+export type StocktakeRow = Schemas['StocktakeRowOut'];
+export type Stocktake = Schemas['StocktakeOut'];
+export type StocktakeLine = Schemas['StocktakeLineOut'];
+export type StocktakeCount = Schemas['StocktakeCountOut'];

@@ -23,6 +23,8 @@ import {
   TrademarkOutlined,
   AlertOutlined,
   AccountBookOutlined,
+  ScanOutlined,
+  SwapOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -70,6 +72,8 @@ export default function MainLayout() {
           { key: '/inventory/serials', icon: <BarcodeOutlined />, label: <span data-testid="menu-serials">{t('menu.serials')}</span> },
           { key: '/inventory/alerts', icon: <AlertOutlined />, label: <span data-testid="menu-alerts">{t('menu.alerts')}</span> },
           { key: '/inventory/valuation', icon: <AccountBookOutlined />, label: <span data-testid="menu-valuation">{t('menu.valuation')}</span> },
+          { key: '/inventory/transfer-orders', icon: <SwapOutlined />, label: <span data-testid="menu-transfer-orders">{t('menu.transferOrders')}</span> },
+          { key: '/inventory/stocktakes', icon: <ScanOutlined />, label: <span data-testid="menu-stocktakes">{t('menu.stocktakes')}</span> },
         ],
       },
       {
@@ -98,8 +102,14 @@ export default function MainLayout() {
     [t],
   );
 
+  // A product's editor and a stocktake sheet's page keep their list's menu entry selected.
   const selected =
-    location.pathname === '/' ? '/' : location.pathname.startsWith('/catalog/products/') ? '/catalog/products' : location.pathname.replace(/\/$/, '');
+    location.pathname === '/'
+      ? '/'
+      : location.pathname
+          .replace(/\/$/, '')
+          .replace(/^(\/catalog\/products)\/.+$/, '$1')
+          .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
   const defaultOpen = ['inventory', 'catalog', 'system'];
 
   return (

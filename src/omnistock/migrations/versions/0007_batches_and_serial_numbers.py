@@ -1,7 +1,7 @@
 """batches and serial numbers
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-22 01:46:53.750805
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401 - autogenerate writes JSONB(astext_type=Text())
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

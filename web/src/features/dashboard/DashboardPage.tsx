@@ -6,6 +6,7 @@ import Chart, { type ChartOption } from '../../components/Chart';
 import { errorText } from '../../components/useCursorList';
 import { useI18n, type MsgKey } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
+import { TRANSIT_WAREHOUSE } from '../inventory/transitCommon';
 
 const CARDS: { key: keyof DashboardSummary; label: MsgKey; money?: boolean }[] = [
   { key: 'users', label: 'dash.users' },
@@ -30,7 +31,7 @@ async function stockByWarehouse(): Promise<Map<string, { onHand: number; availab
     for (const r of page.items) {
       const t = totals.get(r.warehouse) ?? { onHand: 0, available: 0 };
       t.onHand += r.on_hand;
-      t.available += r.available;
+      if (r.warehouse !== TRANSIT_WAREHOUSE) t.available += r.available; // goods in transit are not for sale
       totals.set(r.warehouse, t);
     }
     if (!page.next_cursor) break;
@@ -61,7 +62,7 @@ export default function DashboardPage() {
       // ECharts 6 puts the legend at the bottom by default, on top of the x-axis labels: pin it to the top.
       legend: { data: [t('dash.onHandSeries'), t('dash.availableSeries')], top: 0, left: 'center' },
       grid: { left: 48, right: 16, top: 40, bottom: 32 },
-      xAxis: { type: 'category', data: names },
+      xAxis: { type: 'category', data: names.map((n) => (n === TRANSIT_WAREHOUSE ? t('transit.warehouse') : n)) },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
         { name: t('dash.onHandSeries'), type: 'bar', barMaxWidth: 48, data: names.map((n) => stock!.get(n)!.onHand) },

@@ -58,7 +58,7 @@ async function searchSkus(q: string): Promise<Sku[]> {
 }
 
 /** A SKU picker that searches the catalog as you type. */
-function SkuSelect({ value, onChange, testId }: { value?: string; onChange: (code: string) => void; testId?: string }) {
+export function SkuSelect({ value, onChange, testId }: { value?: string; onChange: (code: string) => void; testId?: string }) {
   const { t } = useI18n();
   const [options, setOptions] = useState<Sku[]>([]);
   const [loading, setLoading] = useState(false);

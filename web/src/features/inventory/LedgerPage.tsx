@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { App, Card, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { Move, Valuation, Warehouse } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
 import DocumentDrawer, { findDocumentId } from './DocumentDrawer';
 import { DocKindTag, isDocKind } from './docCommon';
+import { WarehouseCode } from './transitCommon';
 import { formatTime } from '../../format';
 import { costMethodLabel, kindLabel, useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
@@ -107,7 +108,7 @@ export default function LedgerPage() {
             data-testid="ledger-table"
             columns={[
               { title: t('ledger.at'), dataIndex: 'at', width: 170, render: (v: string) => formatTime(v) },
-              { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 110 },
+              { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 110, render: (v: string) => <WarehouseCode code={v} /> },
               { title: t('ledger.kind'), dataIndex: 'kind', width: 110, render: (v: string) => <Tag>{kindLabel(t, v)}</Tag> },
               {
                 title: t('ledger.qty'),
@@ -132,6 +133,10 @@ export default function LedgerPage() {
                         {r.doc_ref}
                       </Typography.Link>
                     </Space>
+                  ) : r.doc_type === 'transfer_order' && r.doc_ref ? (
+                    <Link to={`/inventory/transfer-orders?q=${encodeURIComponent(r.doc_ref)}`} data-testid="ledger-transfer-link">
+                      {t('menu.transferOrders')} {r.doc_ref}
+                    </Link>
                   ) : r.doc_type || r.doc_ref ? (
                     `${r.doc_type ?? ''} ${r.doc_ref ?? ''}`.trim()
                   ) : (

@@ -9,6 +9,7 @@ import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
 import { useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
+import { TRANSIT_WAREHOUSE, WarehouseCode } from './transitCommon';
 
 export default function StockPage() {
   const { t } = useI18n();
@@ -79,7 +80,11 @@ export default function StockPage() {
             value={warehouse}
             onChange={(v) => setFilter('warehouse', v)}
             data-testid="stock-warehouse"
-            options={[{ value: '', label: t('stock.allWarehouses') }, ...warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))]}
+            options={[
+              { value: '', label: t('stock.allWarehouses') },
+              ...warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` })),
+              { value: TRANSIT_WAREHOUSE, label: t('transit.warehouse') },
+            ]}
           />
           <Input.Search
             allowClear
@@ -115,7 +120,7 @@ export default function StockPage() {
         pagination={false}
         data-testid="stock-table"
         columns={[
-          { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120 },
+          { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120, render: (v: string) => <WarehouseCode code={v} /> },
           {
             title: t('stock.sku'),
             dataIndex: 'sku',
@@ -133,11 +138,19 @@ export default function StockPage() {
             title: t('stock.available'),
             dataIndex: 'available',
             align: 'right',
-            render: (v: number, r) => (
-              <Typography.Text type={r.safety_stock > 0 && v < r.safety_stock ? 'danger' : undefined}>{formatQty(v)}</Typography.Text>
-            ),
+            render: (v: number, r) =>
+              r.warehouse === TRANSIT_WAREHOUSE ? (
+                '-'
+              ) : (
+                <Typography.Text type={r.safety_stock > 0 && v < r.safety_stock ? 'danger' : undefined}>{formatQty(v)}</Typography.Text>
+              ),
           },
-          { title: t('stock.safety'), dataIndex: 'safety_stock', align: 'right', render: formatQty },
+          {
+            title: t('stock.safety'),
+            dataIndex: 'safety_stock',
+            align: 'right',
+            render: (v: number, r) => (r.warehouse === TRANSIT_WAREHOUSE ? '-' : formatQty(v)),
+          },
           { title: t('stock.value'), dataIndex: 'value_cents', align: 'right', render: (v: number) => formatCents(v) },
         ]}
       />
