@@ -63,6 +63,7 @@ class MoveOut(Output):
     doc_type: str
     doc_ref: str
     reason: str | None
+    lot_no: str | None = Field(description="The batch (batch-tracked SKUs)")
 
 
 class LayerOut(Output):
@@ -324,6 +325,7 @@ def list_moves(
                 doc_type=m.doc_type,
                 doc_ref=m.doc_ref,
                 reason=m.reason,
+                lot_no=m.lot_no,
             )
             for m in rows
         ],
@@ -454,6 +456,7 @@ class DocumentMoveOut(Output):
     id: int
     warehouse: str
     sku: str
+    lot_no: str | None = Field(description="The batch (batch-tracked SKUs)")
     kind: str
     qty: int
     value_cents: int
@@ -744,14 +747,8 @@ class TransferOrderLineOut(Output):
     loss_value_cents: int
 
 
-class LedgerRowOut(Output):
-    id: int
+class LedgerRowOut(DocumentMoveOut):
     at: UtcDateTime
-    warehouse: str
-    sku: str
-    kind: str
-    qty: int
-    value_cents: int
 
 
 class TransferOrderOut(TransferOrderRowOut):

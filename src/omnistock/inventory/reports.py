@@ -182,6 +182,7 @@ class MoveRow:
     doc_type: str
     doc_ref: str
     reason: str | None
+    lot_no: str | None = None
 
 
 def list_moves(
@@ -207,9 +208,12 @@ def list_moves(
             sm.doc_type,
             sm.ref,
             sm.reason,
+            lot.c.lot_no,
         )
         .select_from(
-            stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(sku_t, sku_t.c.id == sm.sku_id)
+            stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id)
+            .join(sku_t, sku_t.c.id == sm.sku_id)
+            .outerjoin(lot, lot.c.id == sm.lot_id)
         )
         .order_by(sm.at.desc(), sm.id.desc())
         .limit(limit + 1)
@@ -227,7 +231,7 @@ def list_moves(
         stmt = stmt.where(or_(sm.at < at, and_(sm.at == at, sm.id < after["id"])))
     rows = uow.conn.execute(stmt).all()
     out = [
-        MoveRow(r.id, r.at, r.wh, r.sku, r.kind, r.qty, r.value_cents, r.doc_type, r.ref, r.reason)
+        MoveRow(r.id, r.at, r.wh, r.sku, r.kind, r.qty, r.value_cents, r.doc_type, r.ref, r.reason, r.lot_no)
         for r in rows[:limit]
     ]
     nxt = (
@@ -732,11 +736,19 @@ def document(uow: UnitOfWork, doc_id: int) -> dict | None:
             .order_by(dl.line_no)
         )
     ]
-    moves_ = [
+    return {**head.__dict__, "line_items": lines, "moves": document_moves(uow, head.kind, doc_id)}
+
+
+def document_moves(uow: UnitOfWork, doc_type: str, doc_id: int) -> list[dict]:
+    """The ledger rows a document wrote, in order, with their warehouse, SKU and batch."""
+    sku_t = catalog.sku_view
+    return [
         {
             "id": r.id,
+            "at": r.at,
             "warehouse": r.wh,
             "sku": r.sku,
+            "lot_no": r.lot_no,
             "kind": r.kind,
             "qty": r.qty,
             "value_cents": r.value_cents,
@@ -744,22 +756,23 @@ def document(uow: UnitOfWork, doc_id: int) -> dict | None:
         for r in uow.conn.execute(
             select(
                 sm.id,
+                sm.at,
                 warehouse.c.code.label("wh"),
                 sku_t.c.code.label("sku"),
+                lot.c.lot_no,
                 sm.kind,
                 sm.qty,
                 sm.value_cents,
             )
             .select_from(
-                stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(
-                    sku_t, sku_t.c.id == sm.sku_id
-                )
+                stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id)
+                .join(sku_t, sku_t.c.id == sm.sku_id)
+                .outerjoin(lot, lot.c.id == sm.lot_id)
             )
-            .where(sm.doc_type == head.kind, sm.doc_id == doc_id)
+            .where(sm.doc_type == doc_type, sm.doc_id == doc_id)
             .order_by(sm.id)
         )
     ]
-    return {**head.__dict__, "line_items": lines, "moves": moves_}
 
 
 def stock_summary(uow: UnitOfWork) -> dict:

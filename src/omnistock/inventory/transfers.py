@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from omnistock.catalog import service as catalog
-from omnistock.inventory import ledger, rules, service, states
+from omnistock.inventory import ledger, reports, rules, service, states
 from omnistock.inventory.models import stock_move, transfer_order, transfer_order_line, warehouse
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
@@ -665,35 +665,7 @@ def transfer_order_detail(uow: UnitOfWork, order_id: int) -> dict | None:
             .order_by(tl.line_no)
         )
     ]
-    moves = [
-        {
-            "id": r.id,
-            "at": r.at,
-            "warehouse": r.wh,
-            "sku": r.sku,
-            "kind": r.kind,
-            "qty": r.qty,
-            "value_cents": r.value_cents,
-        }
-        for r in uow.conn.execute(
-            select(
-                sm.id,
-                sm.at,
-                warehouse.c.code.label("wh"),
-                sku_t.c.code.label("sku"),
-                sm.kind,
-                sm.qty,
-                sm.value_cents,
-            )
-            .select_from(
-                stock_move.join(warehouse, warehouse.c.id == sm.warehouse_id).join(
-                    sku_t, sku_t.c.id == sm.sku_id
-                )
-            )
-            .where(sm.doc_type == DOC, sm.doc_id == order_id)
-            .order_by(sm.id)
-        )
-    ]
+    moves = reports.document_moves(uow, DOC, order_id)
     return {
         **head.__dict__,
         "loss_value_cents": sum(x["loss_value_cents"] for x in lines),

@@ -1947,6 +1947,11 @@ export interface components {
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * Lot No
+             * @description The batch (batch-tracked SKUs)
+             */
+            lot_no: string | null;
             /** Qty */
             qty: number;
             /** Sku */
@@ -2100,6 +2105,11 @@ export interface components {
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * Lot No
+             * @description The batch (batch-tracked SKUs)
+             */
+            lot_no: string | null;
             /** Qty */
             qty: number;
             /** Sku */
@@ -2217,6 +2227,11 @@ export interface components {
             id: number;
             /** Kind */
             kind: string;
+            /**
+             * Lot No
+             * @description The batch (batch-tracked SKUs)
+             */
+            lot_no: string | null;
             /** Qty */
             qty: number;
             /** Reason */

@@ -143,6 +143,7 @@ export default function DocumentDrawer({ docId, onClose }: { docId: number | nul
               columns={[
                 { title: t('doc.warehouse'), dataIndex: 'warehouse', width: 110 },
                 { title: t('doc.sku'), dataIndex: 'sku', width: 140 },
+                { title: t('doc.lotNo'), dataIndex: 'lot_no', width: 110, render: (v: string | null) => v ?? '-' },
                 { title: t('ledger.kind'), dataIndex: 'kind', width: 110, render: (v: string) => <Tag>{kindLabel(t, v)}</Tag> },
                 { title: t('ledger.qty'), dataIndex: 'qty', align: 'right', width: 90, render: (v: number) => <QtyCell qty={v} testId="doc-move-qty" /> },
                 { title: t('ledger.value'), dataIndex: 'value_cents', align: 'right', render: (v: number) => formatCents(v) },

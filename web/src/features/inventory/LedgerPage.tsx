@@ -110,6 +110,7 @@ export default function LedgerPage() {
               { title: t('ledger.at'), dataIndex: 'at', width: 170, render: (v: string) => formatTime(v) },
               { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 110, render: (v: string) => <WarehouseCode code={v} /> },
               { title: t('ledger.kind'), dataIndex: 'kind', width: 110, render: (v: string) => <Tag>{kindLabel(t, v)}</Tag> },
+              { title: t('doc.lotNo'), dataIndex: 'lot_no', width: 110, render: (v: string | null) => v ?? '-' },
               {
                 title: t('ledger.qty'),
                 dataIndex: 'qty',
