@@ -1336,6 +1336,42 @@ def _category_by_code(uow: UnitOfWork, code: str) -> Category:
     return Category(row.id, row.code, row.name, row.parent_id, None, row.sort)
 
 
+def sku_categories(uow: UnitOfWork, sku_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """sku id -> (category code, name) of the SKU's product; SKUs without one are left out."""
+    ids = sorted(set(sku_ids))
+    out: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), 500):
+        rows = uow.conn.execute(
+            select(sku_t.c.id, category_t.c.code, category_t.c.name)
+            .select_from(
+                sku_t.join(product_t, product_t.c.id == sku_t.c.product_id).join(
+                    category_t, category_t.c.id == product_t.c.category_id
+                )
+            )
+            .where(sku_t.c.id.in_(ids[i : i + 500]))
+        )
+        out.update({r.id: (r.code, r.name) for r in rows})
+    return out
+
+
+def skus_in_category(uow: UnitOfWork, code: str) -> list[int]:
+    """Ids of the SKUs whose product is in category ``code`` or any category below it."""
+    root = _category_by_code(uow, code)
+    parents = dict(uow.conn.execute(select(category_t.c.id, category_t.c.parent_id)).all())
+    wanted, frontier = {root.id}, {root.id}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - wanted
+        wanted |= frontier
+    return list(
+        uow.conn.execute(
+            select(sku_t.c.id)
+            .join(product_t, product_t.c.id == sku_t.c.product_id)
+            .where(product_t.c.category_id.in_(sorted(wanted)))
+            .order_by(sku_t.c.code)
+        ).scalars()
+    )
+
+
 def list_categories(uow: UnitOfWork) -> list[Category]:
     """Every category (the tree is small), parents before children, siblings by sort then code."""
     products = dict(

@@ -577,6 +577,8 @@ class ValuationReportRowOut(Output):
     warehouse_name: str
     sku: str | None
     sku_name: str | None
+    category: str | None = Field(default=None, description="group=category: the category (null: none)")
+    category_name: str | None = None
     skus: int
     qty: int
     value_cents: int
@@ -654,6 +656,28 @@ def export_valuation_report(
         rows = [(r.warehouse, r.warehouse_name, r.skus, r.qty, r.value_cents) for r in rep.rows]
         total = [
             "Total" if en else "合计",
+            None,
+            sum(r.skus for r in rep.rows),
+            rep.total_qty,
+            rep.total_value_cents,
+        ]
+    elif group == "category":
+        columns = [
+            excel.Column("类目", "Category", width=14),
+            excel.Column("类目名称", "Category name", width=20),
+            excel.Column("仓库", "Warehouse", width=12),
+            excel.Column("SKU 数", "SKUs", excel.INT, width=10),
+            excel.Column("数量", "Quantity", excel.INT, width=14),
+            excel.Column("金额（元）", "Value (CNY)", excel.MONEY, width=18),
+        ]
+        none = "(none)" if en else "（未分类）"
+        rows = [
+            (r.category or none, r.category_name or none, r.warehouse, r.skus, r.qty, r.value_cents)
+            for r in rep.rows
+        ]
+        total = [
+            "Total" if en else "合计",
+            None,
             None,
             sum(r.skus for r in rep.rows),
             rep.total_qty,
@@ -884,11 +908,17 @@ class ScopeSkus(Input):
     skus: list[Code] = Field(min_length=1, max_length=5000)
 
 
+class ScopeCategory(Input):
+    kind: Literal["category"]
+    category: Code
+
+
 class StocktakeIn(Input):
     ref: str | None = Field(default=None, max_length=64)
     warehouse: Code
-    scope: Annotated[ScopeAll | ScopeSkus, Field(discriminator="kind")] = Field(
+    scope: Annotated[ScopeAll | ScopeSkus | ScopeCategory, Field(discriminator="kind")] = Field(
         description='{"kind": "all"}: every SKU with stock or ever stocked in the warehouse; '
+        '{"kind": "category", "category": "CODE"}: those of a category and the ones below it; '
         '{"kind": "skus", "skus": [...]}: those SKUs'
     )
     blind: bool = False

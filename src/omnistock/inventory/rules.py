@@ -308,7 +308,8 @@ STATE_LABELS = {
 # and one more branch where the sheet is created.
 SCOPE_ALL = "all"  # every SKU with stock or ever stocked in the warehouse
 SCOPE_SKUS = "skus"  # a chosen list of SKUs
-STOCKTAKE_SCOPES = (SCOPE_ALL, SCOPE_SKUS)
+SCOPE_CATEGORY = "category"  # the SKUs of a category (and those below it) stocked in the warehouse
+STOCKTAKE_SCOPES = (SCOPE_ALL, SCOPE_SKUS, SCOPE_CATEGORY)
 
 
 def sources(transitions: dict[str, set[str]], target: str) -> set[str]:

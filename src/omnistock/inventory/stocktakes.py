@@ -105,6 +105,13 @@ def _scope(scope: object) -> tuple[str, list[str]]:
         )
     if kind == rules.SCOPE_ALL:
         return kind, []
+    if kind == rules.SCOPE_CATEGORY:
+        code = scope.get("category")
+        if not isinstance(code, str) or not code:
+            raise Invalid(
+                "inventory.bad_scope", "A category scope names its category", "按类目盘点需要指定类目"
+            )
+        return kind, [code]
     codes = scope.get("skus")
     if not isinstance(codes, list | tuple) or not codes or not all(isinstance(c, str) for c in codes):
         raise Invalid("inventory.no_lines", "A document needs at least one line", "单据至少需要一行明细")
@@ -134,13 +141,19 @@ def _untracked(sku: catalog.SkuRef) -> catalog.SkuRef:
 
 def _scope_lines(uow: UnitOfWork, warehouse_id: int, kind: str, codes: list[str]) -> list[dict]:
     """The sheet's lines with their book on-hand now: ``all`` = every SKU with a balance row in
-    the warehouse (it has or once had stock there), in SKU code order; ``skus`` = those, in order."""
-    if kind == rules.SCOPE_ALL:
+    the warehouse (it has or once had stock there), in SKU code order; ``category`` = those of
+    the category and the categories below it; ``skus`` = those, in order."""
+    if kind in (rules.SCOPE_ALL, rules.SCOPE_CATEGORY):
         sku_t, sb = catalog.sku_view, stock_balance.c
         rows = uow.conn.execute(
             select(sb.sku_id, func.sum(sb.on_hand))
             .join(sku_t, sku_t.c.id == sb.sku_id)
             .where(sb.warehouse_id == warehouse_id, sb.lot_id == 0, sku_t.c.tracking == rules.NONE)
+            .where(
+                sb.sku_id.in_(catalog.skus_in_category(uow, codes[0]))
+                if kind == rules.SCOPE_CATEGORY
+                else True
+            )
             .group_by(sb.sku_id, sku_t.c.code)
             .order_by(sku_t.c.code)
         ).all()

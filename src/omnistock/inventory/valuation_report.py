@@ -45,20 +45,23 @@ register(("inventory.valuation.read", "查看存货估值表", "View the stock v
 
 sm, sb, cp = stock_move.c, stock_balance.c, cost_pool.c
 
-# Groupings of the report; a grouping by SKU category slots in here when categories exist.
-SKU, WAREHOUSE = "sku", "warehouse"
-GROUPS = (SKU, WAREHOUSE)
+# Groupings of the report: a row per warehouse and SKU, per warehouse, or per warehouse and the
+# category of the SKU's product.
+SKU, WAREHOUSE, CATEGORY = "sku", "warehouse", "category"
+GROUPS = (SKU, WAREHOUSE, CATEGORY)
 
 
 @dataclass(frozen=True)
 class ValuationRow:
     warehouse: str
     warehouse_name: str
-    sku: str | None  # None in the warehouse grouping
+    sku: str | None  # None in the warehouse and category groupings
     sku_name: str | None
     skus: int  # SKUs with stock or value in the row
     qty: int
     value_cents: int
+    category: str | None = None  # the category grouping (None: SKUs of no category)
+    category_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ def valuation_report(
     """Quantity and value at ``at`` in the warehouses the actor may see.
 
     ``group``: ``sku`` — a row per warehouse and SKU (by SKU code, then warehouse code; paged by
-    ``cursor``/``limit``, ``limit=None`` for all); ``warehouse`` — a row per warehouse (not paged).
+    ``cursor``/``limit``, ``limit=None`` for all); ``warehouse`` — a row per warehouse;
+    ``category`` — a row per category of the SKUs' products and warehouse (neither is paged).
     The totals cover the whole report.
     """
     if group not in GROUPS:
@@ -221,6 +225,20 @@ def valuation_report(
             (ValuationRow(whs[w][0], whs[w][1], None, None, n, q, v) for w, (n, q, v) in per.items()),
             key=lambda r: r.warehouse,
         )
+        return ValuationReport(at, group, rows, total_qty, total_value, None)
+    if group == CATEGORY:
+        cats = catalog.sku_categories(uow, {s for s, _ in found})
+        per_cat: dict[tuple, list[int]] = {}
+        for (s, w), (q, v) in found.items():
+            acc = per_cat.setdefault((cats.get(s, (None, None)), w), [0, 0, 0])
+            acc[0] += 1
+            acc[1] += q
+            acc[2] += v
+        rows = [
+            ValuationRow(whs[w][0], whs[w][1], None, None, n, q, v, cat[0], cat[1])
+            for (cat, w), (n, q, v) in per_cat.items()
+        ]
+        rows.sort(key=lambda r: (r.category is None, r.category or "", r.warehouse))
         return ValuationReport(at, group, rows, total_qty, total_value, None)
 
     sku_t = catalog.sku_view

@@ -2726,6 +2726,16 @@ export interface components {
              */
             kind: "all";
         };
+        /** ScopeCategory */
+        ScopeCategory: {
+            /** Category */
+            category: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "category";
+        };
         /** ScopeSkus */
         ScopeSkus: {
             /**
@@ -3012,9 +3022,9 @@ export interface components {
             ref?: string | null;
             /**
              * Scope
-             * @description {"kind": "all"}: every SKU with stock or ever stocked in the warehouse; {"kind": "skus", "skus": [...]}: those SKUs
+             * @description {"kind": "all"}: every SKU with stock or ever stocked in the warehouse; {"kind": "category", "category": "CODE"}: those of a category and the ones below it; {"kind": "skus", "skus": [...]}: those SKUs
              */
-            scope: components["schemas"]["ScopeAll"] | components["schemas"]["ScopeSkus"];
+            scope: components["schemas"]["ScopeAll"] | components["schemas"]["ScopeSkus"] | components["schemas"]["ScopeCategory"];
             /** Warehouse */
             warehouse: string;
         };
@@ -3474,6 +3484,13 @@ export interface components {
         };
         /** ValuationReportRowOut */
         ValuationReportRowOut: {
+            /**
+             * Category
+             * @description group=category: the category (null: none)
+             */
+            category?: string | null;
+            /** Category Name */
+            category_name?: string | null;
             /** Qty */
             qty: number;
             /** Sku */
@@ -6053,7 +6070,7 @@ export interface operations {
                 /** @description The moment (ISO 8601; without an offset it is UTC). Default: now */
                 at?: string | null;
                 warehouse?: string | null;
-                group?: "sku" | "warehouse";
+                group?: "sku" | "warehouse" | "category";
                 cursor?: string | null;
                 limit?: number;
             };
@@ -6089,7 +6106,7 @@ export interface operations {
                 /** @description The moment (ISO 8601; without an offset it is UTC). Default: now */
                 at?: string | null;
                 warehouse?: string | null;
-                group?: "sku" | "warehouse";
+                group?: "sku" | "warehouse" | "category";
             };
             header?: never;
             path?: never;

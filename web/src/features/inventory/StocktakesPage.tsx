@@ -54,17 +54,19 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const scopeKind = Form.useWatch('scope', form) ?? 'all';
+  const [categories, setCategories] = useState<{ code: string; name: string }[]>([]);
 
   useEffect(() => {
     if (open) {
       form.resetFields();
       setError(null);
+      unwrap(api.GET('/api/v1/catalog/categories')).then(setCategories).catch(() => setCategories([]));
     }
   }, [open, form]);
 
   const submit = async () => {
     setError(null);
-    let v: { warehouse: string; scope: 'all' | 'skus'; skus?: string[]; blind?: boolean; note?: string };
+    let v: { warehouse: string; scope: 'all' | 'skus' | 'category'; skus?: string[]; category?: string; blind?: boolean; note?: string };
     try {
       v = await form.validateFields();
     } catch {
@@ -74,13 +76,22 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
       setError(t('st.needSkus'));
       return;
     }
+    if (v.scope === 'category' && !v.category) {
+      setError(t('st.needCategory'));
+      return;
+    }
     setSaving(true);
     try {
       const sheet = await unwrap(
         api.POST('/api/v1/inventory/stocktakes', {
           body: {
             warehouse: v.warehouse,
-            scope: v.scope === 'skus' ? { kind: 'skus', skus: v.skus ?? [] } : { kind: 'all' },
+            scope:
+              v.scope === 'skus'
+                ? { kind: 'skus', skus: v.skus ?? [] }
+                : v.scope === 'category'
+                  ? { kind: 'category', category: v.category! }
+                  : { kind: 'all' },
             blind: Boolean(v.blind),
             note: v.note?.trim() || null,
           },
@@ -122,11 +133,24 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
               <Radio value="all" data-testid="st-form-scope-all">
                 {t('st.scope.all')}
               </Radio>
+              <Radio value="category" data-testid="st-form-scope-category">
+                {t('st.scope.category')}
+              </Radio>
               <Radio value="skus" data-testid="st-form-scope-skus">
                 {t('st.scope.skus')}
               </Radio>
             </Radio.Group>
           </Form.Item>
+          {scopeKind === 'category' && (
+            <Form.Item name="category" label={t('st.category')}>
+              <Select
+                showSearch
+                optionFilterProp="label"
+                options={categories.map((c) => ({ value: c.code, label: `${c.code} ${c.name}` }))}
+                data-testid="st-form-category"
+              />
+            </Form.Item>
+          )}
           {scopeKind === 'skus' && (
             <Form.Item name="skus" label={t('st.skus')}>
               <SkuMultiSelect />
@@ -146,6 +170,7 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
 
 export function scopeText(t: ReturnType<typeof useI18n>['t'], scope: Record<string, unknown>): string {
   if (scope.kind === 'skus' && Array.isArray(scope.skus)) return t('st.scopeShort.skus', { n: scope.skus.length });
+  if (scope.kind === 'category') return t('st.scopeShort.category', { category: String(scope.category) });
   return t('st.scopeShort.all');
 }
 

@@ -13,7 +13,7 @@ import { formatCents, formatQty } from '../../money';
 
 interface Query {
   at: string;
-  group: 'sku' | 'warehouse';
+  group: 'sku' | 'warehouse' | 'category';
   warehouse: string;
 }
 
@@ -70,11 +70,19 @@ export default function ValuationPage() {
   };
 
   const bySku = query.group === 'sku';
+  const uncategorized = t('valuation.uncategorized');
   const columns = bySku
     ? [
         { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120 },
         { title: t('stock.sku'), dataIndex: 'sku', width: 170 },
         { title: t('stock.name'), dataIndex: 'sku_name' },
+      ]
+    : query.group === 'category'
+    ? [
+        { title: t('valuation.category'), dataIndex: 'category', width: 140, render: (v: string | null) => v ?? uncategorized },
+        { title: t('valuation.categoryName'), dataIndex: 'category_name', render: (v: string | null) => v ?? uncategorized },
+        { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120 },
+        { title: t('valuation.skus'), dataIndex: 'skus', align: 'right' as const, render: formatQty },
       ]
     : [
         { title: t('stock.warehouse'), dataIndex: 'warehouse', width: 120 },
@@ -106,6 +114,7 @@ export default function ValuationPage() {
             options={[
               { value: 'sku', label: <span data-testid="valuation-group-sku">{t('valuation.group.sku')}</span> },
               { value: 'warehouse', label: <span data-testid="valuation-group-warehouse">{t('valuation.group.warehouse')}</span> },
+              { value: 'category', label: <span data-testid="valuation-group-category">{t('valuation.group.category')}</span> },
             ]}
           />
           <Select
@@ -129,7 +138,7 @@ export default function ValuationPage() {
       </Typography.Paragraph>
       <Table<ValuationReportRow>
         size="small"
-        rowKey={(r) => `${r.warehouse}/${r.sku ?? ''}`}
+        rowKey={(r) => `${r.warehouse}/${r.sku ?? ''}/${r.category ?? ''}`}
         loading={list.loading}
         dataSource={list.items}
         pagination={false}
