@@ -351,6 +351,18 @@ def load(
     for wh, _ in WAREHOUSES:
         for products in by_supplier.values():
             receive(wh, products)
+    # Every SKU has its bin in each warehouse: aisle by kind of goods (A apparel, B food, C digital,
+    # D home), a rack of eight levels per aisle.
+    aisles = {"TS": "A", "JK": "A", "FD": "B", "EL": "C", "HM": "D"}
+    slots: dict[str, int] = {}
+    bins = []
+    for p in PRODUCTS:
+        aisle = aisles.get(p[0].split("-")[0], "E")
+        slot = slots[aisle] = slots.get(aisle, 0) + 1
+        bins.append(inventory.BinLine(p[0], f"{aisle}-{(slot - 1) // 8 + 1:02d}-{(slot - 1) % 8 + 1:02d}"))
+    for wh, _ in WAREHOUSES:
+        with tx() as uow:
+            inventory.set_bins(uow, warehouse=wh, lines=bins)
 
     placed: dict[str, tuple[str, list]] = {}  # order -> (warehouse, lines)
     open_orders: list[str] = []

@@ -139,6 +139,11 @@ const zh = {
   'st.scope.all': '全部（该仓有过库存的 SKU）',
   'st.scope.skus': '指定 SKU',
   'st.scope.category': '按类目',
+  'st.scope.bin': '按库位',
+  'st.bin': '库位（前缀）',
+  'st.binHint': '例如 A-01：盘点以 A-01 开头的所有库位，明细按库位顺序排列',
+  'st.needBin': '请填写要盘点的库位',
+  'st.scopeShort.bin': '库位 {bin}*',
   'st.category': '类目（含下级类目）',
   'st.needCategory': '请选择要盘点的类目',
   'st.scopeShort.category': '类目 {category}',
@@ -573,6 +578,10 @@ const zh = {
   'doc.serialCount': '已扫 {n} 个',
   'doc.needLot': '按批次管理的商品需要填写批次号',
   'doc.needSerials': '序列号数量必须等于数量',
+  'bin.bin': '库位',
+  'bin.filter': '库位（前缀）',
+  'bin.edit': '修改库位',
+  'bin.saved': '{sku} 的库位已更新',
 };
 
 export type MsgKey = keyof typeof zh;
@@ -712,6 +721,11 @@ const en: Record<MsgKey, string> = {
   'st.scope.all': 'All (every SKU ever stocked here)',
   'st.scope.skus': 'Chosen SKUs',
   'st.scope.category': 'By category',
+  'st.scope.bin': 'By bin',
+  'st.bin': 'Bin (starts with)',
+  'st.binHint': 'e.g. A-01: every bin starting with A-01, lines in bin order',
+  'st.needBin': 'Give the bins to count',
+  'st.scopeShort.bin': 'Bins {bin}*',
   'st.category': 'Category (and those below it)',
   'st.needCategory': 'Choose the category to count',
   'st.scopeShort.category': 'Category {category}',
@@ -1146,6 +1160,10 @@ const en: Record<MsgKey, string> = {
   'doc.serialCount': '{n} scanned',
   'doc.needLot': 'A batch-tracked SKU needs its batch number',
   'doc.needSerials': 'Give one serial number per unit',
+  'bin.bin': 'Bin',
+  'bin.filter': 'Bin (starts with)',
+  'bin.edit': 'Change the bin',
+  'bin.saved': 'Bin of {sku} updated',
 };
 
 export const messages: Record<Lang, Record<MsgKey, string>> = { 'zh-CN': zh, 'en-US': en };

@@ -50,6 +50,7 @@ class StockRowOut(Output):
     available: int
     safety_stock: int
     value_cents: int
+    bin: str | None = Field(default=None, description="The SKU's bin location in the warehouse (库位)")
 
 
 class MoveOut(Output):
@@ -218,6 +219,7 @@ class StockFilters:
         low: Annotated[bool, Query(description="Only available below safety stock")] = False,
         has_reservations: Annotated[bool, Query(description="Only rows with something reserved")] = False,
         show_zero: Annotated[bool, Query(description="Also rows with nothing on hand or reserved")] = False,
+        bin: Annotated[str | None, Query(max_length=32, description="Bin code starts with (库位)")] = None,
     ):
         self.kw = {
             "warehouse_code": warehouse,
@@ -226,6 +228,7 @@ class StockFilters:
             "low": low,
             "has_reservations": has_reservations,
             "show_zero": show_zero,
+            "bin_prefix": bin,
         }
 
 
@@ -247,6 +250,7 @@ STOCK_COLUMNS = [
     excel.Column("仓库", "Warehouse", width=12),
     excel.Column("SKU", "SKU", width=18),
     excel.Column("商品名称", "Name", width=30),
+    excel.Column("库位", "Bin", width=12),
     excel.Column("在库", "On hand", excel.INT, width=12),
     excel.Column("预占", "Reserved", excel.INT, width=12),
     excel.Column("可用", "Available", excel.INT, width=12),
@@ -284,6 +288,7 @@ def export_stock(
                 r.warehouse,
                 r.sku,
                 r.sku_name,
+                r.bin,
                 r.on_hand,
                 r.reserved,
                 r.available,
@@ -913,12 +918,18 @@ class ScopeCategory(Input):
     category: Code
 
 
+class ScopeBin(Input):
+    kind: Literal["bin"]
+    bin: Annotated[str, Field(min_length=1, max_length=32, description="Bin code prefix, e.g. A-01")]
+
+
 class StocktakeIn(Input):
     ref: str | None = Field(default=None, max_length=64)
     warehouse: Code
-    scope: Annotated[ScopeAll | ScopeSkus | ScopeCategory, Field(discriminator="kind")] = Field(
+    scope: Annotated[ScopeAll | ScopeSkus | ScopeCategory | ScopeBin, Field(discriminator="kind")] = Field(
         description='{"kind": "all"}: every SKU with stock or ever stocked in the warehouse; '
         '{"kind": "category", "category": "CODE"}: those of a category and the ones below it; '
+        '{"kind": "bin", "bin": "A-01"}: those in bins starting with it, in bin order; '
         '{"kind": "skus", "skus": [...]}: those SKUs'
     )
     blind: bool = False
@@ -965,6 +976,7 @@ class StocktakeLineOut(Output):
     line_no: int
     sku: str
     sku_name: str
+    bin: str | None = Field(default=None, description="The SKU's bin in the sheet's warehouse")
     book_qty: int | None  # None: withheld on a blind sheet
     added: bool
     counted1: int | None
@@ -1122,3 +1134,36 @@ def export_stocktake(
     with unit_of_work(request, actor, readonly=True) as uow:
         d = _stocktake(uow, sheet_id)
     return _attachment(files.stocktake_xlsx(d), XLSX, f"{d['ref']}.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# Bin locations (库位)
+
+
+class BinLineIn(Input):
+    sku: Code
+    bin: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        description="The bin code, e.g. A-01-03; null takes the SKU off its bin"
+    )
+
+
+class BinsIn(Input):
+    warehouse: Code
+    lines: list[BinLineIn] = Field(min_length=1, max_length=5000)
+
+
+class BinOut(Output):
+    sku: str
+    bin: str | None
+
+
+@router.put("/bins", operation_id="setBins")
+def set_bins(
+    body: BinsIn, request: Request, actor: Actor = Depends(requires("inventory.bin.manage"))
+) -> list[BinOut]:
+    """Assign SKUs to bins in one warehouse (or clear them), all or nothing."""
+    with unit_of_work(request, actor) as uow:
+        out = service.set_bins(
+            uow, warehouse=body.warehouse, lines=[service.BinLine(x.sku, x.bin) for x in body.lines]
+        )
+    return [BinOut.model_validate(x) for x in out]

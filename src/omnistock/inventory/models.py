@@ -292,3 +292,17 @@ stocktake_line = Table(
     UniqueConstraint("stocktake_id", "sku_id", name="uq_stocktake_line_sku"),
     sqlite_with_rowid=False,
 )
+
+# Where a SKU is kept in a warehouse (库位): its bin code, e.g. "A-01-03" (aisle, rack, level).
+# Stocktake sheets can cover a run of bins ("A-01" counts every bin starting with it) and list
+# their lines in bin order, the order someone walks the shelves.
+sku_bin = Table(
+    "sku_bin",
+    metadata,
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), primary_key=True),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), primary_key=True),
+    Column("bin_code", String(32), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_sku_bin_code", "warehouse_id", "bin_code"),
+    sqlite_with_rowid=False,
+)

@@ -14,6 +14,7 @@ from omnistock.inventory.models import (
     lot,
     reservation,
     serial_unit,
+    sku_bin,
     stock_balance,
     stock_document,
     stock_move,
@@ -37,6 +38,7 @@ class StockRow:
     available: int
     safety_stock: int
     value_cents: int
+    bin: str | None = None  # where the SKU is kept in the warehouse (库位)
 
 
 def _scoped_warehouse_ids(uow: UnitOfWork, code: str | None) -> list[int] | None:
@@ -86,6 +88,7 @@ def stock(
     low: bool = False,
     has_reservations: bool = False,
     show_zero: bool = False,
+    bin_prefix: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[StockRow], str | None]:
@@ -128,9 +131,12 @@ def stock(
             b.held,
             b.warehouse_id,
             b.sku_id,
+            sku_bin.c.bin_code,
         )
         .select_from(
-            bal.join(warehouse, warehouse.c.id == b.warehouse_id).join(sku_t, sku_t.c.id == b.sku_id)
+            bal.join(warehouse, warehouse.c.id == b.warehouse_id)
+            .join(sku_t, sku_t.c.id == b.sku_id)
+            .outerjoin(sku_bin, and_(sku_bin.c.warehouse_id == b.warehouse_id, sku_bin.c.sku_id == b.sku_id))
         )
         .order_by(sku_t.c.code, warehouse.c.code)
         .limit(limit + 1)
@@ -146,6 +152,9 @@ def stock(
         stmt = stmt.where(or_(sku_t.c.code.ilike(like), sku_t.c.name.ilike(like)))
     if has_reservations:
         stmt = stmt.where(b.reserved > 0)
+    if bin_prefix:
+        prefix = bin_prefix.upper()
+        stmt = stmt.where(sku_bin.c.bin_code >= prefix, sku_bin.c.bin_code < prefix + "\uffff")
     after = decode_cursor(cursor)
     if after:
         stmt = stmt.where(
@@ -163,6 +172,7 @@ def stock(
             int(r.on_hand) - int(r.reserved) - int(r.held or 0),
             r.safety_stock,
             values.get((r.sku_id, r.warehouse_id), 0),
+            r.bin_code,
         )
         for r in rows[:limit]
     ]

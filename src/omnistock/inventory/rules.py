@@ -309,7 +309,8 @@ STATE_LABELS = {
 SCOPE_ALL = "all"  # every SKU with stock or ever stocked in the warehouse
 SCOPE_SKUS = "skus"  # a chosen list of SKUs
 SCOPE_CATEGORY = "category"  # the SKUs of a category (and those below it) stocked in the warehouse
-STOCKTAKE_SCOPES = (SCOPE_ALL, SCOPE_SKUS, SCOPE_CATEGORY)
+SCOPE_BIN = "bin"  # the SKUs kept in bins whose code starts with a prefix, in bin order
+STOCKTAKE_SCOPES = (SCOPE_ALL, SCOPE_SKUS, SCOPE_CATEGORY, SCOPE_BIN)
 
 
 def sources(transitions: dict[str, set[str]], target: str) -> set[str]:

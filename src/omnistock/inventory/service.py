@@ -1008,6 +1008,7 @@ from omnistock.inventory.tracking import (  # noqa: E402,F401
 # isort: split
 # Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
 from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
+from omnistock.inventory.bins import BinLine, bins_of, check_bin, set_bins, skus_in_bins  # noqa: E402,F401
 
 # Two-step transfers and stocktake sheets live in their own modules; they are part of this public
 # surface too (import them from here: those modules use this one's helpers).

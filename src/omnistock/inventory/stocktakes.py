@@ -30,13 +30,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import ledger, rules, service, states
 from omnistock.inventory.models import (
     cost_pool,
+    sku_bin,
     stock_balance,
     stock_document,
     stocktake,
@@ -112,6 +113,8 @@ def _scope(scope: object) -> tuple[str, list[str]]:
                 "inventory.bad_scope", "A category scope names its category", "按类目盘点需要指定类目"
             )
         return kind, [code]
+    if kind == rules.SCOPE_BIN:
+        return kind, [service.check_bin(scope.get("bin"))]
     codes = scope.get("skus")
     if not isinstance(codes, list | tuple) or not codes or not all(isinstance(c, str) for c in codes):
         raise Invalid("inventory.no_lines", "A document needs at least one line", "单据至少需要一行明细")
@@ -159,6 +162,13 @@ def _scope_lines(uow: UnitOfWork, warehouse_id: int, kind: str, codes: list[str]
         ).all()
         return [{"sku_id": s, "book_qty": int(q)} for s, q in rows]
     r = raw(uow.conn)
+    if kind == rules.SCOPE_BIN:  # in bin order: the order the shelves are walked
+        refs = [catalog.sku_ref_by_id(uow, s) for s in service.skus_in_bins(uow, warehouse_id, codes[0])]
+        return [
+            {"sku_id": s.id, "book_qty": ledger.balance(r, warehouse_id, s.id)[0]}
+            for s in refs
+            if s.tracking == rules.NONE
+        ]
     out = []
     for code in codes:
         sku = _untracked(catalog.sku_ref(uow, code))
@@ -190,7 +200,12 @@ def create_stocktake(
     if taken:
         raise _duplicate(ref)
     lines = _scope_lines(uow, wh.id, kind, codes)
-    stored_scope = {"kind": kind, **({"skus": codes} if kind == rules.SCOPE_SKUS else {})}
+    stored_scope = {"kind": kind} | {
+        rules.SCOPE_ALL: {},
+        rules.SCOPE_SKUS: {"skus": codes},
+        rules.SCOPE_CATEGORY: {"category": codes[0] if codes else None},
+        rules.SCOPE_BIN: {"bin": codes[0] if codes else None},
+    }[kind]
     try:
         sheet_id = uow.conn.execute(
             insert(stocktake).returning(st.id),
@@ -651,9 +666,10 @@ def _estimates(uow: UnitOfWork, diffs: dict[int, int]) -> dict[int, int]:
 def _lines(uow: UnitOfWork, sheet_id: int, book_visible: bool, *, line_no: int | None = None) -> list[dict]:
     sku_t = catalog.sku_view
     stmt = (
-        select(stocktake_line, sku_t.c.code, sku_t.c.name, st.status)
+        select(stocktake_line, sku_t.c.code, sku_t.c.name, st.status, sku_bin.c.bin_code)
         .join(sku_t, sku_t.c.id == sl.sku_id)
         .join(stocktake, st.id == sl.stocktake_id)
+        .outerjoin(sku_bin, and_(sku_bin.c.warehouse_id == st.warehouse_id, sku_bin.c.sku_id == sl.sku_id))
         .where(sl.stocktake_id == sheet_id)
         .order_by(sl.line_no)
     )
@@ -678,6 +694,7 @@ def _lines(uow: UnitOfWork, sheet_id: int, book_visible: bool, *, line_no: int |
                 "line_no": r.line_no,
                 "sku": r.code,
                 "sku_name": r.name,
+                "bin": r.bin_code,
                 "book_qty": r.book_qty if book_visible else None,
                 "added": bool(r.added),
                 "counted1": r.counted1,

@@ -733,6 +733,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory/bins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Bins
+         * @description Assign SKUs to bins in one warehouse (or clear them), all or nothing.
+         */
+        put: operations["setBins"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory/counts": {
         parameters: {
             query?: never;
@@ -1734,6 +1754,30 @@ export interface components {
             /** Warehouses */
             warehouses: components["schemas"]["WarehouseAvailability"][];
         };
+        /** BinLineIn */
+        BinLineIn: {
+            /**
+             * Bin
+             * @description The bin code, e.g. A-01-03; null takes the SKU off its bin
+             */
+            bin: string | null;
+            /** Sku */
+            sku: string;
+        };
+        /** BinOut */
+        BinOut: {
+            /** Bin */
+            bin: string | null;
+            /** Sku */
+            sku: string;
+        };
+        /** BinsIn */
+        BinsIn: {
+            /** Lines */
+            lines: components["schemas"]["BinLineIn"][];
+            /** Warehouse */
+            warehouse: string;
+        };
         /** BlockIn */
         BlockIn: {
             /** Reason */
@@ -2726,6 +2770,19 @@ export interface components {
              */
             kind: "all";
         };
+        /** ScopeBin */
+        ScopeBin: {
+            /**
+             * Bin
+             * @description Bin code prefix, e.g. A-01
+             */
+            bin: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "bin";
+        };
         /** ScopeCategory */
         ScopeCategory: {
             /** Category */
@@ -2976,6 +3033,11 @@ export interface components {
         StockRowOut: {
             /** Available */
             available: number;
+            /**
+             * Bin
+             * @description The SKU's bin location in the warehouse (库位)
+             */
+            bin?: string | null;
             /** On Hand */
             on_hand: number;
             /** Reserved */
@@ -3022,9 +3084,9 @@ export interface components {
             ref?: string | null;
             /**
              * Scope
-             * @description {"kind": "all"}: every SKU with stock or ever stocked in the warehouse; {"kind": "category", "category": "CODE"}: those of a category and the ones below it; {"kind": "skus", "skus": [...]}: those SKUs
+             * @description {"kind": "all"}: every SKU with stock or ever stocked in the warehouse; {"kind": "category", "category": "CODE"}: those of a category and the ones below it; {"kind": "bin", "bin": "A-01"}: those in bins starting with it, in bin order; {"kind": "skus", "skus": [...]}: those SKUs
              */
-            scope: components["schemas"]["ScopeAll"] | components["schemas"]["ScopeSkus"] | components["schemas"]["ScopeCategory"];
+            scope: components["schemas"]["ScopeAll"] | components["schemas"]["ScopeSkus"] | components["schemas"]["ScopeCategory"] | components["schemas"]["ScopeBin"];
             /** Warehouse */
             warehouse: string;
         };
@@ -3032,6 +3094,11 @@ export interface components {
         StocktakeLineOut: {
             /** Added */
             added: boolean;
+            /**
+             * Bin
+             * @description The SKU's bin in the sheet's warehouse
+             */
+            bin?: string | null;
             /** Book Qty */
             book_qty: number | null;
             /** Counted */
@@ -5089,6 +5156,39 @@ export interface operations {
             };
         };
     };
+    setBins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BinsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BinOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     createCount: {
         parameters: {
             query?: never;
@@ -5436,6 +5536,8 @@ export interface operations {
                 has_reservations?: boolean;
                 /** @description Also rows with nothing on hand or reserved */
                 show_zero?: boolean;
+                /** @description Bin code starts with (库位) */
+                bin?: string | null;
             };
             header?: never;
             path?: never;
@@ -5476,6 +5578,8 @@ export interface operations {
                 has_reservations?: boolean;
                 /** @description Also rows with nothing on hand or reserved */
                 show_zero?: boolean;
+                /** @description Bin code starts with (库位) */
+                bin?: string | null;
             };
             header?: never;
             path?: never;

@@ -20,6 +20,7 @@ export default function StockPage() {
   const low = params.get('low') === '1';
   const reserved = params.get('reserved') === '1';
   const zero = params.get('zero') === '1';
+  const bin = params.get('bin') ?? '';
   const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
   const [exporting, setExporting] = useState(false);
 
@@ -30,6 +31,7 @@ export default function StockPage() {
     ...(low ? { low: true } : {}),
     ...(reserved ? { has_reservations: true } : {}),
     ...(zero ? { show_zero: true } : {}),
+    ...(bin ? { bin } : {}),
   };
 
   const exportExcel = async () => {
@@ -64,8 +66,21 @@ export default function StockPage() {
           params: { query: { ...query, ...(cursor ? { cursor } : {}) } },
         }),
       ),
-    [warehouse, q, low, reserved, zero],
+    [warehouse, q, low, reserved, zero, bin],
   );
+
+  /** Move a SKU to another bin of its warehouse (an empty code takes it off its bin). */
+  const saveBin = async (r: StockRow, code: string) => {
+    try {
+      await unwrap(
+        api.PUT('/api/v1/inventory/bins', { body: { warehouse: r.warehouse, lines: [{ sku: r.sku, bin: code.trim() || null }] } }),
+      );
+      message.success(t('bin.saved', { sku: r.sku }));
+      list.reload();
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
 
   const ledgerLink = (r: StockRow) => `/inventory/ledger?sku=${encodeURIComponent(r.sku)}&warehouse=${encodeURIComponent(r.warehouse)}`;
 
@@ -93,6 +108,14 @@ export default function StockPage() {
             style={{ width: 220 }}
             onSearch={(v) => setFilter('q', v.trim())}
             data-testid="stock-search"
+          />
+          <Input.Search
+            allowClear
+            defaultValue={bin}
+            placeholder={t('bin.filter')}
+            style={{ width: 140 }}
+            onSearch={(v) => setFilter('bin', v.trim())}
+            data-testid="stock-bin"
           />
           <Space size={4}>
             <Switch size="small" checked={low} onChange={(v) => setFilter('low', v ? '1' : '')} data-testid="stock-low" />
@@ -132,6 +155,22 @@ export default function StockPage() {
             ),
           },
           { title: t('stock.name'), dataIndex: 'sku_name' },
+          {
+            title: t('bin.bin'),
+            dataIndex: 'bin',
+            width: 130,
+            render: (v: string | null, r) =>
+              r.warehouse === TRANSIT_WAREHOUSE ? (
+                '-'
+              ) : (
+                <Typography.Text
+                  editable={{ onChange: (code) => code !== (v ?? '') && void saveBin(r, code), tooltip: t('bin.edit'), text: v ?? '' }}
+                  data-testid="stock-bin-cell"
+                >
+                  {v ?? ''}
+                </Typography.Text>
+              ),
+          },
           { title: t('stock.onHand'), dataIndex: 'on_hand', align: 'right', render: formatQty },
           { title: t('stock.reserved'), dataIndex: 'reserved', align: 'right', render: formatQty },
           {

@@ -198,6 +198,7 @@ export default function StocktakePage() {
 
   const countColumns = [
     { title: t('doc.lineNo'), dataIndex: 'line_no', width: 56 },
+    { title: t('bin.bin'), dataIndex: 'bin', width: 100, render: (v: string | null) => v ?? '-' },
     { title: t('doc.sku'), dataIndex: 'sku', width: 160 },
     {
       title: t('doc.skuName'),
@@ -252,6 +253,7 @@ export default function StocktakePage() {
 
   const reportColumns = [
     { title: t('doc.lineNo'), dataIndex: 'line_no', width: 56 },
+    { title: t('bin.bin'), dataIndex: 'bin', width: 100, render: (v: string | null) => v ?? '-' },
     { title: t('doc.sku'), dataIndex: 'sku', width: 150 },
     { title: t('doc.skuName'), dataIndex: 'sku_name' },
     { title: t('st.book'), dataIndex: 'book_qty', width: 90, align: 'right' as const, render: (v: number | null) => (v === null ? <Tag>{t('st.hidden')}</Tag> : formatQty(v)) },

@@ -66,7 +66,7 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
 
   const submit = async () => {
     setError(null);
-    let v: { warehouse: string; scope: 'all' | 'skus' | 'category'; skus?: string[]; category?: string; blind?: boolean; note?: string };
+    let v: { warehouse: string; scope: 'all' | 'skus' | 'category' | 'bin'; skus?: string[]; category?: string; bin?: string; blind?: boolean; note?: string };
     try {
       v = await form.validateFields();
     } catch {
@@ -80,6 +80,10 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
       setError(t('st.needCategory'));
       return;
     }
+    if (v.scope === 'bin' && !v.bin?.trim()) {
+      setError(t('st.needBin'));
+      return;
+    }
     setSaving(true);
     try {
       const sheet = await unwrap(
@@ -91,7 +95,9 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
                 ? { kind: 'skus', skus: v.skus ?? [] }
                 : v.scope === 'category'
                   ? { kind: 'category', category: v.category! }
-                  : { kind: 'all' },
+                  : v.scope === 'bin'
+                    ? { kind: 'bin', bin: v.bin!.trim() }
+                    : { kind: 'all' },
             blind: Boolean(v.blind),
             note: v.note?.trim() || null,
           },
@@ -136,11 +142,19 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
               <Radio value="category" data-testid="st-form-scope-category">
                 {t('st.scope.category')}
               </Radio>
+              <Radio value="bin" data-testid="st-form-scope-bin">
+                {t('st.scope.bin')}
+              </Radio>
               <Radio value="skus" data-testid="st-form-scope-skus">
                 {t('st.scope.skus')}
               </Radio>
             </Radio.Group>
           </Form.Item>
+          {scopeKind === 'bin' && (
+            <Form.Item name="bin" label={t('st.bin')} extra={t('st.binHint')}>
+              <Input maxLength={32} placeholder="A-01" data-testid="st-form-bin" />
+            </Form.Item>
+          )}
           {scopeKind === 'category' && (
             <Form.Item name="category" label={t('st.category')}>
               <Select
@@ -171,6 +185,7 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
 export function scopeText(t: ReturnType<typeof useI18n>['t'], scope: Record<string, unknown>): string {
   if (scope.kind === 'skus' && Array.isArray(scope.skus)) return t('st.scopeShort.skus', { n: scope.skus.length });
   if (scope.kind === 'category') return t('st.scopeShort.category', { category: String(scope.category) });
+  if (scope.kind === 'bin') return t('st.scopeShort.bin', { bin: String(scope.bin) });
   return t('st.scopeShort.all');
 }
 
