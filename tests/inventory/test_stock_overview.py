@@ -99,6 +99,7 @@ def test_export_has_the_filtered_rows_of_every_page(stocked, admin, engine):
         "可用",
         "安全库存",
         "库存金额（元）",
+        "库位",
     ]
     assert len(rows) == 1 + 4 + 620
     tea = next(row for row in rows if row[0].value == "WH-A" and row[1].value == "TEA")

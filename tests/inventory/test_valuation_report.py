@@ -234,7 +234,7 @@ def test_api_groups_pages_scopes_and_refuses_bad_input(engine, history, admin, c
 
     for params in (
         {"at": "yesterday"},
-        {"group": "category"},
+        {"group": "brand"},
         {"cursor": "!!"},
         {"limit": 0},
         {"at": "2026-13-01T00:00:00"},

@@ -250,12 +250,12 @@ STOCK_COLUMNS = [
     excel.Column("仓库", "Warehouse", width=12),
     excel.Column("SKU", "SKU", width=18),
     excel.Column("商品名称", "Name", width=30),
-    excel.Column("库位", "Bin", width=12),
     excel.Column("在库", "On hand", excel.INT, width=12),
     excel.Column("预占", "Reserved", excel.INT, width=12),
     excel.Column("可用", "Available", excel.INT, width=12),
     excel.Column("安全库存", "Safety stock", excel.INT, width=12),
     excel.Column("库存金额（元）", "Value (CNY)", excel.MONEY, width=16),
+    excel.Column("库位", "Bin", width=12),
 ]
 
 
@@ -288,12 +288,12 @@ def export_stock(
                 r.warehouse,
                 r.sku,
                 r.sku_name,
-                r.bin,
                 r.on_hand,
                 r.reserved,
                 r.available,
                 r.safety_stock,
                 r.value_cents,
+                r.bin,
             )
             for r in out
         ),
