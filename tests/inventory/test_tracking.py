@@ -12,6 +12,7 @@ from omnistock.inventory import service as inventory
 from omnistock.inventory.models import reservation, serial_unit, stock_balance
 from omnistock.inventory.service import LotIn
 from omnistock.orders import service as orders
+from omnistock.platform.errors import AppError
 from tests.inventory.conftest import t
 from tests.inventory.helpers import invariants, order, setup_master, snapshot, uow
 from tests.inventory.test_service import refused
@@ -381,3 +382,23 @@ def test_stocktake_sheets_leave_tracked_skus_to_count_documents(eng):
         warehouse="WH-A",
         scope={"kind": "skus", "skus": ["PHONE"]},
     )
+
+
+def test_a_stocktake_sheet_counts_batch_by_batch(eng):
+    receive(eng, [milk(4, "B1", D(2026, 1, 1)), milk(6, "B2", D(2026, 1, 9)), phones("SN1")])
+    with uow(eng) as u:
+        sheet = inventory.create_stocktake(u, ref="ST-1", warehouse="WH-A", scope={"kind": "all"})
+    lines = [(x["sku"], x["lot_no"], x["book_qty"]) for x in sheet["line_items"]]
+    assert lines == [("MILK", "B1", 4), ("MILK", "B2", 6)]  # serial units are counted by scanning them
+    with uow(eng) as u, pytest.raises(AppError) as info:
+        inventory.record_count(u, sheet["id"], code="MILK")
+    assert info.value.code == "inventory.lot_required"
+    with uow(eng) as u:
+        inventory.record_count(u, sheet["id"], code="MILK", qty=3, lot_no="B1")
+        inventory.record_count(u, sheet["id"], code="MILK", qty=6, lot_no="B2")
+        inventory.record_count(u, sheet["id"], code="MILK", qty=2, lot_no="B9")  # a batch found
+    with uow(eng) as u:
+        done = inventory.post_stocktake(u, sheet["id"], at=t(1))
+    got = {x["lot_no"]: (x["book_qty"], x["counted"], x["difference"]) for x in done["line_items"]}
+    assert got == {"B1": (4, 3, -1), "B2": (6, 6, 0), "B9": (0, 2, 2)}
+    assert lots(eng) == {"B1": (3, 0), "B2": (6, 0), "B9": (2, 0)}

@@ -941,6 +941,7 @@ class StocktakeCountIn(Input):
 
     code: Code
     qty: Annotated[int, Field(ge=0, le=rules.MAX_QTY)] | None = None
+    lot_no: LotNo | None = Field(default=None, description="The batch (batch-tracked SKUs)")
 
 
 class StocktakeRecountIn(Input):
@@ -977,6 +978,8 @@ class StocktakeLineOut(Output):
     sku: str
     sku_name: str
     bin: str | None = Field(default=None, description="The SKU's bin in the sheet's warehouse")
+    lot_no: str | None = Field(default=None, description="The batch of this line (batch-tracked SKUs)")
+    expiry_date: dt.date | None = None
     book_qty: int | None  # None: withheld on a blind sheet
     added: bool
     counted1: int | None
@@ -1078,7 +1081,7 @@ def record_stocktake_count(
 ) -> StocktakeCountOut:
     """Count a scanned or typed code: one more piece, or (with ``qty``) exactly ``qty``."""
     with unit_of_work(request, actor) as uow:
-        res = service.record_count(uow, sheet_id, code=body.code, qty=body.qty)
+        res = service.record_count(uow, sheet_id, code=body.code, qty=body.qty, lot_no=body.lot_no)
     return StocktakeCountOut(sheet_status=res.sheet_status, round=res.round, line=res.line)
 
 

@@ -277,6 +277,7 @@ stocktake_line = Table(
     Column("stocktake_id", BigInteger, ForeignKey("stocktake.id"), primary_key=True),
     Column("line_no", Integer, primary_key=True),
     Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("lot_id", BigInteger, nullable=False, default=0),  # a batch-tracked SKU is counted per batch
     Column("book_qty", BigInteger, nullable=False),  # on-hand at the snapshot (0 for a line added by a scan)
     Column("added", Boolean, nullable=False, default=False),  # added while counting, not in the snapshot
     Column("counted1", BigInteger),  # first round
@@ -289,7 +290,7 @@ stocktake_line = Table(
     Column("posted_qty", BigInteger),  # the on-hand the line set: on_hand_at_post + difference
     Column("value_cents", BigInteger),  # the difference's value by the costing rules
     CheckConstraint("counted1 >= 0 AND counted2 >= 0", name="counted"),
-    UniqueConstraint("stocktake_id", "sku_id", name="uq_stocktake_line_sku"),
+    UniqueConstraint("stocktake_id", "sku_id", "lot_id", name="uq_stocktake_line_sku"),
     sqlite_with_rowid=False,
 )
 

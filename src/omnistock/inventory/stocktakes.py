@@ -30,13 +30,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, insert, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from omnistock.catalog import service as catalog
-from omnistock.inventory import ledger, rules, service, states
+from omnistock.inventory import ledger, rules, service, states, tracking
 from omnistock.inventory.models import (
     cost_pool,
+    lot,
     sku_bin,
     stock_balance,
     stock_document,
@@ -49,7 +50,7 @@ from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import AppError, Conflict, Forbidden, Invalid
 from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.permissions import register
-from omnistock.platform.sql import raw
+from omnistock.platform.sql import Sql, raw
 from omnistock.platform.uow import UnitOfWork
 
 register(
@@ -129,51 +130,66 @@ def _scope(scope: object) -> tuple[str, list[str]]:
     return kind, list(codes)
 
 
-def _untracked(sku: catalog.SkuRef) -> catalog.SkuRef:
-    """Sheets count SKUs as a whole; a batch- or serial-tracked SKU is counted batch by batch or
-    unit by unit with a stocktake document (``service.count``) instead."""
-    if sku.tracking != rules.NONE:
+def _countable(sku: catalog.SkuRef) -> catalog.SkuRef:
+    """Sheets count SKUs as a whole, or batch by batch; the units of a serial-tracked SKU are
+    counted by scanning each one with a stocktake document (``service.count``) instead."""
+    if sku.tracking == rules.SERIAL:
         raise Invalid(
             "inventory.tracked_not_on_sheet",
-            "{sku} is tracked by batch or serial number: count it with a stocktake document",
-            "{sku} 按批次或序列号管理，请用盘点单据逐批/逐件盘点",
+            "{sku} is tracked by serial number: count its units with a stocktake document",
+            "{sku} 按序列号管理，请用盘点单据逐件扫描盘点",
             sku=sku.code,
         )
     return sku
 
 
+_LOTS_HERE = Sql(
+    "SELECT lot_id, on_hand FROM stock_balance WHERE warehouse_id = :w AND sku_id = :s AND lot_id <> 0 "
+    "AND on_hand > 0 ORDER BY lot_id"
+)
+
+
+def _book(uow: UnitOfWork, warehouse_id: int, sku: catalog.SkuRef) -> list[dict]:
+    """A SKU's lines on a new sheet: one with its on-hand, or one per batch in stock there."""
+    r = raw(uow.conn)
+    if sku.tracking == rules.BATCH:
+        return [
+            {"sku_id": sku.id, "lot_id": lot, "book_qty": int(q)}
+            for lot, q in r.all(_LOTS_HERE, {"w": warehouse_id, "s": sku.id})
+        ]
+    return [{"sku_id": sku.id, "lot_id": 0, "book_qty": ledger.balance(r, warehouse_id, sku.id)[0]}]
+
+
 def _scope_lines(uow: UnitOfWork, warehouse_id: int, kind: str, codes: list[str]) -> list[dict]:
-    """The sheet's lines with their book on-hand now: ``all`` = every SKU with a balance row in
-    the warehouse (it has or once had stock there), in SKU code order; ``category`` = those of
-    the category and the categories below it; ``skus`` = those, in order."""
+    """The sheet's lines with their book on-hand now (a line per batch in stock for batch-tracked
+    SKUs; serial-tracked ones are left to count documents): ``all`` = every SKU with a balance row
+    in the warehouse (it has or once had stock there), in SKU code order; ``category`` = those of
+    the category and the categories below it; ``bin`` = those on the bins, in bin order; ``skus``
+    = those, in order."""
     if kind in (rules.SCOPE_ALL, rules.SCOPE_CATEGORY):
         sku_t, sb = catalog.sku_view, stock_balance.c
         rows = uow.conn.execute(
-            select(sb.sku_id, func.sum(sb.on_hand))
+            select(sb.sku_id, sb.lot_id, sb.on_hand)
             .join(sku_t, sku_t.c.id == sb.sku_id)
-            .where(sb.warehouse_id == warehouse_id, sb.lot_id == 0, sku_t.c.tracking == rules.NONE)
+            .where(
+                sb.warehouse_id == warehouse_id,
+                or_(
+                    and_(sku_t.c.tracking == rules.NONE, sb.lot_id == 0),
+                    and_(sku_t.c.tracking == rules.BATCH, sb.lot_id != 0, sb.on_hand > 0),
+                ),
+            )
             .where(
                 sb.sku_id.in_(catalog.skus_in_category(uow, codes[0]))
                 if kind == rules.SCOPE_CATEGORY
                 else True
             )
-            .group_by(sb.sku_id, sku_t.c.code)
-            .order_by(sku_t.c.code)
+            .order_by(sku_t.c.code, sb.lot_id)
         ).all()
-        return [{"sku_id": s, "book_qty": int(q)} for s, q in rows]
-    r = raw(uow.conn)
+        return [{"sku_id": s, "lot_id": lot, "book_qty": int(q)} for s, lot, q in rows]
     if kind == rules.SCOPE_BIN:  # in bin order: the order the shelves are walked
         refs = [catalog.sku_ref_by_id(uow, s) for s in service.skus_in_bins(uow, warehouse_id, codes[0])]
-        return [
-            {"sku_id": s.id, "book_qty": ledger.balance(r, warehouse_id, s.id)[0]}
-            for s in refs
-            if s.tracking == rules.NONE
-        ]
-    out = []
-    for code in codes:
-        sku = _untracked(catalog.sku_ref(uow, code))
-        out.append({"sku_id": sku.id, "book_qty": ledger.balance(r, warehouse_id, sku.id)[0]})
-    return out
+        return [ln for s in refs if s.tracking != rules.SERIAL for ln in _book(uow, warehouse_id, s)]
+    return [ln for code in codes for ln in _book(uow, warehouse_id, _countable(catalog.sku_ref(uow, code)))]
 
 
 def create_stocktake(
@@ -261,17 +277,22 @@ class CountResult:
     line: dict
 
 
-def record_count(uow: UnitOfWork, sheet_id: int, *, code: str, qty: int | None = None) -> CountResult:
+def record_count(
+    uow: UnitOfWork, sheet_id: int, *, code: str, qty: int | None = None, lot_no: str | None = None
+) -> CountResult:
     """Count ``code`` on the sheet: without ``qty`` one more piece (a scan), with ``qty`` the line's
     count becomes ``qty`` (typed). The first count starts the sheet (``open`` → ``counting``); while
-    recounting only the lines sent to recount take counts, into the second round."""
+    recounting only the lines sent to recount take counts, into the second round. A batch-tracked
+    SKU is counted batch by batch: ``lot_no`` names the batch (it may be left out when the sheet
+    has just one batch of the SKU); a batch found that is not on a whole-warehouse sheet is added."""
     uow.actor.require("inventory.stocktake.count")
     sheet, _ = _sheet(uow, sheet_id)
     if sheet.status not in rules.STOCKTAKE_COUNTABLE:
         raise states.illegal(WHAT, sheet.ref, sheet.status, rules.COUNTING)
     if qty is not None:
         service._qty(qty, allow_zero=True, what="qty")
-    sku = _untracked(resolve_code(uow, code))
+    sku = _countable(resolve_code(uow, code))
+    lot = _line_lot(uow, sheet_id, sku, lot_no, sheet.scope.get("kind") == rules.SCOPE_ALL)
     status = sheet.status
     if status == rules.OPEN:
         status = states.move(
@@ -280,7 +301,7 @@ def record_count(uow: UnitOfWork, sheet_id: int, *, code: str, qty: int | None =
     recounting = status == rules.RECOUNT
     column = "counted2" if recounting else "counted1"
     line = uow.conn.execute(
-        select(stocktake_line).where(sl.stocktake_id == sheet_id, sl.sku_id == sku.id)
+        select(stocktake_line).where(sl.stocktake_id == sheet_id, sl.sku_id == sku.id, sl.lot_id == lot)
     ).first()
     if line is None:
         if sheet.scope.get("kind") != rules.SCOPE_ALL:
@@ -299,6 +320,7 @@ def record_count(uow: UnitOfWork, sheet_id: int, *, code: str, qty: int | None =
                 "stocktake_id": sheet_id,
                 "line_no": line_no,
                 "sku_id": sku.id,
+                "lot_id": lot,
                 "book_qty": 0,
                 "added": True,
                 "recount": recounting,
@@ -331,6 +353,38 @@ def record_count(uow: UnitOfWork, sheet_id: int, *, code: str, qty: int | None =
     return CountResult(status, 2 if recounting else sheet.round, lines[0])
 
 
+def _line_lot(uow: UnitOfWork, sheet_id: int, sku: catalog.SkuRef, lot_no: str | None, may_add: bool) -> int:
+    """The batch a count of ``sku`` goes to (0 for SKUs without batches)."""
+    if sku.tracking != rules.BATCH:
+        if lot_no:
+            raise Invalid(
+                "inventory.not_batch_tracked",
+                "{sku} is not batch-tracked; leave the batch out",
+                "{sku} 不按批次管理，不要填写批次",
+                sku=sku.code,
+            )
+        return 0
+    if lot_no:
+        try:
+            return tracking.existing_lot(uow, sku, lot_no, 1)
+        except Invalid:
+            if not may_add:
+                raise
+            return tracking.receive_lot(uow, sku, tracking.LotIn(lot_no), 1)  # a batch found
+    lots = [
+        r[0]
+        for r in uow.conn.execute(select(sl.lot_id).where(sl.stocktake_id == sheet_id, sl.sku_id == sku.id))
+    ]
+    if len(lots) != 1:
+        raise Invalid(
+            "inventory.lot_required",
+            "{sku} is counted batch by batch: say which batch",
+            "{sku} 按批次盘点：请指明批次",
+            sku=sku.code,
+        )
+    return lots[0]
+
+
 def send_to_recount(uow: UnitOfWork, sheet_id: int, *, skus: Sequence[str] | None = None) -> dict:
     """Send lines to a second round: the given SKUs, or every line whose first count differs from
     the book or that was not counted."""
@@ -349,7 +403,9 @@ def send_to_recount(uow: UnitOfWork, sheet_id: int, *, skus: Sequence[str] | Non
         chosen = [ln for ln in lines if ln.counted1 is None or ln.counted1 != ln.book_qty]
     else:
         service._unique_skus(list(skus))
-        by_code = {ln.code: ln for ln in lines}
+        by_code: dict[str, list] = {}
+        for ln in lines:  # a batch-tracked SKU has a line per batch: all of them are recounted
+            by_code.setdefault(ln.code, []).append(ln)
         chosen = []
         for code in skus:
             if code not in by_code:
@@ -360,7 +416,7 @@ def send_to_recount(uow: UnitOfWork, sheet_id: int, *, skus: Sequence[str] | Non
                     sku=str(code)[:64],
                     ref=sheet.ref,
                 )
-            chosen.append(by_code[code])
+            chosen.extend(by_code[code])
     if not chosen:
         raise Conflict(
             "inventory.nothing_to_recount",
@@ -378,7 +434,7 @@ def send_to_recount(uow: UnitOfWork, sheet_id: int, *, skus: Sequence[str] | Non
         "stocktake",
         sheet.ref,
         before={"status": sheet.status},
-        after={"status": rules.RECOUNT, "skus": sorted(ln.code for ln in chosen)},
+        after={"status": rules.RECOUNT, "skus": sorted({ln.code for ln in chosen})},
     )
     return _detail(uow, sheet_id)
 
@@ -403,9 +459,12 @@ def post_stocktake(
         values={"posted_at": now, "posted_by": uow.actor.username, "closed_at": now},
     )
     lines = uow.conn.execute(
-        select(sl.line_no, sl.sku_id, sl.book_qty, sl.counted1, sl.counted2, sl.recount)
+        select(
+            sl.line_no, sl.sku_id, sl.lot_id, sl.book_qty, sl.counted1, sl.counted2, sl.recount, lot.c.lot_no
+        )
+        .outerjoin(lot, lot.c.id == sl.lot_id)
         .where(sl.stocktake_id == sheet_id)
-        .order_by(sl.sku_id)
+        .order_by(sl.sku_id, sl.lot_id)
     ).all()
     uncounted = [ln for ln in lines if rules.final_count(ln.counted1, ln.counted2, ln.recount) is None]
     if uncounted and not uncounted_as_zero:
@@ -422,7 +481,7 @@ def post_stocktake(
     for ln in lines:  # SKU order: the balances are locked in the global order
         sku = catalog.sku_ref_by_id(uow, ln.sku_id)
         counted = rules.final_count(ln.counted1, ln.counted2, ln.recount) or 0
-        on_hand, reserved = ledger.balance(r, sheet.warehouse_id, sku.id, lock=True)
+        on_hand, reserved = ledger.balance(r, sheet.warehouse_id, sku.id, lot=ln.lot_id, lock=True)
         target = rules.stocktake_target(on_hand, ln.book_qty, counted)
         params = {
             "sku": sku.code,
@@ -457,18 +516,18 @@ def post_stocktake(
             uow,
             ref=sheet.ref,
             warehouse=wh_code,
-            lines=[service.CountLine(sku.code, target) for _, sku, _, target in changed],
+            lines=[service.CountLine(sku.code, target, ln.lot_no) for ln, sku, _, target in changed],
             at=at,
             note=f"盘点单 Stocktake sheet {sheet.ref}",
         )
         doc_id = doc.id
-        by_code = {x["sku"]: x["value_cents"] for x in doc.lines}
-        values = {sku.id: by_code[sku.code] for _, sku, _, _ in changed}
-    for ln, sku, on_hand, target in plan:
+        by_key = {(x["sku"], x.get("lot_no")): x["value_cents"] for x in doc.lines}
+        values = {ln.line_no: by_key[(sku.code, ln.lot_no)] for ln, sku, _, _ in changed}
+    for ln, _sku, on_hand, target in plan:
         uow.conn.execute(
             stocktake_line.update()
             .where(sl.stocktake_id == sheet_id, sl.line_no == ln.line_no)
-            .values(on_hand_at_post=on_hand, posted_qty=target, value_cents=values.get(sku.id, 0))
+            .values(on_hand_at_post=on_hand, posted_qty=target, value_cents=values.get(ln.line_no, 0))
         )
     uow.conn.execute(stocktake.update().where(st.id == sheet_id).values(count_document_id=doc_id))
     uow.audit(
@@ -483,10 +542,11 @@ def post_stocktake(
             "lines": [
                 {
                     "sku": sku.code,
+                    "lot_no": ln.lot_no,
                     "book": ln.book_qty,
                     "on_hand": on_hand,
                     "posted": target,
-                    "value_cents": values.get(sku.id, 0),
+                    "value_cents": values.get(ln.line_no, 0),
                 }
                 for ln, sku, on_hand, target in changed
             ],
@@ -633,9 +693,9 @@ def list_stocktakes(
     return out, nxt
 
 
-def _estimates(uow: UnitOfWork, diffs: dict[int, int]) -> dict[int, int]:
-    """The value each SKU's difference would post at now, by the costing rules (an estimate until
-    the sheet is posted: other documents may change the valuation meanwhile)."""
+def _estimates(uow: UnitOfWork, diffs: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """line no -> the value its difference (sku id, difference) would post at now, by the costing
+    rules (an estimate until the sheet is posted: other documents may change the valuation)."""
     if not diffs:
         return {}
     cp = cost_pool.c
@@ -643,32 +703,41 @@ def _estimates(uow: UnitOfWork, diffs: dict[int, int]) -> dict[int, int]:
         r.sku_id: r
         for r in uow.conn.execute(
             select(cp.sku_id, cp.qty, cp.value_cents, cp.layers, cp.last_receipt_unit_cents).where(
-                cp.sku_id.in_(list(diffs))
+                cp.sku_id.in_(sorted({s for s, _ in diffs.values()}))
             )
         )
     }
     out = {}
-    for sku_id, d in diffs.items():
+    for line_no, (sku_id, d) in diffs.items():
         sku = catalog.sku_ref_by_id(uow, sku_id)
         p = pools.get(sku_id)
         val = ledger._valuation(sku.cost_method, p.qty, p.value_cents, p.layers) if p else None
         if d > 0:
-            out[sku_id] = (val or rules.Valuation(sku.cost_method)).gain_value(
+            out[line_no] = (val or rules.Valuation(sku.cost_method)).gain_value(
                 d, p.last_receipt_unit_cents if p else 0
             )
         elif val is not None and val.qty:
-            out[sku_id] = -val.take(min(-d, val.qty))
+            out[line_no] = -val.take(min(-d, val.qty))
         else:
-            out[sku_id] = 0
+            out[line_no] = 0
     return out
 
 
 def _lines(uow: UnitOfWork, sheet_id: int, book_visible: bool, *, line_no: int | None = None) -> list[dict]:
     sku_t = catalog.sku_view
     stmt = (
-        select(stocktake_line, sku_t.c.code, sku_t.c.name, st.status, sku_bin.c.bin_code)
+        select(
+            stocktake_line,
+            sku_t.c.code,
+            sku_t.c.name,
+            st.status,
+            sku_bin.c.bin_code,
+            lot.c.lot_no,
+            lot.c.expiry_date,
+        )
         .join(sku_t, sku_t.c.id == sl.sku_id)
         .join(stocktake, st.id == sl.stocktake_id)
+        .outerjoin(lot, lot.c.id == sl.lot_id)
         .outerjoin(sku_bin, and_(sku_bin.c.warehouse_id == st.warehouse_id, sku_bin.c.sku_id == sl.sku_id))
         .where(sl.stocktake_id == sheet_id)
         .order_by(sl.line_no)
@@ -677,30 +746,36 @@ def _lines(uow: UnitOfWork, sheet_id: int, book_visible: bool, *, line_no: int |
         stmt = stmt.where(sl.line_no == line_no)
     rows = uow.conn.execute(stmt).all()
     posted = bool(rows) and rows[0].status == rules.POSTED
-    finals = {r.sku_id: rules.final_count(r.counted1, r.counted2, r.recount) for r in rows}
-    diffs = {r.sku_id: finals[r.sku_id] - r.book_qty for r in rows if finals[r.sku_id] is not None}
-    estimates = {} if posted or not book_visible else _estimates(uow, {k: v for k, v in diffs.items() if v})
+    finals = {r.line_no: rules.final_count(r.counted1, r.counted2, r.recount) for r in rows}
+    diffs = {r.line_no: finals[r.line_no] - r.book_qty for r in rows if finals[r.line_no] is not None}
+    estimates = (
+        {}
+        if posted or not book_visible
+        else _estimates(uow, {r.line_no: (r.sku_id, diffs[r.line_no]) for r in rows if diffs.get(r.line_no)})
+    )
     out = []
     for r in rows:
-        diff = diffs.get(r.sku_id)
+        diff = diffs.get(r.line_no)
         if posted:
             value = r.value_cents
         elif diff is None:
             value = None
         else:
-            value = estimates.get(r.sku_id, 0)
+            value = estimates.get(r.line_no, 0)
         out.append(
             {
                 "line_no": r.line_no,
                 "sku": r.code,
                 "sku_name": r.name,
                 "bin": r.bin_code,
+                "lot_no": r.lot_no,
+                "expiry_date": r.expiry_date,
                 "book_qty": r.book_qty if book_visible else None,
                 "added": bool(r.added),
                 "counted1": r.counted1,
                 "counted2": r.counted2,
                 "recount": bool(r.recount),
-                "counted": finals[r.sku_id],
+                "counted": finals[r.line_no],
                 "difference": diff if book_visible else None,
                 "value_cents": value if book_visible else None,
                 "value_estimated": not posted,

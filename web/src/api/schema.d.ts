@@ -3060,6 +3060,11 @@ export interface components {
         StocktakeCountIn: {
             /** Code */
             code: string;
+            /**
+             * Lot No
+             * @description The batch (batch-tracked SKUs)
+             */
+            lot_no?: string | null;
             /** Qty */
             qty?: number | null;
         };
@@ -3113,8 +3118,15 @@ export interface components {
             counted_by: string | null;
             /** Difference */
             difference: number | null;
+            /** Expiry Date */
+            expiry_date?: string | null;
             /** Line No */
             line_no: number;
+            /**
+             * Lot No
+             * @description The batch of this line (batch-tracked SKUs)
+             */
+            lot_no?: string | null;
             /** On Hand At Post */
             on_hand_at_post: number | null;
             /** Posted Qty */

@@ -124,6 +124,7 @@ def upgrade() -> None:
         sa.Column("stocktake_id", sa.BigInteger(), nullable=False),
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("lot_id", sa.BigInteger(), nullable=False),
         sa.Column("book_qty", sa.BigInteger(), nullable=False),
         sa.Column("added", sa.Boolean(), nullable=False),
         sa.Column("counted1", sa.BigInteger(), nullable=True),
@@ -140,7 +141,7 @@ def upgrade() -> None:
             ["stocktake_id"], ["stocktake.id"], name=op.f("fk_stocktake_line_stocktake_id_stocktake")
         ),
         sa.PrimaryKeyConstraint("stocktake_id", "line_no", name=op.f("pk_stocktake_line")),
-        sa.UniqueConstraint("stocktake_id", "sku_id", name="uq_stocktake_line_sku"),
+        sa.UniqueConstraint("stocktake_id", "sku_id", "lot_id", name="uq_stocktake_line_sku"),
         sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###

@@ -86,12 +86,12 @@ export default function StocktakePage() {
   }, [tab, sheet?.id]);
 
   /** Send one count; scans are queued so they reach the server in the order they were made. */
-  const count = (c: string, q: number | null) => {
+  const count = (c: string, q: number | null, lotNo: string | null = null) => {
     queue.current = queue.current.then(async () => {
       const mine = ++seq.current;
       try {
         const res = await unwrap(
-          api.POST('/api/v1/inventory/stocktakes/{sheet_id}/counts', { params: { path: { sheet_id: sheetId } }, body: { code: c, qty: q } }),
+          api.POST('/api/v1/inventory/stocktakes/{sheet_id}/counts', { params: { path: { sheet_id: sheetId } }, body: { code: c, qty: q, lot_no: lotNo } }),
         );
         const line = res.line;
         setSheet((prev) => {
@@ -196,10 +196,17 @@ export default function StocktakePage() {
   const canPost = can('inventory.count.create');
   const totals = sheet.totals;
 
+  const lotColumn = {
+    title: t('doc.lotNo'),
+    dataIndex: 'lot_no',
+    width: 140,
+    render: (v: string | null, l: StocktakeLine) => (v ? `${v}${l.expiry_date ? ` (${l.expiry_date})` : ''}` : '-'),
+  };
   const countColumns = [
     { title: t('doc.lineNo'), dataIndex: 'line_no', width: 56 },
     { title: t('bin.bin'), dataIndex: 'bin', width: 100, render: (v: string | null) => v ?? '-' },
     { title: t('doc.sku'), dataIndex: 'sku', width: 160 },
+    lotColumn,
     {
       title: t('doc.skuName'),
       dataIndex: 'sku_name',
@@ -240,7 +247,7 @@ export default function StocktakePage() {
                   onPressEnter={(e) => {
                     const v = Number((e.target as HTMLInputElement).value);
                     if (Number.isSafeInteger(v) && v >= 0) {
-                      void count(l.sku, v).then(focusScan);
+                      void count(l.sku, v, l.lot_no ?? null).then(focusScan);
                       (e.target as HTMLInputElement).value = '';
                     }
                   }}
@@ -255,6 +262,7 @@ export default function StocktakePage() {
     { title: t('doc.lineNo'), dataIndex: 'line_no', width: 56 },
     { title: t('bin.bin'), dataIndex: 'bin', width: 100, render: (v: string | null) => v ?? '-' },
     { title: t('doc.sku'), dataIndex: 'sku', width: 150 },
+    lotColumn,
     { title: t('doc.skuName'), dataIndex: 'sku_name' },
     { title: t('st.book'), dataIndex: 'book_qty', width: 90, align: 'right' as const, render: (v: number | null) => (v === null ? <Tag>{t('st.hidden')}</Tag> : formatQty(v)) },
     { title: t('st.counted1'), dataIndex: 'counted1', width: 80, align: 'right' as const, render: (v: number | null) => formatQty(v) },
@@ -433,7 +441,7 @@ export default function StocktakePage() {
                   columns={countColumns}
                   data-testid="st-lines"
                   locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} /> }}
-                  onRow={(l) => ({ 'data-testid': 'st-line', 'data-sku': l.sku, style: l.sku === lastSku ? { background: '#e6f4ff' } : undefined }) as never}
+                  onRow={(l) => ({ 'data-testid': 'st-line', 'data-sku': l.sku, 'data-lot': l.lot_no ?? '', style: l.sku === lastSku ? { background: '#e6f4ff' } : undefined }) as never}
                 />
               </div>
             ),
