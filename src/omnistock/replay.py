@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine, func, select
@@ -180,8 +181,8 @@ OPS: dict[str, Callable[[UnitOfWork, dict], None]] = {
 def apply_event(uow: UnitOfWork, line: str) -> None:
     """Apply one event line; raises ``AppError`` when the event is invalid."""
     try:
-        event = json.loads(line)
-    except ValueError as exc:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
         raise _bad("not JSON") from exc
     if not isinstance(event, dict):
         raise _bad("not a JSON object")

@@ -10,12 +10,12 @@ here must be ints, strings or ``None``; use ``dt()`` and ``json()`` for the rest
 from __future__ import annotations
 
 import datetime as dt
-import json as jsonlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, event
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
@@ -130,7 +130,7 @@ class Raw:
     def json(self, value):
         if value is None:
             return None
-        return jsonlib.dumps(value, separators=(",", ":")) if self.sqlite else self._jsonb(value)
+        return orjson.dumps(value).decode() if self.sqlite else self._jsonb(value)
 
     def same_json(self, stored, new) -> bool:
         """Whether a stored JSON value equals ``new`` (as produced by ``json()``)."""
@@ -139,7 +139,7 @@ class Raw:
         return stored == (new.obj if new is not None else None)
 
     def read_json(self, value):
-        return jsonlib.loads(value) if isinstance(value, str) else value
+        return orjson.loads(value) if isinstance(value, str) else value
 
 
 def raw(conn: Connection) -> Raw:
