@@ -179,3 +179,80 @@ def test_transfer_order_ship_print_and_receive(page, login, server):
     rows = page.get_by_test_id("stock-table")
     expect(rows.locator("tr", has_text=n["wh0"])).to_contain_text("4")
     expect(rows.locator("tr", has_text=n["wh1"])).to_contain_text("4")
+
+
+def test_transfer_order_of_serial_units_is_shipped_and_received_by_scanning(page, login, server):
+    sfx = uuid.uuid4().hex[:6].upper()
+    src, dst, sku = f"WH-S0{sfx}", f"WH-S1{sfx}", f"PHONE-{sfx}"
+    sn = [f"SN{sfx}-{i}" for i in range(3)]
+    with server.api(server.admin_token()) as api:
+        for code in (src, dst):
+            assert (
+                api.post("/api/v1/inventory/warehouses", json={"code": code, "name": code}).status_code == 201
+            )
+        r = api.post(
+            "/api/v1/catalog/skus",
+            json={
+                "code": sku,
+                "name": f"手机 {sfx}",
+                "unit": "台",
+                "price_cents": 199900,
+                "cost_method": "average",
+                "tracking": "serial",
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = api.post(
+            "/api/v1/inventory/receipts",
+            json={
+                "warehouse": src,
+                "lines": [{"sku": sku, "qty": 3, "unit_cost_cents": 100000, "serials": sn}],
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = api.post(
+            "/api/v1/inventory/transfer-orders",
+            json={"from_warehouse": src, "to_warehouse": dst, "lines": [{"sku": sku, "qty": 2}]},
+        )
+        assert r.status_code == 201, r.text
+        oid = r.json()["id"]
+    login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.goto(f"/inventory/transfer-orders?order={oid}")
+    detail = page.get_by_test_id("to-detail")
+    expect(detail.get_by_test_id("to-status")).to_have_text("草稿")
+
+    # Ship: the scanner types each number and presses Enter in the line's box.
+    settle(page)
+    page.get_by_test_id("to-ship").click()
+    form = page.get_by_test_id("to-ship-form")
+    expect(form).to_be_visible()
+    form.get_by_test_id("to-serials").click()
+    _scan(page, sn[0])
+    page.get_by_test_id("to-ship-submit").click()
+    expect(form.get_by_test_id("to-ship-error")).to_contain_text("2")  # one scanned, two needed
+    form.get_by_test_id("to-serials").click()
+    page.keyboard.press("Control+End")
+    _scan(page, sn[2])
+    expect(form.get_by_test_id("to-serial-count")).to_have_text("已扫 2 / 2")
+    page.get_by_test_id("to-ship-submit").click()
+    expect(detail.get_by_test_id("to-status")).to_have_text("在途")
+    expect(detail.get_by_test_id("to-line-in-transit")).to_have_text("2")
+
+    # Receive: only one of the two units arrived; the other is lost in transit.
+    page.get_by_test_id("to-receive").click()
+    receive = page.get_by_test_id("to-receive-form")
+    expect(receive.get_by_test_id("to-serials-in-transit")).to_contain_text(sn[2])
+    receive.get_by_test_id("to-serials").click()
+    _scan(page, sn[2])
+    expect(receive.get_by_test_id("to-receive-loss")).to_contain_text("1")
+    page.get_by_test_id("to-receive-submit").click()
+    expect(detail.get_by_test_id("to-status")).to_have_text("已完成")
+    expect(detail.get_by_test_id("to-line-received")).to_have_text("1")
+    expect(detail.get_by_test_id("to-line-lost")).to_have_text("1")
+    with server.api(server.admin_token()) as api:
+        units = {
+            x["serial_no"]: (x["status"], x["warehouse"])
+            for x in api.get("/api/v1/inventory/serials", params={"sku": sku}).json()
+        }
+    assert units == {sn[0]: ("removed", None), sn[1]: ("in_stock", src), sn[2]: ("in_stock", dst)}

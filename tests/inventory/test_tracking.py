@@ -357,17 +357,155 @@ def test_a_transfer_order_carries_batches_through_transit(eng):
         inventory.receive_transfer_order(u, draft["id"], lines=[inventory.ReceivedLine("MILK", 6)], at=t(2))
     assert lots(eng, "WH-B") == {"B1": (4, 0), "B2": (2, 0)}
     assert lots(eng, "~TRANSIT") == {}
+
+
+def phones_at(engine) -> dict[str, int]:
+    """On-hand of PHONE per warehouse code (the in-transit warehouse included)."""
+    with uow(engine) as u:
+        sku_id = catalog.sku_ref(u, "PHONE").id
+        return {
+            inventory.warehouse_code(u, r.warehouse_id): r.on_hand
+            for r in u.conn.execute(select(stock_balance).where(stock_balance.c.sku_id == sku_id))
+            if r.on_hand
+        }
+
+
+def where(engine) -> dict[str, tuple[str, str | None]]:
+    """Each unit's status and warehouse code."""
+    found = units(engine)
+    with uow(engine) as u:
+        return {
+            no: (status, inventory.warehouse_code(u, wh) if wh else None)
+            for no, (status, wh) in found.items()
+        }
+
+
+def test_a_transfer_order_carries_serial_units_through_transit(eng):
+    from omnistock.platform import audit
+
+    receive(eng, [phones("SN1", "SN2", "SN3", "SN4")])
+    receive(eng, [phones("SN9")], wh="WH-B")
+    with uow(eng) as u:  # SN4 goes missing: it is no longer in stock
+        inventory.count(
+            u,
+            ref="C-1",
+            warehouse="WH-A",
+            lines=[inventory.CountLine("PHONE", 3, serials=["SN1", "SN2", "SN3"])],
+            at=t(1),
+        )
+    with uow(eng) as u:
+        draft = inventory.create_transfer_order(
+            u, ref="TO-1", from_warehouse="WH-A", to_warehouse="WH-B", lines=[inventory.QtyLine("PHONE", 3)]
+        )
+    oid = draft["id"]
+    assert draft["line_items"][0]["tracking"] == "serial"
+
+    def ship(serials):
+        return call(eng, inventory.ship_transfer_order, oid, serials=serials, at=t(2))
+
+    refused(eng, "inventory.serial_count", ship, None)
+    refused(eng, "inventory.serial_count", ship, {"PHONE": ["SN1", "SN2"]})
+    refused(eng, "inventory.serial_scanned_twice", ship, {"PHONE": ["SN1", "SN2", "SN2"]})
+    refused(eng, "inventory.serial_wrong_warehouse", ship, {"PHONE": ["SN1", "SN2", "SN9"]})
+    refused(eng, "inventory.serial_not_in_stock", ship, {"PHONE": ["SN1", "SN2", "SN4"]})
+    refused(eng, "inventory.unknown_serial", ship, {"PHONE": ["SN1", "SN2", "NOPE"]})
+    refused(eng, "inventory.sku_not_on_transfer", ship, {"PHONE": ["SN1", "SN2", "SN3"], "MILK": ["X"]})
+
+    shipped = ship({"PHONE": [" SN3", "SN1", "SN2"]})
+    assert shipped["line_items"][0]["serials_in_transit"] == ["SN1", "SN2", "SN3"]
+    assert phones_at(eng) == {"~TRANSIT": 3, "WH-B": 1}
+    assert {no: w for no, w in where(eng).items() if no in ("SN1", "SN2", "SN3")} == {
+        "SN1": ("in_stock", "~TRANSIT"),
+        "SN2": ("in_stock", "~TRANSIT"),
+        "SN3": ("in_stock", "~TRANSIT"),
+    }
+    assert invariants(eng) == []
+
+    def receive_lines(*lines):
+        return call(eng, inventory.receive_transfer_order, oid, lines=list(lines), at=t(3))
+
+    line = inventory.ReceivedLine
+    refused(eng, "inventory.serial_not_in_transit_here", receive_lines, line("PHONE", serials=["SN1", "SN9"]))
+    refused(eng, "inventory.serial_not_in_transit_here", receive_lines, line("PHONE", serials=["SN4"]))
+    refused(eng, "inventory.serial_count", receive_lines, line("PHONE", 2, serials=["SN1"]))
+    refused(eng, "inventory.serial_count", receive_lines, line("PHONE", 1))
+    refused(eng, "inventory.serials_required", receive_lines, line("PHONE"))
+    refused(eng, "inventory.serial_scanned_twice", receive_lines, line("PHONE", serials=["SN1", "SN1"]))
+    refused(
+        eng, "inventory.receive_exceeds_shipped", receive_lines, line("PHONE", serials=["A", "B", "C", "D"])
+    )
+
+    # SN2 fell off the truck: it is lost in transit, written off at the pool's average cost.
+    done = receive_lines(line("PHONE", serials=["SN3", "SN1"]))
+    (ln,) = done["line_items"]
+    assert (ln["received"], ln["lost"], ln["loss_value_cents"], ln["serials_in_transit"]) == (
+        2,
+        1,
+        100000,
+        [],
+    )
+    assert phones_at(eng) == {"WH-B": 3}
+    assert where(eng) == {
+        "SN1": ("in_stock", "WH-B"),
+        "SN2": ("removed", None),
+        "SN3": ("in_stock", "WH-B"),
+        "SN4": ("removed", None),
+        "SN9": ("in_stock", "WH-B"),
+    }
+    with uow(eng) as u:
+        (arrived,) = inventory.serial_trace(u, "SN1")
+        (lost,) = inventory.serial_trace(u, "SN2")
+    assert [(m["kind"], m["warehouse"], m["direction"]) for m in arrived["moves"]] == [
+        ("receipt", "WH-A", 1),
+        ("transit_out", "WH-A", -1),
+        ("transit_out", "~TRANSIT", 1),
+        ("transit_in", "~TRANSIT", -1),
+        ("transit_in", "WH-B", 1),
+    ]
+    assert [(m["kind"], m["warehouse"], m["ref"]) for m in lost["moves"]][1:] == [
+        ("transit_out", "WH-A", "TO-1"),
+        ("transit_out", "~TRANSIT", "TO-1"),
+        ("transit_loss", "~TRANSIT", "TO-1"),
+    ]
+    assert lost["status"] == "removed"
+    with eng.connect() as conn:
+        rows = audit.search(conn, entity_type="transfer_order", entity_id="TO-1")
+    assert rows[1]["after"]["lines"] == [{"sku": "PHONE", "qty": 3, "serials": ["SN3", "SN1", "SN2"]}]
+    assert rows[0]["after"]["lines"][0]["serials"] == ["SN3", "SN1"]
+    assert rows[0]["after"]["lines"][0]["serials_lost"] == ["SN2"]
+
+
+def test_a_serial_transfer_order_received_whole_brings_every_unit(eng):
+    receive(eng, [phones("SN1", "SN2"), milk(4, "B1", D(2026, 1, 1))])
+    with uow(eng) as u:
+        d = inventory.create_transfer_order(
+            u,
+            ref="TO-1",
+            from_warehouse="WH-A",
+            to_warehouse="WH-B",
+            lines=[inventory.QtyLine("MILK", 4), inventory.QtyLine("PHONE", 2)],
+        )
     refused(
         eng,
-        "inventory.serial_needs_scan",
+        "inventory.not_serial_tracked",
         call,
         eng,
-        inventory.create_transfer_order,
-        ref="TO-2",
-        from_warehouse="WH-A",
-        to_warehouse="WH-B",
-        lines=[inventory.QtyLine("PHONE", 1)],
+        inventory.ship_transfer_order,
+        d["id"],
+        serials={"PHONE": ["SN1", "SN2"], "MILK": ["X"]},
+        at=t(1),
     )
+    with uow(eng) as u:
+        inventory.ship_transfer_order(u, d["id"], serials={"PHONE": ["SN2", "SN1"]}, at=t(1))
+    with uow(eng) as u:  # lines omitted: everything arrived
+        done = inventory.receive_transfer_order(u, d["id"], at=t(2))
+    assert [(x["sku"], x["received"], x["lost"]) for x in done["line_items"]] == [
+        ("MILK", 4, 0),
+        ("PHONE", 2, 0),
+    ]
+    assert phones_at(eng) == {"WH-B": 2}
+    assert where(eng) == {"SN1": ("in_stock", "WH-B"), "SN2": ("in_stock", "WH-B")}
+    assert lots(eng, "WH-B") == {"B1": (4, 0)}
 
 
 def test_stocktake_sheets_leave_tracked_skus_to_count_documents(eng):

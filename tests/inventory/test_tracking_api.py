@@ -136,3 +136,89 @@ def test_serial_units_are_shipped_by_scan_and_traced(api):
         ("shipment", "SO-1", -1),
     ]
     assert api.get(f"{INV}/serials/NOPE/trace").json() == []
+
+
+def test_a_transfer_order_ships_and_receives_serial_units_by_scan(api, engine):
+    from tests.inventory.helpers import snapshot
+
+    assert api.post(f"{INV}/warehouses", json={"code": "WH-B", "name": "北京仓"}).status_code == 201
+    r = api.post(
+        f"{INV}/receipts",
+        json={
+            "ref": "RC-1",
+            "warehouse": "WH-A",
+            "lines": [
+                {
+                    "sku": "PHONE",
+                    "qty": 3,
+                    "unit_cost_cents": 100000,
+                    "serials": ["IMEI-1", "IMEI-2", "IMEI-3"],
+                }
+            ],
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = api.post(
+        f"{INV}/transfer-orders",
+        json={
+            "ref": "TO-1",
+            "from_warehouse": "WH-A",
+            "to_warehouse": "WH-B",
+            "lines": [{"sku": "PHONE", "qty": 2}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    oid = r.json()["id"]
+    assert r.json()["line_items"][0]["tracking"] == "serial"
+
+    before = snapshot(engine)
+    body = problem(api.post(f"{INV}/transfer-orders/{oid}/ship"), 422, "inventory.serial_count")
+    assert "PHONE" in body["detail"]
+    problem(
+        api.post(f"{INV}/transfer-orders/{oid}/ship", json={"serials": {"PHONE": ["IMEI-1", "IMEI-9"]}}),
+        422,
+        "inventory.unknown_serial",
+    )
+    assert snapshot(engine) == before
+
+    r = api.post(f"{INV}/transfer-orders/{oid}/ship", json={"serials": {"PHONE": ["IMEI-1", "IMEI-2"]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["line_items"][0]["serials_in_transit"] == ["IMEI-1", "IMEI-2"]
+
+    before = snapshot(engine)
+    problem(
+        api.post(
+            f"{INV}/transfer-orders/{oid}/receive", json={"lines": [{"sku": "PHONE", "serials": ["IMEI-3"]}]}
+        ),
+        409,
+        "inventory.serial_not_in_transit_here",
+    )
+    problem(
+        api.post(f"{INV}/transfer-orders/{oid}/receive", json={"lines": [{"sku": "PHONE"}]}),
+        422,
+        "inventory.serials_required",
+    )
+    assert snapshot(engine) == before
+    r = api.post(
+        f"{INV}/transfer-orders/{oid}/receive", json={"lines": [{"sku": "PHONE", "serials": ["IMEI-2"]}]}
+    )
+    assert r.status_code == 200, r.text
+    (line,) = r.json()["line_items"]
+    assert (line["received"], line["lost"]) == (1, 1)
+    statuses = {
+        x["serial_no"]: (x["status"], x["warehouse"])
+        for x in api.get(f"{INV}/serials", params={"sku": "PHONE"}).json()
+    }
+    assert statuses == {
+        "IMEI-1": ("removed", None),
+        "IMEI-2": ("in_stock", "WH-B"),
+        "IMEI-3": ("in_stock", "WH-A"),
+    }
+    (unit,) = api.get(f"{INV}/serials/IMEI-2/trace").json()
+    assert [(m["kind"], m["warehouse"]) for m in unit["moves"]] == [
+        ("receipt", "WH-A"),
+        ("transit_out", "WH-A"),
+        ("transit_out", "~TRANSIT"),
+        ("transit_in", "~TRANSIT"),
+        ("transit_in", "WH-B"),
+    ]

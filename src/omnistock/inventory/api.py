@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import files, rules, service
@@ -736,11 +736,25 @@ class TransferOrderEditIn(Input):
 
 class ReceivedLineIn(Input):
     sku: Code
-    received: Annotated[int, Field(ge=0, le=rules.MAX_QTY)]
+    received: Annotated[int, Field(ge=0, le=rules.MAX_QTY)] | None = Field(
+        default=None, description="Required unless the SKU is serial-tracked (then: the count of serials)"
+    )
+    serials: Serials | None = Field(
+        default=None,
+        description="Serial-tracked SKUs: the scanned numbers of the units that arrived; the line's "
+        "other units in transit are lost",
+    )
+
+
+class TransferShipIn(Input):
+    serials: dict[Code, Serials] | None = Field(
+        default=None, description="Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units"
+    )
 
 
 class TransferReceiveIn(Input):
-    """Every line's received quantity (at most what was shipped); none given = all arrived."""
+    """Every line's received quantity (at most what was shipped) or, for a serial-tracked SKU, the
+    units scanned; none given = all arrived."""
 
     lines: list[ReceivedLineIn] | None = Field(default=None, min_length=1, max_length=500)
 
@@ -768,6 +782,10 @@ class TransferOrderLineOut(Output):
     line_no: int
     sku: str
     sku_name: str
+    tracking: Literal["none", "batch", "serial"]
+    serials_in_transit: list[str] = Field(
+        description="Serial-tracked lines of a shipped order: the numbers of the units still in transit"
+    )
     qty: int
     shipped: int
     received: int
@@ -857,12 +875,17 @@ def update_transfer_order(
 
 @router.post("/transfer-orders/{order_id}/ship", operation_id="shipTransferOrder")
 def ship_transfer_order(
-    order_id: DocId, request: Request, actor: Actor = Depends(requires("inventory.transfer.ship"))
+    order_id: DocId,
+    request: Request,
+    body: Annotated[TransferShipIn | None, Body()] = None,
+    actor: Actor = Depends(requires("inventory.transfer.ship")),
 ) -> TransferOrderOut:
     """Every line leaves the source warehouse (free stock only; a short line refuses the whole
-    shipment, naming the SKU) and is in transit. Needs the source warehouse in your data scope."""
+    shipment, naming the SKU) and is in transit; serial-tracked lines need the scanned numbers of
+    their units. Needs the source warehouse in your data scope."""
+    serials = body.serials if body else None
     with unit_of_work(request, actor) as uow:
-        return TransferOrderOut.model_validate(service.ship_transfer_order(uow, order_id))
+        return TransferOrderOut.model_validate(service.ship_transfer_order(uow, order_id, serials=serials))
 
 
 @router.post("/transfer-orders/{order_id}/receive", operation_id="receiveTransferOrder")
@@ -874,7 +897,11 @@ def receive_transfer_order(
 ) -> TransferOrderOut:
     """The destination takes in what arrived, per line (never more than shipped); the rest is a
     transit loss valued as shrinkage. Needs the destination warehouse in your data scope."""
-    lines = None if body.lines is None else [service.ReceivedLine(x.sku, x.received) for x in body.lines]
+    lines = (
+        None
+        if body.lines is None
+        else [service.ReceivedLine(x.sku, x.received, x.serials) for x in body.lines]
+    )
     with unit_of_work(request, actor) as uow:
         return TransferOrderOut.model_validate(service.receive_transfer_order(uow, order_id, lines=lines))
 

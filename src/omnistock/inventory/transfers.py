@@ -15,13 +15,20 @@ So the doctor's invariants keep holding unchanged — balances = Σ ledger, each
 shrinkage — and one more is checked: stock in transit = Σ (shipped − received − lost) of the
 orders on the road. The one-step ``service.transfer`` is not involved and not changed.
 
+Batch-tracked SKUs travel per batch (earliest expiry first at shipping). Serial-tracked units are
+scanned: shipping names the units of each serial line (in stock at the source; they are then in
+stock in transit, linked to the line's ``transit_out`` rows), and receiving names the units that
+arrived (each must be a unit in transit on that line) — the others of the line are lost in transit
+(``removed``). So on-hand per warehouse, transit included, stays = the units in stock there.
+
 Import these functions through ``inventory.service``, which re-exports them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, func, insert, or_, select
@@ -29,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from omnistock.catalog import service as catalog
-from omnistock.inventory import ledger, reports, rules, service, states
+from omnistock.inventory import ledger, reports, rules, service, states, tracking
 from omnistock.inventory.models import stock_move, transfer_order, transfer_order_line, warehouse
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
@@ -52,7 +59,9 @@ to, tl = transfer_order.c, transfer_order_line.c
 @dataclass(frozen=True)
 class ReceivedLine:
     sku: str
-    received: int  # 0 .. shipped; the rest of the line is lost in transit
+    received: int | None = None  # 0 .. shipped; the rest of the line is lost in transit
+    # Serial-tracked SKUs: the units that arrived (the received quantity is their count).
+    serials: Sequence[str] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,16 +112,8 @@ def _lines_in(uow: UnitOfWork, lines: Sequence[service.QtyLine]) -> list[dict]:
     service._check_lines(lines)
     service._unique_skus([ln.sku for ln in lines])
     skus = [catalog.sku_ref(uow, ln.sku) for ln in lines]
-    for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
+    for ln in lines:  # serial-tracked units are scanned when shipped and when received
         service._qty(ln.qty)
-        if s.tracking == rules.SERIAL:
-            raise Invalid(
-                "inventory.serial_needs_scan",
-                "Line {line}: {sku} is serial-tracked; move its units with a transfer that scans them",
-                "第 {line} 行：{sku} 按序列号管理，请用扫描序列号的直接调拨",
-                line=i,
-                sku=s.code,
-            )
     return [
         {"line_no": i, "sku_id": s.id, "qty": ln.qty}
         for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1)
@@ -280,8 +281,16 @@ def _order_lines(uow: UnitOfWork, order_id: int) -> list:
     ).all()
 
 
-def ship_transfer_order(uow: UnitOfWork, order_id: int, *, at: dt.datetime | None = None) -> dict:
-    """Every line leaves the source (free stock only, all lines or none) and is in transit."""
+def ship_transfer_order(
+    uow: UnitOfWork,
+    order_id: int,
+    *,
+    serials: Mapping[str, Sequence[str]] | None = None,
+    at: dt.datetime | None = None,
+) -> dict:
+    """Every line leaves the source (free stock only, all lines or none) and is in transit.
+    ``serials``: for each serial-tracked SKU on the order, the scanned numbers of its units (one
+    per unit, each in stock at the source); they are in stock in transit afterwards."""
     uow.actor.require("inventory.transfer.ship")
     row = states.lock(uow, transfer_order, order_id, WHAT)
     src = service.warehouse_code(uow, row.from_warehouse_id)
@@ -298,7 +307,8 @@ def ship_transfer_order(uow: UnitOfWork, order_id: int, *, at: dt.datetime | Non
     )
     transit = transit_warehouse_id(uow, create=True)
     lines = [(ln, catalog.sku_ref_by_id(uow, ln.sku_id)) for ln in _order_lines(uow, order_id)]
-    ops, moves = [], []
+    scanned = _ship_serials(uow, row.ref, lines, serials)
+    ops, plan = [], []
     for ln, sku in sorted(lines, key=lambda p: p[1].id):
         # Batches leave earliest expiry first (expired and held ones stay), and travel as such.
         parts, free = service._free_parts(uow, row.from_warehouse_id, sku, ln.qty, None, ln.line_no, at)
@@ -307,13 +317,33 @@ def ship_transfer_order(uow: UnitOfWork, order_id: int, *, at: dt.datetime | Non
         for lot, q in parts:
             ops.append((sku.id, row.from_warehouse_id, lot, "take", q, sku.code))
             ops.append((sku.id, transit, lot, "add", q, sku.code))
+        plan.append((ln, sku, parts))
+    _apply_balances(uow, ops)
+    moves = []
+    for ln, sku, parts in plan:
+        # Serial units (lot 0, one part) are locked after the balances, in the global lock order.
+        sn = scanned.get(ln.line_no)
+        units = (
+            tracking.serials_out(uow, sku, sn, row.from_warehouse_id, rules.SERIAL_IN_STOCK, transit)
+            if sn
+            else ()
+        )
+        for lot, q in parts:
             for wh, signed in ((row.from_warehouse_id, -q), (transit, q)):
                 moves.append(
                     ledger.Move(
-                        sku, wh, rules.TRANSIT_OUT, signed, DOC, order_id, ln.line_no, row.ref, lot_id=lot
+                        sku,
+                        wh,
+                        rules.TRANSIT_OUT,
+                        signed,
+                        DOC,
+                        order_id,
+                        ln.line_no,
+                        row.ref,
+                        lot_id=lot,
+                        serial_ids=units,
                     )
                 )
-    _apply_balances(uow, ops)
     uow.conn.execute(transfer_order_line.update().where(tl.order_id == order_id).values(shipped=tl.qty))
     ledger.post(uow, at, moves)
     uow.audit(
@@ -325,10 +355,70 @@ def ship_transfer_order(uow: UnitOfWork, order_id: int, *, at: dt.datetime | Non
             "status": rules.SHIPPED,
             "from": src,
             "at": at.isoformat(),
-            "lines": [{"sku": sku.code, "qty": ln.qty} for ln, sku in lines],
+            "lines": [
+                {"sku": sku.code, "qty": ln.qty}
+                | ({"serials": scanned[ln.line_no]} if scanned.get(ln.line_no) else {})
+                for ln, sku in lines
+            ],
         },
     )
     return _detail(uow, order_id)
+
+
+def _not_on_order(code: str, ref: str) -> Invalid:
+    return Invalid(
+        "inventory.sku_not_on_transfer",
+        "{sku} is not on transfer order {ref}",
+        "{sku} 不在调拨单 {ref} 中",
+        sku=str(code)[:64],
+        ref=ref,
+    )
+
+
+def _ship_serials(
+    uow: UnitOfWork, ref: str, lines: list, serials: Mapping[str, Sequence[str]] | None
+) -> dict[int, list[str]]:
+    """line no -> the scanned numbers of a serial line's units, checked (one per unit, no
+    duplicates); numbers for a SKU not on the order or not serial-tracked are refused."""
+    serials = serials or {}
+    by_id = {sku.id: ln.line_no for ln, sku in lines}
+    given: dict[int, Sequence[str]] = {}
+    for code, numbers in serials.items():
+        line_no = by_id.get(catalog.sku_ref(uow, code).id)
+        if line_no is None:
+            raise _not_on_order(code, ref)
+        given[line_no] = numbers
+    out = {}
+    for ln, sku in lines:
+        if sku.tracking == rules.SERIAL or given.get(ln.line_no):
+            out[ln.line_no] = tracking.check_serials(sku, given.get(ln.line_no), ln.qty, ln.line_no)
+    return out
+
+
+_UNITS_IN_TRANSIT = Sql(
+    "SELECT DISTINCT u.id, u.serial_no FROM serial_unit u "
+    "JOIN stock_move_serial ms ON ms.serial_id = u.id JOIN stock_move m ON m.id = ms.move_id "
+    "WHERE m.doc_type = :doc AND m.doc_id = :id AND m.line_no = :n AND m.kind = :kind "
+    "AND m.warehouse_id = :w AND u.status = :in_stock AND u.warehouse_id = :w ORDER BY u.serial_no"
+)
+
+
+def units_in_transit(uow: UnitOfWork, order_id: int, line_no: int, transit: int) -> list[str]:
+    """Serial numbers of the units of an order line that are still in transit."""
+    return [
+        no
+        for _, no in raw(uow.conn).all(
+            _UNITS_IN_TRANSIT,
+            {
+                "doc": DOC,
+                "id": order_id,
+                "n": line_no,
+                "kind": rules.TRANSIT_OUT,
+                "w": transit,
+                "in_stock": rules.SERIAL_IN_STOCK,
+            },
+        )
+    ]
 
 
 def receive_transfer_order(
@@ -340,7 +430,8 @@ def receive_transfer_order(
 ) -> dict:
     """The destination takes in what arrived, in one go: ``lines`` gives every line's received
     quantity (all of them; none given = everything arrived). Never more than shipped; the rest
-    of a line is lost in transit and valued as shrinkage."""
+    of a line is lost in transit and valued as shrinkage. A serial-tracked line is received by
+    scanning the units that arrived (each one in transit on that line); its other units are lost."""
     uow.actor.require("inventory.transfer.receive")
     row = states.lock(uow, transfer_order, order_id, WHAT)
     dst = service.warehouse_code(uow, row.to_warehouse_id)
@@ -363,10 +454,10 @@ def receive_transfer_order(
         values={"received_at": at, "received_by": uow.actor.username, "closed_at": utcnow()},
     )
     current = [(ln, catalog.sku_ref_by_id(uow, ln.sku_id)) for ln in _order_lines(uow, order_id)]
-    received = _received(row.ref, current, lines)
     transit = transit_warehouse_id(uow)
     if transit is None:  # pragma: no cover - a shipped order made it
         raise Conflict("inventory.no_transit", "No stock is in transit", "没有在途库存")
+    received, arrived_units, lost_units = _received(uow, row.ref, order_id, transit, current, lines)
     r = raw(uow.conn)
     ops, moves = [], []
     for ln, sku in sorted(current, key=lambda p: p[1].id):
@@ -409,6 +500,27 @@ def receive_transfer_order(
                     )
                 )
     _apply_balances(uow, ops)
+    # Serial units (all at lot 0 of their line) move after the balances, in the global lock order.
+    for ln, sku in sorted(current, key=lambda p: p[1].id):
+        if sku.tracking != rules.SERIAL:
+            continue
+        came, gone = arrived_units[ln.line_no], lost_units[ln.line_no]
+        ids = {
+            rules.TRANSIT_IN: tracking.serials_out(
+                uow, sku, came, transit, rules.SERIAL_IN_STOCK, row.to_warehouse_id
+            )
+            if came
+            else (),
+            rules.TRANSIT_LOSS: tracking.serials_out(uow, sku, gone, transit, rules.SERIAL_REMOVED)
+            if gone
+            else (),
+        }
+        moves = [
+            dataclasses.replace(m, serial_ids=ids[m.kind])
+            if m.sku.id == sku.id and m.line_no == ln.line_no
+            else m
+            for m in moves
+        ]
     values = ledger.post(uow, at, moves)
     loss: dict[str, int] = {}
     for m, v in zip(moves, values, strict=True):
@@ -431,6 +543,11 @@ def receive_transfer_order(
                     "lost": ln.shipped - received[sku.id],
                     "loss_value_cents": -loss.get(sku.code, 0),
                 }
+                | (
+                    {"serials": arrived_units[ln.line_no], "serials_lost": lost_units[ln.line_no]}
+                    if ln.line_no in arrived_units
+                    else {}
+                )
                 for ln, sku in current
             ],
         },
@@ -438,25 +555,44 @@ def receive_transfer_order(
     return _detail(uow, order_id)
 
 
-def _received(ref: str, current: list, lines: Sequence[ReceivedLine] | None) -> dict[int, int]:
-    """sku id -> received quantity, checked against what each line shipped."""
+def _received(
+    uow: UnitOfWork,
+    ref: str,
+    order_id: int,
+    transit: int,
+    current: list,
+    lines: Sequence[ReceivedLine] | None,
+) -> tuple[dict[int, int], dict[int, list[str]], dict[int, list[str]]]:
+    """(sku id -> received quantity, checked against what each line shipped; and for serial
+    lines, line no -> the units that arrived, and line no -> the units lost in transit)."""
+    on_road = {
+        ln.line_no: units_in_transit(uow, order_id, ln.line_no, transit)
+        for ln, sku in current
+        if sku.tracking == rules.SERIAL
+    }
     if lines is None:
-        return {sku.id: ln.shipped for ln, sku in current}
+        return ({sku.id: ln.shipped for ln, sku in current}, on_road, {n: [] for n in on_road})
     by_code = {sku.code: (ln, sku) for ln, sku in current}
     service._unique_skus([x.sku for x in lines])
     out: dict[int, int] = {}
+    came: dict[int, list[str]] = {}
     for x in lines:
         found = by_code.get(x.sku)
         if found is None:
-            raise Invalid(
-                "inventory.sku_not_on_transfer",
-                "{sku} is not on transfer order {ref}",
-                "{sku} 不在调拨单 {ref} 中",
-                sku=str(x.sku)[:64],
-                ref=ref,
-            )
+            raise _not_on_order(x.sku, ref)
         ln, sku = found
-        got = service._qty(x.received, allow_zero=True, what="received")
+        received = x.received
+        if received is None and sku.tracking == rules.SERIAL:
+            if x.serials is None:  # not scanned is not "none arrived": that is an empty list
+                raise Invalid(
+                    "inventory.serials_required",
+                    "Line {line}: {sku} is serial-tracked; scan the units that arrived",
+                    "第 {line} 行：{sku} 按序列号管理，请扫描到货商品的序列号",
+                    line=ln.line_no,
+                    sku=sku.code,
+                )
+            received = len(x.serials)
+        got = service._qty(received, allow_zero=True, what="received")
         if got > ln.shipped:
             raise Invalid(
                 "inventory.receive_exceeds_shipped",
@@ -466,6 +602,20 @@ def _received(ref: str, current: list, lines: Sequence[ReceivedLine] | None) -> 
                 received=got,
                 shipped=ln.shipped,
             )
+        scanned = tracking.check_serials(sku, x.serials, got, ln.line_no)
+        if sku.tracking == rules.SERIAL:
+            expected = set(on_road[ln.line_no])
+            stray = next((no for no in scanned if no not in expected), None)
+            if stray is not None:
+                raise Conflict(
+                    "inventory.serial_not_in_transit_here",
+                    "Serial number {serial} of {sku} is not in transit on transfer order {ref}",
+                    "{sku} 的序列号 {serial} 不在调拨单 {ref} 的在途商品中",
+                    serial=str(stray)[:64],
+                    sku=sku.code,
+                    ref=ref,
+                )
+            came[ln.line_no] = scanned
         out[sku.id] = got
     missing = [sku.code for ln, sku in current if sku.id not in out]
     if missing:
@@ -475,7 +625,11 @@ def _received(ref: str, current: list, lines: Sequence[ReceivedLine] | None) -> 
             "请填写每一行的收货数量（缺少：{skus}）",
             skus=", ".join(missing[:5]),
         )
-    return out
+    lost = {}
+    for n, units in on_road.items():
+        arrived = set(came[n])
+        lost[n] = [no for no in units if no not in arrived]
+    return out, came, lost
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,8 +784,9 @@ def _line_view(uow: UnitOfWork, order_id: int) -> list[dict]:
 
 
 def transfer_order_detail(uow: UnitOfWork, order_id: int) -> dict | None:
-    """One transfer order the actor may see: header, lines (planned, shipped, received, lost, in
-    transit, and the loss's value) and the ledger rows it wrote; None when unknown or out of scope."""
+    """One transfer order the actor may see: header, lines (the SKU's tracking, planned, shipped,
+    received, lost, in transit — for a serial-tracked line also the numbers of its units in transit
+    — and the loss's value) and the ledger rows it wrote; None when unknown or out of scope."""
     rows, _ = list_transfer_orders(uow, ids=[order_id], limit=1)
     if not rows:
         return None
@@ -646,11 +801,16 @@ def transfer_order_detail(uow: UnitOfWork, order_id: int) -> dict | None:
         ).all()
     )
     on_road = head.status == rules.SHIPPED
+    transit = transit_warehouse_id(uow) if on_road else None
     lines = [
         {
             "line_no": r.line_no,
             "sku": r.code,
             "sku_name": r.name,
+            "tracking": r.tracking,
+            "serials_in_transit": units_in_transit(uow, order_id, r.line_no, transit)
+            if transit is not None and r.tracking == rules.SERIAL
+            else [],
             "qty": r.qty,
             "shipped": r.shipped,
             "received": r.received,
@@ -659,7 +819,16 @@ def transfer_order_detail(uow: UnitOfWork, order_id: int) -> dict | None:
             "loss_value_cents": -int(loss.get(r.line_no) or 0),
         }
         for r in uow.conn.execute(
-            select(tl.line_no, sku_t.c.code, sku_t.c.name, tl.qty, tl.shipped, tl.received, tl.lost)
+            select(
+                tl.line_no,
+                sku_t.c.code,
+                sku_t.c.name,
+                sku_t.c.tracking,
+                tl.qty,
+                tl.shipped,
+                tl.received,
+                tl.lost,
+            )
             .join(sku_t, sku_t.c.id == tl.sku_id)
             .where(tl.order_id == order_id)
             .order_by(tl.line_no)

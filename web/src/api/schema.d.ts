@@ -1253,7 +1253,8 @@ export interface paths {
         /**
          * Ship Transfer Order
          * @description Every line leaves the source warehouse (free stock only; a short line refuses the whole
-         *     shipment, naming the SKU) and is in transit. Needs the source warehouse in your data scope.
+         *     shipment, naming the SKU) and is in transit; serial-tracked lines need the scanned numbers of
+         *     their units. Needs the source warehouse in your data scope.
          */
         post: operations["shipTransferOrder"];
         delete?: never;
@@ -2695,8 +2696,16 @@ export interface components {
         };
         /** ReceivedLineIn */
         ReceivedLineIn: {
-            /** Received */
-            received: number;
+            /**
+             * Received
+             * @description Required unless the SKU is serial-tracked (then: the count of serials)
+             */
+            received?: number | null;
+            /**
+             * Serials
+             * @description Serial-tracked SKUs: the scanned numbers of the units that arrived; the line's other units in transit are lost
+             */
+            serials?: string[] | null;
             /** Sku */
             sku: string;
         };
@@ -3362,12 +3371,22 @@ export interface components {
             qty: number;
             /** Received */
             received: number;
+            /**
+             * Serials In Transit
+             * @description Serial-tracked lines of a shipped order: the numbers of the units still in transit
+             */
+            serials_in_transit: string[];
             /** Shipped */
             shipped: number;
             /** Sku */
             sku: string;
             /** Sku Name */
             sku_name: string;
+            /**
+             * Tracking
+             * @enum {string}
+             */
+            tracking: "none" | "batch" | "serial";
         };
         /** TransferOrderOut */
         TransferOrderOut: {
@@ -3447,11 +3466,22 @@ export interface components {
         };
         /**
          * TransferReceiveIn
-         * @description Every line's received quantity (at most what was shipped); none given = all arrived.
+         * @description Every line's received quantity (at most what was shipped) or, for a serial-tracked SKU, the
+         *     units scanned; none given = all arrived.
          */
         TransferReceiveIn: {
             /** Lines */
             lines?: components["schemas"]["ReceivedLineIn"][] | null;
+        };
+        /** TransferShipIn */
+        TransferShipIn: {
+            /**
+             * Serials
+             * @description Serial-tracked SKUs: SKU code -> the scanned serial numbers of the units
+             */
+            serials?: {
+                [key: string]: string[];
+            } | null;
         };
         /** UnreadCountOut */
         UnreadCountOut: {
@@ -6125,7 +6155,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TransferShipIn"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

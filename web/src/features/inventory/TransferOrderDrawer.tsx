@@ -1,5 +1,6 @@
 // One transfer order: header, lines (planned, shipped, received, lost, in transit), the ledger rows
-// it wrote, and its actions: edit / ship / cancel a draft, receive per line, print.
+// it wrote, and its actions: edit / ship / cancel a draft, receive per line, print. Serial-tracked
+// lines are shipped and received by scanning their units' serial numbers.
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Descriptions, Drawer, Empty, InputNumber, Modal, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
 import { PrinterOutlined } from '@ant-design/icons';
@@ -11,27 +12,120 @@ import { formatTime } from '../../format';
 import { kindLabel, useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
 import { QtyCell } from './docCommon';
-import { TransferStatusTag, WarehouseCode, openPdf } from './transitCommon';
+import { SerialScanBox, TransferStatusTag, WarehouseCode, firstDuplicate, openPdf, serialList } from './transitCommon';
 
-/** Per-line received quantities: each defaults to what was shipped, at most that. */
+const isSerial = (l: TransferOrderLine) => l.tracking === 'serial';
+
+/** Shipping an order with serial-tracked lines: the units of each such line are scanned. */
+function ShipModal({ order, onClose, onDone }: { order: TransferOrder; onClose: () => void; onDone: (o: TransferOrder) => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [scans, setScans] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const serialLines = order.line_items.filter(isSerial);
+
+  const submit = async () => {
+    setError(null);
+    const serials: Record<string, string[]> = {};
+    for (const l of serialLines) {
+      const list = serialList(scans[l.sku] ?? '');
+      if (list.length !== l.qty) return setError(t('to.serialCountMismatch', { sku: l.sku, qty: l.qty, n: list.length }));
+      const dup = firstDuplicate(list);
+      if (dup) return setError(t('to.serialDuplicate', { sku: l.sku, serial: dup }));
+      serials[l.sku] = list;
+    }
+    setSaving(true);
+    try {
+      const out = await unwrap(
+        api.POST('/api/v1/inventory/transfer-orders/{order_id}/ship', { params: { path: { order_id: order.id } }, body: { serials } }),
+      );
+      message.success(t('to.shippedOk', { ref: out.ref }));
+      onDone(out);
+      onClose();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal
+      open
+      title={t('to.shipTitle', { ref: order.ref })}
+      width={720}
+      onCancel={onClose}
+      maskClosable={false}
+      okText={t('to.ship')}
+      onOk={() => void submit()}
+      confirmLoading={saving}
+      okButtonProps={{ 'data-testid': 'to-ship-submit' } as never}
+    >
+      <div data-testid="to-ship-form">
+        <Typography.Paragraph>{t('to.shipConfirm', { from: order.from_warehouse, n: order.lines })}</Typography.Paragraph>
+        <Typography.Paragraph type="secondary">{t('to.shipSerialHint')}</Typography.Paragraph>
+        {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 8 }} data-testid="to-ship-error" />}
+        <Table<TransferOrderLine>
+          size="small"
+          rowKey="line_no"
+          pagination={false}
+          dataSource={serialLines}
+          onRow={(l) => ({ 'data-testid': 'to-ship-line', 'data-sku': l.sku }) as never}
+          columns={[
+            { title: t('doc.sku'), dataIndex: 'sku', width: 150 },
+            { title: t('doc.skuName'), dataIndex: 'sku_name', width: 160 },
+            { title: t('to.qty'), dataIndex: 'qty', width: 70, align: 'right', render: formatQty },
+            {
+              title: t('to.serials'),
+              key: 'serials',
+              render: (_, l) => (
+                <SerialScanBox sku={l.sku} value={scans[l.sku] ?? ''} expected={l.qty} onChange={(v) => setScans((prev) => ({ ...prev, [l.sku]: v }))} />
+              ),
+            },
+          ]}
+        />
+      </div>
+    </Modal>
+  );
+}
+
+/** Per-line received quantities: each defaults to what was shipped, at most that. A serial-tracked
+ * line is received by scanning the units that arrived: its quantity is the count scanned. */
 function ReceiveModal({ order, onClose, onDone }: { order: TransferOrder | null; onClose: () => void; onDone: (o: TransferOrder) => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const [received, setReceived] = useState<Record<string, number | null>>({});
+  const [scans, setScans] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
     setError(null);
+    setScans({});
     if (order) setReceived(Object.fromEntries(order.line_items.map((l) => [l.sku, l.shipped])));
   }, [order]);
 
   if (!order) return null;
-  const lost = order.line_items.reduce((n, l) => n + (l.shipped - (received[l.sku] ?? 0)), 0);
+  const got = (l: TransferOrderLine) => (isSerial(l) ? serialList(scans[l.sku] ?? '').length : (received[l.sku] ?? 0));
+  const lost = order.line_items.reduce((n, l) => n + Math.max(0, l.shipped - got(l)), 0);
+  const anySerial = order.line_items.some(isSerial);
 
   const submit = async () => {
     setError(null);
-    const lines = order.line_items.map((l) => ({ sku: l.sku, received: received[l.sku] ?? 0 }));
+    const lines = [];
+    for (const l of order.line_items) {
+      if (!isSerial(l)) {
+        lines.push({ sku: l.sku, received: received[l.sku] ?? 0 });
+        continue;
+      }
+      const list = serialList(scans[l.sku] ?? '');
+      const dup = firstDuplicate(list);
+      if (dup) return setError(t('to.serialDuplicate', { sku: l.sku, serial: dup }));
+      const stray = list.find((x) => !l.serials_in_transit.includes(x));
+      if (stray) return setError(t('to.serialNotInTransit', { sku: l.sku, serial: stray }));
+      lines.push({ sku: l.sku, serials: list });
+    }
     setSaving(true);
     try {
       const out = await unwrap(
@@ -51,7 +145,7 @@ function ReceiveModal({ order, onClose, onDone }: { order: TransferOrder | null;
     <Modal
       open
       title={t('to.receiveTitle', { ref: order.ref })}
-      width={720}
+      width={anySerial ? 860 : 720}
       onCancel={onClose}
       maskClosable={false}
       okText={t('to.receive')}
@@ -61,6 +155,7 @@ function ReceiveModal({ order, onClose, onDone }: { order: TransferOrder | null;
     >
       <div data-testid="to-receive-form">
         <Typography.Paragraph type="secondary">{t('to.receiveHint')}</Typography.Paragraph>
+        {anySerial && <Typography.Paragraph type="secondary">{t('to.receiveSerialHint')}</Typography.Paragraph>}
         {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 8 }} data-testid="to-receive-error" />}
         <Table<TransferOrderLine>
           size="small"
@@ -75,20 +170,28 @@ function ReceiveModal({ order, onClose, onDone }: { order: TransferOrder | null;
             {
               title: t('to.received'),
               key: 'received',
-              width: 130,
-              render: (_, l) => (
-                <InputNumber
-                  value={received[l.sku]}
-                  min={0}
-                  max={l.shipped}
-                  precision={0}
-                  style={{ width: '100%' }}
-                  onChange={(v) => setReceived((prev) => ({ ...prev, [l.sku]: typeof v === 'number' ? v : null }))}
-                  data-testid="to-receive-qty"
-                />
-              ),
+              width: anySerial ? 280 : 130,
+              render: (_, l) =>
+                isSerial(l) ? (
+                  <Space direction="vertical" size={2} style={{ width: '100%' }}>
+                    <SerialScanBox sku={l.sku} value={scans[l.sku] ?? ''} expected={l.shipped} onChange={(v) => setScans((prev) => ({ ...prev, [l.sku]: v }))} />
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="to-serials-in-transit">
+                      {t('to.serialsInTransit', { list: l.serials_in_transit.join(', ') })}
+                    </Typography.Text>
+                  </Space>
+                ) : (
+                  <InputNumber
+                    value={received[l.sku]}
+                    min={0}
+                    max={l.shipped}
+                    precision={0}
+                    style={{ width: '100%' }}
+                    onChange={(v) => setReceived((prev) => ({ ...prev, [l.sku]: typeof v === 'number' ? v : null }))}
+                    data-testid="to-receive-qty"
+                  />
+                ),
             },
-            { title: t('to.lost'), key: 'lost', width: 70, align: 'right', render: (_, l) => formatQty(l.shipped - (received[l.sku] ?? 0)) },
+            { title: t('to.lost'), key: 'lost', width: 70, align: 'right', render: (_, l) => <span data-testid="to-receive-line-lost">{formatQty(Math.max(0, l.shipped - got(l)))}</span> },
           ]}
         />
         {lost > 0 && <Alert type="warning" showIcon style={{ marginTop: 8 }} message={t('to.receiveLoss', { n: lost })} data-testid="to-receive-loss" />}
@@ -118,6 +221,7 @@ export default function TransferOrderDrawer({
   const [loading, setLoading] = useState(false);
   const [busy, setBusy] = useState(false);
   const [receiving, setReceiving] = useState(false);
+  const [shipping, setShipping] = useState(false);
 
   useEffect(() => {
     setOrder(null);
@@ -182,7 +286,12 @@ export default function TransferOrderDrawer({
           {t('common.edit')}
         </Button>
       )}
-      {order.status === 'draft' && can('inventory.transfer.ship') && (
+      {order.status === 'draft' && can('inventory.transfer.ship') && order.line_items.some(isSerial) && (
+        <Button size="small" type="primary" onClick={() => setShipping(true)} data-testid="to-ship">
+          {t('to.ship')}
+        </Button>
+      )}
+      {order.status === 'draft' && can('inventory.transfer.ship') && !order.line_items.some(isSerial) && (
         <Popconfirm title={t('to.shipConfirm', { from: order.from_warehouse, n: order.lines })} onConfirm={() => void act('ship')} okButtonProps={{ 'data-testid': 'to-ship-confirm' } as never}>
           <Button size="small" type="primary" loading={busy} data-testid="to-ship">
             {t('to.ship')}
@@ -282,6 +391,7 @@ export default function TransferOrderDrawer({
         </div>
       )}
       {receiving && <ReceiveModal order={order} onClose={() => setReceiving(false)} onDone={changed} />}
+      {shipping && order && <ShipModal order={order} onClose={() => setShipping(false)} onDone={changed} />}
     </Drawer>
   );
 }

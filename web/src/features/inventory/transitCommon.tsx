@@ -1,6 +1,6 @@
 // Shared bits of the transfer-order and stocktake screens: status tags, the in-transit warehouse,
 // and files (PDF, Excel) fetched with the signed-in user's token.
-import { Tag } from 'antd';
+import { Input, Space, Tag, Typography } from 'antd';
 import { optLabel, useI18n } from '../../i18n';
 
 /** The system warehouse that holds goods in transit (rules.TRANSIT_WAREHOUSE on the server). */
@@ -65,4 +65,37 @@ export async function openPdf(fetchPdf: () => Promise<Blob>, filename: string): 
     tab?.close();
     throw e;
   }
+}
+
+/** Scanned serial numbers, one per line (a keyboard-wedge scanner types a number and presses
+ * Enter, which starts the next line); spaces, commas and semicolons separate numbers too. */
+export const serialList = (text: string) =>
+  text
+    .split(/[\s,;]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** The first number scanned twice, if any. */
+export const firstDuplicate = (serials: string[]) => serials.find((x, i) => serials.indexOf(x) !== i);
+
+/** A scan box for the units of one serial-tracked line, with the count scanned (of ``expected``). */
+export function SerialScanBox({ value, expected, onChange, sku }: { value: string; expected: number; onChange: (v: string) => void; sku: string }) {
+  const { t } = useI18n();
+  const n = serialList(value).length;
+  return (
+    <Space direction="vertical" size={2} style={{ width: '100%' }}>
+      <Input.TextArea
+        size="small"
+        autoSize={{ minRows: 2, maxRows: 8 }}
+        value={value}
+        placeholder={t('to.serialPlaceholder')}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid="to-serials"
+        data-sku={sku}
+      />
+      <Typography.Text type={n === expected ? 'success' : 'secondary'} style={{ fontSize: 12 }} data-testid="to-serial-count">
+        {t('to.serialCount', { n, qty: expected })}
+      </Typography.Text>
+    </Space>
+  );
 }
