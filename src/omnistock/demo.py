@@ -382,6 +382,9 @@ def load(
                 )
                 for p in picks
             ]
+            if rnd.random() < 0.03:  # a gift box, on its own: its components are sold inside it
+                code, _, _, price, _ = BUNDLES[0]
+                lines = [orders.OrderLineIn(code, 1, price * 100)]
             ref = f"SO{n['order']:07d}"
             with tx() as uow:
                 r = orders.place_order(

@@ -64,6 +64,10 @@ sales_order_line = Table(
     Column("revenue_cents", BigInteger, nullable=False),
     Column("returned_qty", BigInteger, nullable=False, default=0),
     Column("returned_revenue_cents", BigInteger, nullable=False, default=0),
+    # A bundle (组合套餐) sold is stored as its components' lines, each naming the bundle and how
+    # many bundles were sold; the bundle's revenue is split over them by list price.
+    Column("bundle_sku_id", BigInteger),
+    Column("bundle_qty", BigInteger),
     CheckConstraint("qty > 0", name="qty"),
     CheckConstraint("returned_qty >= 0 AND returned_qty <= qty", name="returned"),
     sqlite_with_rowid=False,

@@ -45,7 +45,8 @@ _NEW_ORDER = Sql(
 )
 _NEW_LINE = Sql(
     "INSERT INTO sales_order_line (order_id, line_no, sku_id, qty, unit_price_cents, revenue_cents, returned_qty, "
-    "returned_revenue_cents) VALUES (:order_id, :n, :s, :qty, :price, :revenue, 0, 0)"
+    "returned_revenue_cents, bundle_sku_id, bundle_qty) VALUES (:order_id, :n, :s, :qty, :price, :revenue, 0, 0, "
+    ":bundle, :bundle_qty)"
 )
 _REJECT = Sql(
     "UPDATE sales_order SET status = :status, reject_reason = :reason, closed_at = :at WHERE id = :id"
@@ -184,6 +185,18 @@ def place_order(
                 "单价必须是不小于 0 的整数（分）",
             )
         doc_lines.append(inventory.DocLine(i, sku, ln.qty))
+    # The order's stored lines: a line per SKU sold, a bundle's components in its place.
+    rows = [
+        {
+            "s": d.sku.id,
+            "qty": ln.qty,
+            "price": ln.unit_price_cents,
+            "revenue": rules.line_revenue(ln.qty, ln.unit_price_cents),
+        }
+        for d, ln in zip(doc_lines, lines, strict=True)
+    ]
+    if any(d.sku.kind == "bundle" for d in doc_lines):
+        rows, doc_lines = _expand_bundles(uow, doc_lines, rows)
     at = utcnow() if at is None else to_utc(at)
     total = sum(rules.line_revenue(ln.qty, ln.unit_price_cents) for ln in lines)
     r = raw(uow.conn)
@@ -208,15 +221,8 @@ def place_order(
     r.queue_many(
         _NEW_LINE,
         [
-            {
-                "order_id": order_id,
-                "n": d.line_no,
-                "s": d.sku.id,
-                "qty": ln.qty,
-                "price": ln.unit_price_cents,
-                "revenue": rules.line_revenue(ln.qty, ln.unit_price_cents),
-            }
-            for d, ln in zip(doc_lines, lines, strict=True)
+            {"order_id": order_id, "n": d.line_no, "bundle": None, "bundle_qty": None, **row}
+            for d, row in zip(doc_lines, rows, strict=True)
         ],
     )
     short = inventory.reserve(uow, doc_type=DOC, doc_id=order_id, warehouse_id=wh.id, lines=doc_lines, at=at)
@@ -245,6 +251,48 @@ _ORDER_FOR_UPDATE = Sql(
     "SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref",
     pg="SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref FOR UPDATE",
 )
+
+
+def _expand_bundles(
+    uow: UnitOfWork, doc_lines: list[inventory.DocLine], rows: list[dict]
+) -> tuple[list[dict], list[inventory.DocLine]]:
+    """Put each bundle line's components in its place: quantity × per-bundle quantity, the line's
+    revenue split over them by list price (exactly, largest remainder). A SKU may appear once."""
+    kits = catalog.components(uow, [d.sku.id for d in doc_lines if d.sku.kind == "bundle"])
+    out_rows, out_lines = [], []
+    for d, row in zip(doc_lines, rows, strict=True):
+        if d.sku.kind != "bundle":
+            out_rows.append(row)
+            out_lines.append(d)
+            continue
+        parts = kits[d.sku.id]
+        prices = [catalog.get_sku(uow, c.id).price_cents * q for c, q in parts]
+        weights = prices if any(prices) else [q for _, q in parts]
+        for (c, q), revenue in zip(parts, inv_rules.allocate(row["revenue"], weights), strict=True):
+            qty = row["qty"] * q
+            out_rows.append(
+                {
+                    "s": c.id,
+                    "qty": qty,
+                    "price": revenue // qty,
+                    "revenue": revenue,
+                    "bundle": d.sku.id,
+                    "bundle_qty": row["qty"],
+                }
+            )
+            out_lines.append(inventory.DocLine(0, c, qty))
+    out_lines = [inventory.DocLine(i, d.sku, d.qty) for i, d in enumerate(out_lines, 1)]
+    seen: set[int] = set()
+    for d in out_lines:
+        if d.sku.id in seen:
+            raise Invalid(
+                "orders.duplicate_sku_line",
+                "{sku} appears twice in the order (on its own and in a bundle, or in two bundles)",
+                "{sku} 在订单中出现了两次（单独购买又在组合中，或在两个组合中）",
+                sku=d.sku.code,
+            )
+        seen.add(d.sku.id)
+    return out_rows, out_lines
 
 
 def _order_for_update(uow: UnitOfWork, ref: str) -> tuple[int, str, int]:
