@@ -222,3 +222,15 @@ def test_a_transfer_order_ships_and_receives_serial_units_by_scan(api, engine):
         ("transit_in", "~TRANSIT"),
         ("transit_in", "WH-B"),
     ]
+
+
+def test_a_transfer_order_line_takes_no_batch_or_serials_up_front(api):
+    assert api.post(f"{INV}/warehouses", json={"code": "WH-B", "name": "广州仓"}).status_code == 201
+    body = {
+        "from_warehouse": "WH-A",
+        "to_warehouse": "WH-B",
+        "lines": [{"sku": "MILK", "qty": 1, "lot_no": "B1"}],
+    }
+    r = api.post(f"{INV}/transfer-orders", json=body)
+    assert r.status_code == 422, r.text  # batches are chosen, serials scanned, when it ships
+    assert api.get(f"{INV}/transfer-orders").json()["items"] == []

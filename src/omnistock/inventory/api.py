@@ -721,16 +721,24 @@ def _attachment(content: bytes, media_type: str, filename: str, *, inline: bool 
     )
 
 
+class TransferOrderLineIn(Input):
+    """A line of a transfer order: batches are taken earliest expiry first and serial units are
+    scanned when it ships."""
+
+    sku: Code
+    qty: Qty
+
+
 class TransferOrderIn(Input):
     ref: str | None = Field(default=None, max_length=64)
     from_warehouse: Code
     to_warehouse: Code
-    lines: list[TransferLineIn] = Field(min_length=1, max_length=500)
+    lines: list[TransferOrderLineIn] = Field(min_length=1, max_length=500)
     note: str | None = Field(default=None, max_length=500)
 
 
 class TransferOrderEditIn(Input):
-    lines: list[TransferLineIn] = Field(min_length=1, max_length=500)
+    lines: list[TransferOrderLineIn] = Field(min_length=1, max_length=500)
     note: str | None = Field(default=None, max_length=500)
 
 

@@ -365,12 +365,18 @@ def _line_lot(uow: UnitOfWork, sheet_id: int, sku: catalog.SkuRef, lot_no: str |
             )
         return 0
     if lot_no:
-        try:
-            return tracking.existing_lot(uow, sku, lot_no, 1)
-        except Invalid:
-            if not may_add:
-                raise
-            return tracking.receive_lot(uow, sku, tracking.LotIn(lot_no), 1)  # a batch found
+        lot_id = tracking.find_lot(uow, sku, lot_no)
+        if lot_id is not None:
+            return lot_id
+        if not may_add:
+            raise Invalid(
+                "inventory.unknown_lot",
+                "{sku} has no batch {lot}",
+                "{sku} 没有批次 {lot}",
+                sku=sku.code,
+                lot=str(lot_no)[:64],
+            )
+        return tracking.receive_lot(uow, sku, tracking.LotIn(lot_no), 1)  # a batch found: new, no dates
     lots = [
         r[0]
         for r in uow.conn.execute(select(sl.lot_id).where(sl.stocktake_id == sheet_id, sl.sku_id == sku.id))

@@ -22,6 +22,7 @@ from omnistock.inventory import rules
 from omnistock.inventory.models import lot as lot_t
 from omnistock.inventory.models import serial_unit, stock_balance, stock_move, stock_move_serial
 from omnistock.inventory.models import warehouse as warehouse_t
+from omnistock.inventory.reports import _scoped_warehouse_ids
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Invalid, not_found
 from omnistock.platform.permissions import register
@@ -167,9 +168,15 @@ def receive_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot: LotIn, line: int) -> 
     return lot_id
 
 
-def existing_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot_no: str, line: int) -> int:
+def find_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot_no: str) -> int | None:
+    """The id of the SKU's batch ``lot_no``, if it exists."""
     row = raw(uow.conn).one(_LOT_BY_NO, {"s": sku.id, "no": lot_no})
-    if row is None:
+    return row[0] if row else None
+
+
+def existing_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot_no: str, line: int) -> int:
+    lot_id = find_lot(uow, sku, lot_no)
+    if lot_id is None:
         raise _bad(
             "unknown_lot",
             "Line {line}: {sku} has no batch {lot}",
@@ -178,7 +185,7 @@ def existing_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot_no: str, line: int) -
             sku=sku.code,
             lot=str(lot_no)[:64],
         )
-    return row[0]
+    return lot_id
 
 
 def allocate(
@@ -589,14 +596,13 @@ def list_serials(
         .order_by(skus.code, su.serial_no)
         .limit(limit)
     )
-    allowed = uow.actor.allowed("warehouse")
-    if allowed is not None:
-        ids = [warehouse_ref(uow, c).id for c in sorted(allowed) if _known(uow, c)]
-        stmt = stmt.where(su.warehouse_id.in_(ids))
+    if warehouse:
+        warehouse_ref(uow, warehouse)  # an unknown code is a clear error
+    w_ids = _scoped_warehouse_ids(uow, warehouse)
+    if w_ids is not None:
+        stmt = stmt.where(su.warehouse_id.in_(w_ids))
     if sku:
         stmt = stmt.where(su.sku_id == catalog.sku_ref(uow, sku).id)
-    if warehouse:
-        stmt = stmt.where(su.warehouse_id == warehouse_ref(uow, warehouse).id)
     if status:
         stmt = stmt.where(su.status == status)
     return [
@@ -608,16 +614,6 @@ def list_serials(
         }
         for r in uow.conn.execute(stmt)
     ]
-
-
-def _known(uow: UnitOfWork, code: str) -> bool:
-    from omnistock.inventory.service import warehouse_ref
-
-    try:
-        warehouse_ref(uow, code)
-    except Invalid:
-        return False
-    return True
 
 
 # -- lots a returned line goes back into ------------------------------------------------------------

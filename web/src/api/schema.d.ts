@@ -3340,7 +3340,7 @@ export interface components {
         /** TransferOrderEditIn */
         TransferOrderEditIn: {
             /** Lines */
-            lines: components["schemas"]["TransferLineIn"][];
+            lines: components["schemas"]["TransferOrderLineIn"][];
             /** Note */
             note?: string | null;
         };
@@ -3349,13 +3349,24 @@ export interface components {
             /** From Warehouse */
             from_warehouse: string;
             /** Lines */
-            lines: components["schemas"]["TransferLineIn"][];
+            lines: components["schemas"]["TransferOrderLineIn"][];
             /** Note */
             note?: string | null;
             /** Ref */
             ref?: string | null;
             /** To Warehouse */
             to_warehouse: string;
+        };
+        /**
+         * TransferOrderLineIn
+         * @description A line of a transfer order: batches are taken earliest expiry first and serial units are
+         *     scanned when it ships.
+         */
+        TransferOrderLineIn: {
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
         };
         /** TransferOrderLineOut */
         TransferOrderLineOut: {

@@ -2,12 +2,13 @@
 import { useRef, useState } from 'react';
 import { Alert, App, Button, Card, Input, Modal, Select, Space, Table, Typography, Upload } from 'antd';
 import { DownloadOutlined, FileExcelOutlined, PlusOutlined, ReloadOutlined, UploadOutlined } from '@ant-design/icons';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, unwrap } from '../../api/client';
 import type { ImportResult, ImportRowError, Product } from '../../api/types';
 import { useAuth } from '../../auth';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
+import { useUrlFilters } from '../../components/useUrlFilters';
 import { useI18n } from '../../i18n';
 import { formatCents } from '../../money';
 import { BrandSelect, CategorySelect, ProductImage, ProductStatusTag, fileBody, saveBlob, useBrands, useCategories } from './catalogCommon';
@@ -25,7 +26,7 @@ export default function ProductsPage() {
   const { message, modal } = App.useApp();
   const { can } = useAuth();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const q = params.get('q') ?? '';
   const category = params.get('category') ?? '';
   const brand = params.get('brand') ?? '';
@@ -36,13 +37,6 @@ export default function ProductsPage() {
   const [exporting, setExporting] = useState(false);
   const [result, setResult] = useState<{ ok?: ImportResult; errors?: ImportRowError[]; message?: string } | null>(null);
   const busy = useRef(false);
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
 
   const filters = {
     ...(q ? { q } : {}),

@@ -3,9 +3,10 @@ import { Badge, Button, Card, Select, Space, Table, Tabs, Tag, Typography } from
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
-import type { StockAlert, StockAlertKind, Warehouse } from '../../api/types';
+import type { StockAlert, StockAlertKind } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { useCursorList } from '../../components/useCursorList';
+import { useWarehouses } from '../../components/useWarehouses';
 import { formatTime } from '../../format';
 import { optLabel, useI18n } from '../../i18n';
 import { formatQty } from '../../money';
@@ -18,7 +19,7 @@ export default function AlertsPage() {
   const [params, setParams] = useSearchParams();
   const kind = params.get('kind') || 'low_stock';
   const warehouse = params.get('warehouse') ?? '';
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [kinds, setKinds] = useState<StockAlertKind[]>([]);
 
   const setParam = (key: string, value: string) => {
@@ -27,10 +28,6 @@ export default function AlertsPage() {
     else next.delete(key);
     setParams(next, { replace: true });
   };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const loadKinds = useCallback(() => {
     unwrap(api.GET('/api/v1/inventory/alerts/kinds', { params: { query: warehouse ? { warehouse } : {} } }))

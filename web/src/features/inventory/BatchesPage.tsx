@@ -1,10 +1,11 @@
 // Batches and expiry (批次效期): stock per batch, near-expiry and expired lists, quality holds.
 import { useCallback, useEffect, useState } from 'react';
 import { App, Button, Card, Input, Modal, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
-import { useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
-import type { Lot, Warehouse } from '../../api/types';
+import type { Lot } from '../../api/types';
 import { errorText } from '../../components/useCursorList';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n } from '../../i18n';
 import { formatQty } from '../../money';
 
@@ -14,26 +15,15 @@ const NEAR_DAYS = 30;
 export default function BatchesPage() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const view = (params.get('view') as View) || 'all';
   const warehouse = params.get('warehouse') ?? '';
   const sku = params.get('sku') ?? '';
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [rows, setRows] = useState<Lot[]>([]);
   const [loading, setLoading] = useState(false);
   const [holding, setHolding] = useState<Lot | null>(null);
   const [reason, setReason] = useState('');
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const load = useCallback(() => {
     setLoading(true);

@@ -1,12 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Button, Card, Input, Select, Space, Table, Typography } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
-import type { DocumentRow, Warehouse } from '../../api/types';
+import type { DocumentRow } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { useCursorList } from '../../components/useCursorList';
 import { formatTime } from '../../format';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n, type MsgKey } from '../../i18n';
 import { formatQty } from '../../money';
 import DocumentDrawer from './DocumentDrawer';
@@ -22,27 +23,16 @@ const NEW_BUTTONS: { kind: DocKind; label: MsgKey }[] = [
 
 export default function DocumentsPage() {
   const { t, lang } = useI18n();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const kindParam = params.get('kind');
   const kind = isDocKind(kindParam) ? kindParam : '';
   const warehouse = params.get('warehouse') ?? '';
   const q = params.get('q') ?? '';
   const docParam = Number(params.get('doc'));
   const openDoc = Number.isSafeInteger(docParam) && docParam > 0 ? docParam : null;
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [formKind, setFormKind] = useState<DocKind | null>(null);
   const reasons = useAdjustmentReasons();
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const list = useCursorList<DocumentRow>(
     (cursor) =>

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { App, Card, Descriptions, Empty, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
-import type { Move, Valuation, Warehouse } from '../../api/types';
+import type { Move, Valuation } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import DocumentDrawer, { findDocumentId } from './DocumentDrawer';
 import { DocKindTag, isDocKind } from './docCommon';
 import { WarehouseCode } from './transitCommon';
@@ -14,10 +16,10 @@ import { formatCents, formatQty } from '../../money';
 
 export default function LedgerPage() {
   const { t } = useI18n();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const sku = params.get('sku') ?? '';
   const warehouse = params.get('warehouse') ?? '';
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [valuation, setValuation] = useState<Valuation | null>(null);
   const [docId, setDocId] = useState<number | null>(null);
   const { message } = App.useApp();
@@ -32,17 +34,6 @@ export default function LedgerPage() {
       message.error(errorText(e));
     }
   };
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   useEffect(() => {
     setValuation(null);

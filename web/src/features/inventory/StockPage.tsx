@@ -1,12 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { App, Button, Card, Input, Select, Space, Switch, Table, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { saveDownload } from '../../api/download';
-import type { StockRow, Warehouse } from '../../api/types';
+import type { StockRow } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
 import { TRANSIT_WAREHOUSE, WarehouseCode } from './transitCommon';
@@ -14,14 +16,14 @@ import { TRANSIT_WAREHOUSE, WarehouseCode } from './transitCommon';
 export default function StockPage() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const warehouse = params.get('warehouse') ?? '';
   const q = params.get('q') ?? '';
   const low = params.get('low') === '1';
   const reserved = params.get('reserved') === '1';
   const zero = params.get('zero') === '1';
   const bin = params.get('bin') ?? '';
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [exporting, setExporting] = useState(false);
 
   // The same filters for the list and its export.
@@ -48,17 +50,6 @@ export default function StockPage() {
       setExporting(false);
     }
   };
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const list = useCursorList<StockRow>(
     (cursor) =>

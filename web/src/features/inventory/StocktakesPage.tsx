@@ -3,13 +3,15 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Radio, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { EyeInvisibleOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { useNavigate } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { Sku, StocktakeRow, Warehouse } from '../../api/types';
 import { useAuth } from '../../auth';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
 import { formatTime } from '../../format';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n } from '../../i18n';
 import { StocktakeStatusTag } from './transitCommon';
 
@@ -193,24 +195,13 @@ export default function StocktakesPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const statusParam = params.get('status') ?? '';
   const status = (STATUSES as readonly string[]).includes(statusParam) ? (statusParam as Status) : '';
   const warehouse = params.get('warehouse') ?? '';
   const q = params.get('q') ?? '';
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [creating, setCreating] = useState(false);
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const list = useCursorList<StocktakeRow>(
     (cursor) =>

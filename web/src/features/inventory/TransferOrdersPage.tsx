@@ -3,13 +3,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { TransferOrder, TransferOrderRow, Warehouse } from '../../api/types';
 import { useAuth } from '../../auth';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
 import { formatTime } from '../../format';
+import { useUrlFilters } from '../../components/useUrlFilters';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n } from '../../i18n';
 import { formatQty } from '../../money';
 import { SkuSelect } from './DocumentForm';
@@ -189,28 +190,17 @@ export function TransferOrderForm({
 export default function TransferOrdersPage() {
   const { t } = useI18n();
   const { can } = useAuth();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const statusParam = params.get('status') ?? '';
   const status = (STATUSES as readonly string[]).includes(statusParam) ? (statusParam as Status) : '';
   const warehouse = params.get('warehouse') ?? '';
   const q = params.get('q') ?? '';
   const orderParam = Number(params.get('order'));
   const openId = Number.isSafeInteger(orderParam) && orderParam > 0 ? orderParam : null;
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [formOpen, setFormOpen] = useState(false);
   const [editing, setEditing] = useState<TransferOrder | null>(null);
   const [version, setVersion] = useState(0);
-
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const list = useCursorList<TransferOrderRow>(
     (cursor) =>

@@ -1,13 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { App, Button, Card, DatePicker, Segmented, Select, Space, Table, Typography } from 'antd';
 import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, unwrap } from '../../api/client';
 import { saveDownload } from '../../api/download';
-import type { ValuationReportRow, Warehouse } from '../../api/types';
+import type { ValuationReportRow } from '../../api/types';
 import LoadMore from '../../components/LoadMore';
 import { errorText, useCursorList } from '../../components/useCursorList';
 import { formatTime } from '../../format';
+import { useWarehouses } from '../../components/useWarehouses';
 import { useI18n } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
 
@@ -21,7 +22,7 @@ interface Query {
 export default function ValuationPage() {
   const { t } = useI18n();
   const { message } = App.useApp();
-  const [warehouses, setWarehouses] = useState<Warehouse[]>([]);
+  const warehouses = useWarehouses();
   const [at, setAt] = useState<Dayjs>(() => dayjs());
   const [group, setGroup] = useState<Query['group']>('sku');
   const [warehouse, setWarehouse] = useState('');
@@ -30,10 +31,6 @@ export default function ValuationPage() {
   const [query, setQuery] = useState<Query>(() => ({ at: asOf(at), group, warehouse }));
   const [totals, setTotals] = useState<{ qty: number; value: number; at: string } | null>(null);
   const [exporting, setExporting] = useState(false);
-
-  useEffect(() => {
-    unwrap(api.GET('/api/v1/inventory/warehouses')).then(setWarehouses).catch(() => setWarehouses([]));
-  }, []);
 
   const params = () => ({
     at: query.at,
