@@ -124,6 +124,15 @@ def test_trace_a_serial(page: Page, login, server):
             "customer": f"C-{n['sku']}",
             "warehouse": n["wh"],
             "lines": [{"sku": n["sku"], "qty": 1, "unit_price_cents": 199900}],
+            "payments": [{"method": "bank_card", "amount_cents": 1 * 199900}],
+            "address": {
+                "receiver": "王芳",
+                "phone": "13800138000",
+                "province": "上海市",
+                "city": "上海市",
+                "district": "浦东新区",
+                "detail": f"世纪大道 {n['sku']} 号",
+            },
         }
         assert api.post("/api/v1/orders", json=order).json()["status"] == "allocated"
         r = api.post(f"/api/v1/orders/SO-{n['sku']}/ship", json={"serials": {n["sku"]: [sn]}})

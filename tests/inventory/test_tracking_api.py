@@ -61,6 +61,16 @@ def test_a_batch_is_received_listed_near_expiry_and_held(api):
             "customer": "C1",
             "warehouse": "WH-A",
             "lines": [{"sku": "MILK", "qty": 5, "unit_price_cents": 900}],
+            "payments": [{"method": "bank_card", "amount_cents": 5 * 900}],
+            "on_short": "reject",
+            "address": {
+                "receiver": "王芳",
+                "phone": "13800138000",
+                "province": "上海市",
+                "city": "上海市",
+                "district": "浦东新区",
+                "detail": "世纪大道 100 号",
+            },
         },
     )
     assert r.status_code == 201 and r.json()["status"] == "rejected", r.text
@@ -117,6 +127,15 @@ def test_serial_units_are_shipped_by_scan_and_traced(api):
             "customer": "C1",
             "warehouse": "WH-A",
             "lines": [{"sku": "PHONE", "qty": 1, "unit_price_cents": 199900}],
+            "payments": [{"method": "bank_card", "amount_cents": 1 * 199900}],
+            "address": {
+                "receiver": "王芳",
+                "phone": "13800138000",
+                "province": "上海市",
+                "city": "上海市",
+                "district": "浦东新区",
+                "detail": "世纪大道 100 号",
+            },
         },
     )
     assert r.json()["status"] == "allocated"

@@ -351,6 +351,15 @@ def test_stocktake_list_and_errors(inv, engine):
             "customer": "C",
             "warehouse": "WH-A",
             "lines": [{"sku": "SKU-A", "qty": 9, "unit_price_cents": 100}],
+            "payments": [{"method": "bank_card", "amount_cents": 9 * 100}],
+            "address": {
+                "receiver": "王芳",
+                "phone": "13800138000",
+                "province": "上海市",
+                "city": "上海市",
+                "district": "浦东新区",
+                "detail": "世纪大道 100 号",
+            },
         },
     )
     assert r.status_code == 201, r.text

@@ -41,6 +41,15 @@ def world(admin, engine, client):
                 "customer": "C1",
                 "warehouse": wh,
                 "lines": [{"sku": "TEA", "qty": 2, "unit_price_cents": 2000}],
+                "payments": [{"method": "bank_card", "amount_cents": 2 * 2000}],
+                "address": {
+                    "receiver": "王芳",
+                    "phone": "13800138000",
+                    "province": "上海市",
+                    "city": "上海市",
+                    "district": "浦东新区",
+                    "detail": f"世纪大道 {ref} 号",
+                },
             },
         )
         assert r.status_code == 201 and r.json()["status"] == "allocated"

@@ -337,6 +337,34 @@ def availability(
     ]
 
 
+def sellable(uow: UnitOfWork, sku_ids: list[int]) -> dict[str, dict[int, int]]:
+    """Warehouse code -> SKU id -> stock that can be sold now (on-hand − reserved, less batches on
+    hold or past expiry), over every warehouse but transit, whoever asks: what order routing sees."""
+    if not sku_ids:
+        return {}
+    held = _held_free(utcnow().date())
+    stmt = (
+        select(
+            warehouse.c.code,
+            sb.sku_id,
+            func.sum(sb.on_hand - sb.reserved - held).label("free"),
+        )
+        .select_from(
+            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).outerjoin(
+                lot, lot.c.id == sb.lot_id
+            )
+        )
+        .where(sb.sku_id.in_(sorted(set(sku_ids))), warehouse.c.code != rules.TRANSIT_WAREHOUSE)
+        .where(warehouse.c.active.is_(True))
+        .group_by(warehouse.c.code, sb.sku_id)
+    )
+    out: dict[str, dict[int, int]] = {}
+    for code, sku_id, free in uow.conn.execute(stmt):
+        if free and free > 0:
+            out.setdefault(code, {})[sku_id] = int(free)
+    return out
+
+
 def _held_free(today):
     """Per balance row: free stock that cannot be sold — in a batch on hold or past its expiry."""
     return case(

@@ -992,6 +992,7 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     documents,
     list_moves,
     on_hand_digest,
+    sellable,
     stock,
     stock_summary,
     totals,

@@ -75,3 +75,4 @@ class IntakeOrder:
     ordered_at: dt.datetime | None = None
     warehouse: str | None = None  # a warehouse the order must ship from (skips routing)
     ref: str | None = None  # our order number; generated when None
+    customer: str | None = None  # an existing customer's code (orders typed in for a known customer)

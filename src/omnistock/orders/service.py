@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from omnistock.catalog import service as catalog
 from omnistock.inventory import rules as inv_rules
 from omnistock.inventory import service as inventory
-from omnistock.orders import rules
+from omnistock.orders import pool, rules
 from omnistock.orders.models import (
     channel,
     customer,
@@ -32,6 +32,12 @@ register(
     ("orders.order.create", "录入订单", "Create orders"),
     ("orders.order.ship", "订单发货", "Ship orders"),
     ("orders.order.cancel", "取消订单", "Cancel orders"),
+    (
+        "orders.order.review",
+        "审单（挂起、放行、路由、拆单、合单、修改）",
+        "Review orders (hold, release, route, split, merge, edit)",
+    ),
+    ("orders.rule.manage", "管理审单与路由规则、黑名单", "Manage review and routing rules, the blacklist"),
     ("orders.order.return", "订单退货", "Return orders"),
     ("orders.channel.manage", "管理渠道", "Manage channels"),
     ("orders.customer.manage", "管理客户", "Manage customers"),
@@ -40,8 +46,9 @@ register(
 DOC = "sales_order"
 
 _NEW_ORDER = Sql(
-    "INSERT INTO sales_order (ref, channel_id, customer_id, warehouse_id, status, ordered_at, total_cents, created_at) "
-    "VALUES (:ref, :channel_id, :customer_id, :w, :status, :at, :total, :now) RETURNING id"
+    "INSERT INTO sales_order (ref, channel_id, customer_id, warehouse_id, status, ordered_at, total_cents, goods_cents, "
+    "paid_cents, paid_at, created_at) VALUES (:ref, :channel_id, :customer_id, :w, :status, :at, :total, :total, :total, "
+    ":at, :now) RETURNING id"
 )
 _NEW_LINE = Sql(
     "INSERT INTO sales_order_line (order_id, line_no, sku_id, qty, unit_price_cents, revenue_cents, returned_qty, "
@@ -323,39 +330,43 @@ def _require_order_scope(uow: UnitOfWork, ref: str) -> None:
     actor.require_scope("channel", [row.code])
 
 
-_transition_sql: dict[str, Sql] = {}
+_MARK_SHIPPED = Sql(
+    "UPDATE sales_order SET status = 'shipped', shipped_at = :at, updated_at = :at WHERE ref = :ref "
+    "AND status = 'allocated' AND (ship_after IS NULL OR ship_after <= :day) RETURNING id"
+)
 
 
-def _transition(uow: UnitOfWork, ref: str, target: str, at: dt.datetime) -> int:
-    """Move the order to ``target`` with one conditional UPDATE whose WHERE is the state machine
-    (the states ``target`` may be reached from); returns the order id."""
-    sources = rules.sources(target)
-    stmt = _transition_sql.get(target)
-    if stmt is None:
-        allowed = ", ".join(f"'{s}'" for s in sorted(sources))
-        stamp = {rules.SHIPPED: "shipped_at = :at", rules.CANCELLED: "closed_at = :at"}[target]
-        stmt = _transition_sql[target] = Sql(
-            f"UPDATE sales_order SET status = :target, {stamp} WHERE ref = :ref AND status IN ({allowed}) RETURNING id"
-        )
+def _mark_shipped(uow: UnitOfWork, ref: str, at: dt.datetime) -> int:
+    """Allocated → shipped with one conditional UPDATE (the state machine and the presale day in
+    its WHERE); returns the order id."""
     r = raw(uow.conn)
-    row = r.one(stmt, {"target": target, "at": r.dt(at), "ref": ref}) if isinstance(ref, str) else None
+    params = {"at": r.dt(at), "ref": ref, "day": at.date().isoformat()}
+    row = r.one(_MARK_SHIPPED, params) if isinstance(ref, str) else None
     if row is None:
-        order = _order_for_update(uow, ref)  # unknown order -> Invalid
+        status = _order_for_update(uow, ref)[1]  # unknown order -> Invalid
+        if status == rules.ALLOCATED:
+            raise Conflict(
+                "orders.presale_not_due",
+                "Order {ref} is a presale order; it ships on its ship-after day at the earliest",
+                "订单 {ref} 是预售订单，最早在预售发货日发货",
+                ref=ref,
+            )
         raise Conflict(
             "orders.illegal_transition",
             "Order {ref} is {current}; it cannot become {target}",
-            "订单 {ref} 当前状态为 {current}，不能变为 {target}",
+            "订单 {ref} 当前状态为 {current_zh}，不能变为 {target_zh}",
             ref=ref,
-            current=order[1],
-            target=target,
+            current=status,
+            target=rules.SHIPPED,
+            current_zh=rules.STATUS_NAMES[status][0],
+            target_zh=rules.STATUS_NAMES[rules.SHIPPED][0],
         )
-    before = next(iter(sources)) if len(sources) == 1 else "|".join(sorted(sources))
     uow.audit(
-        f"orders.order.{target}",
+        "orders.order.shipped",
         "sales_order",
         ref,
-        before={"status": before},
-        after={"status": target, "at": at.isoformat()},
+        before={"status": rules.ALLOCATED},
+        after={"status": rules.SHIPPED, "at": at.isoformat()},
     )
     return row[0]
 
@@ -372,7 +383,7 @@ def ship_order(
     uow.actor.require("orders.order.ship")
     _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
-    order_id = _transition(uow, ref, rules.SHIPPED, at)
+    order_id = _mark_shipped(uow, ref, at)
     by_line = {}
     if serials:
         line_of = {
@@ -392,13 +403,11 @@ def ship_order(
     return inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at, serials=by_line)
 
 
-def cancel_order(uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None) -> None:
-    """An unshipped order is cancelled and its reservation released."""
-    uow.actor.require("orders.order.cancel")
-    _require_order_scope(uow, ref)
-    at = utcnow() if at is None else to_utc(at)
-    order_id = _transition(uow, ref, rules.CANCELLED, at)
-    inventory.release(uow, doc_type=DOC, doc_id=order_id)
+def cancel_order(
+    uow: UnitOfWork, *, ref: str, at: dt.datetime | None = None, reason: str | None = None
+) -> None:
+    """An unshipped order is cancelled and its reservation, if any, released."""
+    pool.cancel(uow, ref, reason=reason, at=at)
 
 
 _ORDER_LINES = Sql(
@@ -435,7 +444,7 @@ def return_order(
     uow.actor.require("orders.order.return")
     _require_order_scope(uow, ref)
     order_id, status, warehouse_id = _order_for_update(uow, ref)
-    if status != rules.SHIPPED:
+    if status not in rules.RETURNABLE:
         raise Conflict(
             "orders.not_shipped",
             "Order {ref} is {state}; only shipped orders take returns",
@@ -570,3 +579,34 @@ def totals(conn) -> dict:
         "returns": int(returns),
         "revenue": int(revenue),
     }
+
+
+# isort: split
+# The order pool (intake, review, routing, the exception queue, split and merge) and what operators
+# configure for it are part of this public surface too.
+from omnistock.orders.config import (  # noqa: E402,F401
+    add_blacklist,
+    delete_route_rule,
+    list_blacklist,
+    list_route_rules,
+    remove_blacklist,
+    review_config,
+    save_route_rule,
+    set_review_rule,
+    set_setting,
+    settings,
+)
+from omnistock.orders.pool import (  # noqa: E402,F401
+    Taken,
+    allocate_due,
+    channel_ref,
+    close_order,
+    complete_order,
+    edit_order,
+    hold_order,
+    pay_order,
+    receive_order,
+    release_order,
+    route_order,
+)
+from omnistock.orders.reshape import merge_orders, split_order, unmerge_order  # noqa: E402,F401
