@@ -1443,13 +1443,60 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Orders
+         * @description The order pool, newest first, filtered; pass ``next_cursor`` back as ``cursor``.
+         */
+        get: operations["listOrders"];
         put?: never;
         /**
          * Create Order
-         * @description Take an order: it reserves every line in its warehouse, or is recorded as rejected (out of stock).
+         * @description Take an order into the pool: reviewed, routed and allocated, or held in the exception queue
+         *     with its reasons. A second post of the same channel order number returns the first (200).
          */
         post: operations["createOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/allocate-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate Due
+         * @description Route and allocate ready orders now (presale orders whose day has come, orders that were
+         *     waiting for stock). The outbox worker also does this every few minutes.
+         */
+        post: operations["allocateDueOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Orders
+         * @description One action on many orders, each in its own transaction: one that cannot be done is reported
+         *     and the others go on.
+         */
+        post: operations["bulkOrders"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1473,6 +1520,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Counts
+         * @description How many orders in each state under the other filters (the pool's tabs).
+         */
+        get: operations["orderCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/customers": {
         parameters: {
             query?: never;
@@ -1490,6 +1557,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Orders
+         * @description The filtered pool as an Excel workbook (at most 50,000 orders).
+         */
+        get: operations["exportOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Orders
+         * @description Merge unshipped orders of one buyer to one address into one order (one package).
+         */
+        post: operations["mergeOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Order
+         * @description One order in full, with its timeline (every change: who, when, why).
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit Order
+         * @description Correct an unshipped order: address, seller memo, tags, ship-after day.
+         */
+        patch: operations["editOrder"];
+        trace?: never;
+    };
     "/api/v1/orders/{ref}/cancel": {
         parameters: {
             query?: never;
@@ -1499,8 +1630,91 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel Order */
+        /**
+         * Cancel Order
+         * @description Cancel an unshipped order; its reservation, if any, is released.
+         */
         post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete Order
+         * @description The buyer has the goods (签收).
+         */
+        post: operations["completeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold Order
+         * @description Stop an order (into the exception queue); its reservation is released.
+         */
+        post: operations["holdOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay Order
+         * @description Record a payment; paid in full, the order is reviewed and routed.
+         */
+        post: operations["payOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Order
+         * @description Release an order from the exception queue: it is routed and allocated now.
+         */
+        post: operations["releaseOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1524,6 +1738,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{ref}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Route Order
+         * @description Allocate a ready order now, or move an allocated one to another warehouse.
+         */
+        post: operations["routeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{ref}/ship": {
         parameters: {
             query?: never;
@@ -1535,6 +1769,46 @@ export interface paths {
         put?: never;
         /** Ship Order */
         post: operations["shipOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Split Order
+         * @description Split quantities off an unshipped order into new orders (REF-S1, …).
+         */
+        post: operations["splitOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{ref}/unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unmerge Order
+         * @description Undo a merge: the merged order is closed and the originals come back.
+         */
+        post: operations["unmergeOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1587,6 +1861,54 @@ export interface components {
         AddSkusIn: {
             /** Skus */
             skus: components["schemas"]["ProductSkuIn"][];
+        };
+        /** AddressIn */
+        AddressIn: {
+            /**
+             * City
+             * @default
+             */
+            city: string;
+            /**
+             * Detail
+             * @default
+             */
+            detail: string;
+            /**
+             * District
+             * @default
+             */
+            district: string;
+            /**
+             * Phone
+             * @default
+             */
+            phone: string;
+            /**
+             * Province
+             * @default
+             */
+            province: string;
+            /**
+             * Receiver
+             * @default
+             */
+            receiver: string;
+        };
+        /** AddressOut */
+        AddressOut: {
+            /** City */
+            city: string;
+            /** Detail */
+            detail: string;
+            /** District */
+            district: string;
+            /** Phone */
+            phone: string;
+            /** Province */
+            province: string;
+            /** Receiver */
+            receiver: string;
         };
         /** AdjustLineIn */
         AdjustLineIn: {
@@ -1823,6 +2145,55 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** BulkIn */
+        BulkIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "release" | "route" | "cancel" | "hold";
+            /** Reason */
+            reason?: string | null;
+            /** Refs */
+            refs: string[];
+            /** Warehouse */
+            warehouse?: string | null;
+        };
+        /** BulkResult */
+        BulkResult: {
+            /** Code */
+            code?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Ref */
+            ref: string;
+            /** Status */
+            status?: string | null;
+        };
+        /** BuyerIn */
+        BuyerIn: {
+            /**
+             * Id
+             * @description The buyer's id on the channel
+             */
+            id?: string | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+        };
+        /** CancelIn */
+        CancelIn: {
+            /** At */
+            at?: string | null;
+            /** Reason */
+            reason?: string | null;
+        };
         /** CategoryIn */
         CategoryIn: {
             /** Code */
@@ -2058,10 +2429,21 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
-        /** EventIn */
-        EventIn: {
-            /** At */
-            at?: string | null;
+        /** EditIn */
+        EditIn: {
+            address?: components["schemas"]["AddressIn"] | null;
+            /**
+             * Clear Ship After
+             * @description Make a presale order an ordinary one
+             * @default false
+             */
+            clear_ship_after: boolean;
+            /** Seller Memo */
+            seller_memo?: string | null;
+            /** Ship After */
+            ship_after?: string | null;
+            /** Tags */
+            tags?: string[] | null;
         };
         /** GoodsLineIn */
         GoodsLineIn: {
@@ -2107,6 +2489,18 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HoldIn */
+        HoldIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** IdentityOut */
+        IdentityOut: {
+            /** Channel */
+            channel: string;
+            /** External Id */
+            external_id: string;
         };
         /** ImageOut */
         ImageOut: {
@@ -2174,6 +2568,45 @@ export interface components {
             qty: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /** LineIn */
+        LineIn: {
+            /**
+             * Discount Cents
+             * @description Off this line
+             * @default 0
+             */
+            discount_cents: number;
+            /** Qty */
+            qty: number;
+            /**
+             * Sku
+             * @description SKU code or barcode; a bundle's code sells its components
+             */
+            sku: string;
+            /** Unit Price Cents */
+            unit_price_cents: number;
+        };
+        /** LineOut */
+        LineOut: {
+            /** Bundle */
+            bundle: string | null;
+            /** Discount Cents */
+            discount_cents: number;
+            /** Line No */
+            line_no: number;
+            /** Name */
+            name: string;
+            /** Qty */
+            qty: number;
+            /** Returned Qty */
+            returned_qty: number;
+            /** Revenue Cents */
+            revenue_cents: number;
+            /** Sku */
+            sku: string;
+            /** Unit Price Cents */
+            unit_price_cents: number;
         };
         /** LoginIn */
         LoginIn: {
@@ -2333,40 +2766,214 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** OrderIn */
-        OrderIn: {
-            /** At */
-            at?: string | null;
+        /** OrderDetail */
+        OrderDetail: {
+            address: components["schemas"]["AddressOut"];
+            /** Allowed */
+            allowed: string[];
+            /** Buyer */
+            buyer: string;
+            /** Buyer Phone */
+            buyer_phone: string | null;
+            /** Buyer Remark */
+            buyer_remark: string | null;
             /** Channel */
             channel: string;
+            /** Channel Name */
+            channel_name: string;
+            /** Closed At */
+            closed_at: string | null;
             /** Customer */
             customer: string;
+            /** Discount Cents */
+            discount_cents: number;
+            /** External Ref */
+            external_ref: string | null;
+            /** Goods Cents */
+            goods_cents: number;
+            /** Hold Reasons */
+            hold_reasons: components["schemas"]["ReasonOut"][];
+            /** Identities */
+            identities: components["schemas"]["IdentityOut"][];
             /** Lines */
-            lines: components["schemas"]["OrderLineIn"][];
+            lines: components["schemas"]["LineOut"][];
+            /** Ordered At */
+            ordered_at: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Paid Cents */
+            paid_cents: number;
+            /** Payments */
+            payments: components["schemas"]["PaymentOut"][];
             /** Ref */
             ref: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            related: components["schemas"]["RelatedOut"];
+            /** Returns */
+            returns: components["schemas"]["ReturnOut"][];
+            /** Route Rule */
+            route_rule: string | null;
+            /** Seller Memo */
+            seller_memo: string | null;
+            /** Ship After */
+            ship_after: string | null;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fee Cents */
+            shipping_fee_cents: number;
+            /** Status */
+            status: string;
+            /** Tags */
+            tags: string[];
+            /** Timeline */
+            timeline: components["schemas"]["TimelineOut"][];
+            /** Total Cents */
+            total_cents: number;
             /** Warehouse */
-            warehouse: string;
+            warehouse: string | null;
         };
-        /** OrderLineIn */
-        OrderLineIn: {
-            /** Qty */
-            qty: number;
-            /** Sku */
-            sku: string;
-            /** Unit Price Cents */
-            unit_price_cents: number;
+        /** OrderIn */
+        OrderIn: {
+            address?: components["schemas"]["AddressIn"] | null;
+            /**
+             * At
+             * @description When the buyer ordered
+             */
+            at?: string | null;
+            buyer?: components["schemas"]["BuyerIn"] | null;
+            /** Buyer Remark */
+            buyer_remark?: string | null;
+            /** Channel */
+            channel: string;
+            /**
+             * Customer
+             * @description An existing customer's code, instead of buyer
+             */
+            customer?: string | null;
+            /**
+             * Discount Cents
+             * @description Order-level discount
+             * @default 0
+             */
+            discount_cents: number;
+            /**
+             * External Ref
+             * @description The channel's order number (taken once)
+             */
+            external_ref?: string | null;
+            /** Lines */
+            lines: components["schemas"]["LineIn"][];
+            /**
+             * On Short
+             * @description No warehouse can fill it: hold it in the exception queue, record it as rejected, or refuse it
+             * @default hold
+             * @enum {string}
+             */
+            on_short: "hold" | "reject" | "refuse";
+            /** Payments */
+            payments?: components["schemas"]["PaymentIn"][] | null;
+            /**
+             * Ref
+             * @description Our order number; made up when left out
+             */
+            ref?: string | null;
+            /** Seller Memo */
+            seller_memo?: string | null;
+            /**
+             * Ship After
+             * @description Presale: not to ship before this day
+             */
+            ship_after?: string | null;
+            /**
+             * Shipping Fee Cents
+             * @default 0
+             */
+            shipping_fee_cents: number;
+            /** Tags */
+            tags?: string[] | null;
+            /**
+             * Warehouse
+             * @description Ship from this warehouse (skips routing)
+             */
+            warehouse?: string | null;
         };
         /** OrderOut */
         OrderOut: {
+            /**
+             * Created
+             * @default true
+             */
+            created: boolean;
+            /**
+             * Hold Reasons
+             * @default []
+             */
+            hold_reasons: components["schemas"]["ReasonOut"][];
             /** Id */
             id: number;
             /** Ref */
             ref: string;
             /** Reject Reason */
             reject_reason?: string | null;
+            /**
+             * Split Into
+             * @default []
+             */
+            split_into: string[];
             /** Status */
             status: string;
+            /** Warehouse */
+            warehouse?: string | null;
+        };
+        /** OrderRow */
+        OrderRow: {
+            /** Buyer */
+            buyer: string;
+            /** Buyer Phone */
+            buyer_phone: string | null;
+            /** Buyer Remark */
+            buyer_remark: string | null;
+            /** Channel */
+            channel: string;
+            /** Channel Name */
+            channel_name: string;
+            /** City */
+            city: string | null;
+            /** External Ref */
+            external_ref: string | null;
+            /** Hold Reasons */
+            hold_reasons: components["schemas"]["ReasonOut"][];
+            /** Items */
+            items: string;
+            /** Ordered At */
+            ordered_at: string;
+            /** Paid Cents */
+            paid_cents: number;
+            /** Province */
+            province: string | null;
+            /** Qty */
+            qty: number;
+            /** Receiver Name */
+            receiver_name: string | null;
+            /** Receiver Phone */
+            receiver_phone: string | null;
+            /** Ref */
+            ref: string;
+            /** Route Rule */
+            route_rule: string | null;
+            /** Seller Memo */
+            seller_memo: string | null;
+            /** Ship After */
+            ship_after: string | null;
+            /** Status */
+            status: string;
+            /** Tags */
+            tags: string[];
+            /** Total Cents */
+            total_cents: number;
+            /** Warehouse */
+            warehouse: string | null;
         };
         /** Page[AlertOut] */
         Page_AlertOut_: {
@@ -2400,6 +3007,13 @@ export interface components {
         Page_NotificationOut_: {
             /** Items */
             items: components["schemas"]["NotificationOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OrderRow] */
+        Page_OrderRow_: {
+            /** Items */
+            items: components["schemas"]["OrderRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2444,6 +3058,40 @@ export interface components {
             items: components["schemas"]["User"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PayIn */
+        PayIn: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Method */
+            method: string;
+            /** Txn Ref */
+            txn_ref?: string | null;
+        };
+        /** PaymentIn */
+        PaymentIn: {
+            /** Amount Cents */
+            amount_cents: number;
+            /**
+             * Method
+             * @description wechat_pay | alipay | bank_card | balance | points | coupon
+             */
+            method: string;
+            /** Paid At */
+            paid_at?: string | null;
+            /** Txn Ref */
+            txn_ref?: string | null;
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Method */
+            method: string;
+            /** Paid At */
+            paid_at: string;
+            /** Txn Ref */
+            txn_ref: string | null;
         };
         /** Permission */
         Permission: {
@@ -2651,6 +3299,15 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** ReasonOut */
+        ReasonOut: {
+            /** Code */
+            code: string;
+            /** En */
+            en: string;
+            /** Zh */
+            zh: string;
+        };
         /** ReceiptIn */
         ReceiptIn: {
             /** At */
@@ -2709,6 +3366,22 @@ export interface components {
             /** Sku */
             sku: string;
         };
+        /** RefsIn */
+        RefsIn: {
+            /** Refs */
+            refs: string[];
+        };
+        /** RelatedOut */
+        RelatedOut: {
+            /** Merged From */
+            merged_from: string[];
+            /** Merged Into */
+            merged_into: string | null;
+            /** Split From */
+            split_from: string | null;
+            /** Split Into */
+            split_into: string[];
+        };
         /** ReturnIn */
         ReturnIn: {
             /** At */
@@ -2727,6 +3400,15 @@ export interface components {
             serials?: string[] | null;
             /** Sku */
             sku: string;
+        };
+        /** ReturnOut */
+        ReturnOut: {
+            /** At */
+            at: string;
+            /** Ref */
+            ref: string;
+            /** Refund Cents */
+            refund_cents: number;
         };
         /** Role */
         Role: {
@@ -3038,6 +3720,16 @@ export interface components {
             /** Shelf Life Days */
             shelf_life_days?: number | null;
         };
+        /** SplitIn */
+        SplitIn: {
+            /**
+             * Parts
+             * @description Each part: SKU code -> quantity moved into a new order
+             */
+            parts: {
+                [key: string]: number;
+            }[];
+        };
         /** StockRowOut */
         StockRowOut: {
             /** Available */
@@ -3307,6 +3999,23 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** TimelineOut */
+        TimelineOut: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** After */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** At */
+            at: string;
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            } | null;
         };
         /** TransferIn */
         TransferIn: {
@@ -3642,13 +4351,6 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
-        /** WarehouseIn */
-        WarehouseIn: {
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
-        };
         /** WarehouseOut */
         WarehouseOut: {
             /** Active */
@@ -3659,6 +4361,21 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** WarehouseIn */
+        omnistock__inventory__api__WarehouseIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** WarehouseIn */
+        omnistock__orders__api__WarehouseIn: {
+            /**
+             * Warehouse
+             * @description Ship from this warehouse instead of routing
+             */
+            warehouse?: string | null;
         };
     };
     responses: never;
@@ -6355,7 +7072,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WarehouseIn"];
+                "application/json": components["schemas"]["omnistock__inventory__api__WarehouseIn"];
             };
         };
         responses: {
@@ -6481,6 +7198,48 @@ export interface operations {
             };
         };
     };
+    listOrders: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description One or more states */
+                status?: string[] | null;
+                channel?: string | null;
+                warehouse?: string | null;
+                tag?: string | null;
+                /** @description Order no, channel order no, buyer or phone */
+                q?: string | null;
+                since?: string | null;
+                until?: string | null;
+                presale?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderRow_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     createOrder: {
         parameters: {
             query?: never;
@@ -6494,6 +7253,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -6501,6 +7269,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    allocateDueOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: number;
+                    };
+                };
+            };
+        };
+    };
+    bulkOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"][];
                 };
             };
             /** @description Validation Error */
@@ -6535,6 +7358,48 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    orderCounts: {
+        parameters: {
+            query?: {
+                /** @description One or more states */
+                status?: string[] | null;
+                channel?: string | null;
+                warehouse?: string | null;
+                tag?: string | null;
+                /** @description Order no, channel order no, buyer or phone */
+                q?: string | null;
+                since?: string | null;
+                until?: string | null;
+                presale?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: number;
                     };
                 };
             };
@@ -6584,6 +7449,143 @@ export interface operations {
             };
         };
     };
+    exportOrders: {
+        parameters: {
+            query?: {
+                /** @description One or more states */
+                status?: string[] | null;
+                channel?: string | null;
+                warehouse?: string | null;
+                tag?: string | null;
+                /** @description Order no, channel order no, buyer or phone */
+                q?: string | null;
+                since?: string | null;
+                until?: string | null;
+                presale?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mergeOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    editOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EditIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     cancelOrder: {
         parameters: {
             query?: never;
@@ -6595,7 +7597,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EventIn"];
+                "application/json": components["schemas"]["CancelIn"];
             };
         };
         responses: {
@@ -6605,6 +7607,142 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    completeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    holdOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    payOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    releaseOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["omnistock__orders__api__WarehouseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -6654,6 +7792,41 @@ export interface operations {
             };
         };
     };
+    routeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["omnistock__orders__api__WarehouseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     shipOrder: {
         parameters: {
             query?: never;
@@ -6676,6 +7849,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LineCostOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    splitOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SplitIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unmergeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"][];
                 };
             };
             /** @description Validation Error */
