@@ -26,6 +26,7 @@ AREA_APIS = [
     "omnistock.catalog.api",
     "omnistock.inventory.api",
     "omnistock.inventory.tracking_api",
+    "omnistock.orders.config_api",
     "omnistock.orders.api",
     "omnistock.purchasing.api",
     "omnistock.dashboard",

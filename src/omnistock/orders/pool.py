@@ -696,7 +696,10 @@ def allocate(uow: UnitOfWork, o: _Order, *, warehouse=None, on_short: str = "hol
     else:
         stock = _stock_by_code(uow, lines)
         facts = routing_rules.RouteFacts(channel=o.channel, province=o.province, lines=want)
-        route = routing_rules.choose(config.route_rules(uow), facts, stock)
+        # The configured rules first; when none yields a warehouse, any one that can fill it all.
+        route = routing_rules.choose(config.route_rules(uow), facts, stock) or routing_rules.choose(
+            (), facts, stock
+        )
         candidates = (
             [
                 (
