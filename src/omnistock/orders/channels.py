@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from omnistock.orders import adapters, rules
 from omnistock.orders.models import channel, webhook_delivery
-from omnistock.orders.pool import Taken, _bad, _on_conflict_nothing, receive_order
+from omnistock.orders.pool import Taken, _bad, on_conflict_nothing, receive_order
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, NotFound
 from omnistock.platform.uow import UnitOfWork
@@ -146,7 +146,7 @@ def receive_webhook(uow: UnitOfWork, code: str, headers: Mapping[str, str], body
     taken = receive_order(uow, order)
     if delivery:
         uow.conn.execute(
-            _on_conflict_nothing(
+            on_conflict_nothing(
                 uow,
                 webhook_delivery,
                 {
