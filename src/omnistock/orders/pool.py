@@ -625,16 +625,14 @@ def _hold(uow: UnitOfWork, o: _Order, reasons: list[dict]) -> None:
 def _review_and_allocate(
     uow: UnitOfWork, o: _Order, order: IntakeOrder, total: int, *, designated, on_short: str
 ) -> None:
+    rule_set = config.review_config(uow)
     facts = review_rules.ReviewFacts(
         order=order,
         payable_cents=total,
         blacklist_hits=tuple(config.blacklist_hits(uow, review_rules.blacklist_candidates(order))),
-        duplicate_refs=tuple(_duplicates(uow, o, order)),
+        duplicate_refs=tuple(_duplicates(uow, o, order, rule_set)),
     )
-    reasons = [
-        {"code": r.code, "en": r.en, "zh": r.zh}
-        for r in review_rules.evaluate(config.review_config(uow), facts)
-    ]
+    reasons = [{"code": r.code, "en": r.en, "zh": r.zh} for r in review_rules.evaluate(rule_set, facts)]
     if reasons:
         _hold(uow, o, reasons)
         return
@@ -644,10 +642,12 @@ def _review_and_allocate(
     allocate(uow, o, warehouse=designated, on_short=on_short)
 
 
-def _duplicates(uow: UnitOfWork, o: _Order, order: IntakeOrder) -> list[str]:
+def _duplicates(
+    uow: UnitOfWork, o: _Order, order: IntakeOrder, rule_set: list[review_rules.RuleConfig]
+) -> list[str]:
     """Earlier live orders of the same customer to the same address with the same lines, within
     the duplicate rule's window."""
-    rule = next((r for r in config.review_config(uow) if r.kind == "possible_duplicate"), None)
+    rule = next((r for r in rule_set if r.kind == "possible_duplicate"), None)
     if rule is None or not rule.enabled or order.address is None:
         return []
     so = sales_order.c
