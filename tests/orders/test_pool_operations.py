@@ -243,6 +243,10 @@ def test_bulk_actions_report_each_order(admin, engine):
     assert _avail(engine, "TEA", "SH") == 10 and _avail(engine, "CUP", "SH") == 10
     listed = admin.get(ORD, params={"status": "cancelled"}).json()["items"]
     assert {x["ref"] for x in listed} == {a, b}
+    for q in ("13800138000", "李", "B-1", a):  # buyer phone, name, channel no, our no
+        found = {x["ref"] for x in admin.get(ORD, params={"q": q}).json()["items"]}
+        assert a in found, q
+    assert admin.get(ORD, params={"q": "13999999999"}).json()["items"] == []
     counts = admin.get(f"{ORD}/counts").json()
     assert counts["cancelled"] == 2
     assert admin.get(f"{ORD}/export").status_code == 200

@@ -104,6 +104,8 @@ sales_order = Table(
     Index("ix_sales_order_ordered", "ordered_at"),
     Index("ix_sales_order_channel", "channel_id", "ordered_at"),
     Index("ix_sales_order_customer", "customer_id", "ordered_at"),
+    Index("ix_sales_order_receiver_phone", "receiver_phone"),
+    Index("ix_sales_order_external_ref", "external_ref"),
     UniqueConstraint("channel_id", "external_ref", name="uq_sales_order_external"),
 )
 

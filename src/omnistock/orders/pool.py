@@ -312,6 +312,8 @@ def receive_order(uow: UnitOfWork, order: IntakeOrder, *, on_short: str = "hold"
         uow.actor.require_scope("warehouse", [wh.code])
     total = rules.payable(goods, discount, shipping)
     paid = sum(p["amount_cents"] for p in payments)
+    if on_short == "refuse" and wh is not None and paid >= total:
+        _refuse_if_short(uow, wh.id, lines)
     customer_id = customer_for(uow, ch.id, order)
     row = {
         "ref": ref,
@@ -382,6 +384,15 @@ def receive_order(uow: UnitOfWork, order: IntakeOrder, *, on_short: str = "hold"
     return Taken(
         o.id, o.ref, o.status, warehouse=o.warehouse, hold_reasons=o.hold_reasons, split_into=o.split_into
     )
+
+
+def _refuse_if_short(uow: UnitOfWork, warehouse_id: int, lines: list[_Line]) -> None:
+    """A flash sale's fast path: refuse before writing anything when the warehouse plainly lacks
+    the stock (the reservation itself still decides, under concurrency, for the ones let through)."""
+    free = inventory.sellable(uow, [x.sku.id for x in lines])
+    code = inventory.warehouse_code(uow, warehouse_id)
+    if any(free.get(code, {}).get(x.sku.id, 0) < x.qty for x in lines):
+        raise Conflict("orders.out_of_stock", "Not enough stock for this order", "库存不足，无法下单")
 
 
 def _insert(uow: UnitOfWork, row: dict, ext: str | None, channel_id: int) -> int | Taken:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, union
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import service as inventory
@@ -73,18 +73,19 @@ def _conditions(uow: UnitOfWork, f: OrderFilter, *, with_status: bool = True) ->
     if f.presale is not None:
         conds.append(so.ship_after.is_not(None) if f.presale else so.ship_after.is_(None))
     if f.q:
+        # Each way of naming an order is an indexed lookup of its own; the union names the orders.
         q = f.q.strip()
-        buyers = select(customer.c.id).where(
-            or_(customer.c.phone == q, customer.c.name.like(q.replace("%", "") + "%"))
-        )
-        conds.append(
-            or_(
-                so.ref == q,
-                so.external_ref == q,
-                so.receiver_phone == q,
-                so.customer_id.in_(buyers.limit(500).scalar_subquery()),
-            )
-        )
+        prefix = q.replace("%", "").replace("_", "") + "%"
+        named = union(
+            select(so.id).where(so.ref == q),
+            select(so.id).where(so.external_ref == q),
+            select(so.id).where(so.receiver_phone == q),
+            select(so.id).where(so.customer_id.in_(select(customer.c.id).where(customer.c.phone == q))),
+            select(so.id).where(
+                so.customer_id.in_(select(customer.c.id).where(customer.c.name.like(prefix)))
+            ),
+        ).subquery()
+        conds.append(so.id.in_(select(named.c[0])))
     # The actor's data scope: warehouses and channels they may see.
     warehouses, channels = uow.actor.allowed("warehouse"), uow.actor.allowed("channel")
     if warehouses is not None:
