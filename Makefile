@@ -75,7 +75,7 @@ test: install web chromium
 	$(BIN)/pytest -n 2 || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
 # -- benchmarks ----------------------------------------------------------------------------------
-# Every bench/*.py (but _helpers.py) prints its figures; with --smoke it runs small sizes quickly.
+# Every bench/*.py (but the _*.py helpers, e.g. _common.py) prints its figures; with --smoke it runs small sizes quickly.
 bench: install
 	@set -e; n=0; for f in bench/*.py; do \
 	  case "$$(basename "$$f")" in _*|\*.py) continue;; esac; \

@@ -53,8 +53,14 @@ def serve(
     database_url: DbUrl = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, envvar="OMNISTOCK_WORKERS", help="Worker processes (e.g. one per CPU core)"),
+    ] = 1,
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API."""
+    import os
+
     import uvicorn
 
     from omnistock.app import create_app
@@ -64,7 +70,17 @@ def serve(
     settings = get_settings()
     engine = _engine(database_url)
     migrate.upgrade(engine)
-    uvicorn.run(create_app(engine), host=host or settings.host, port=port or settings.port, log_level="info")
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        return
+    # Several processes: each worker builds its own app (and engine) from the environment.
+    engine.dispose()
+    if database_url:
+        os.environ["OMNISTOCK_DATABASE_URL"] = database_url
+    uvicorn.run(
+        "omnistock.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="info"
+    )
 
 
 @user_app.command("create")
