@@ -32,6 +32,7 @@ const ProductsPage = lazy(() => import('./features/catalog/ProductsPage'));
 const ProductEditor = lazy(() => import('./features/catalog/ProductEditor'));
 const CategoriesPage = lazy(() => import('./features/catalog/CategoriesPage'));
 const BrandsPage = lazy(() => import('./features/catalog/BrandsPage'));
+const OrdersPage = lazy(() => import('./features/orders/OrdersPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, loading } = useAuth();
@@ -87,6 +88,9 @@ export default function App() {
                   <Route path="inventory/transfer-orders" element={<TransferOrdersPage />} />
                   <Route path="inventory/stocktakes" element={<StocktakesPage />} />
                   <Route path="inventory/stocktakes/:id" element={<StocktakePage />} />
+                  <Route path="orders" element={<Navigate to="/orders/pool" replace />} />
+                  <Route path="orders/pool" element={<OrdersPage key="pool" />} />
+                  <Route path="orders/exceptions" element={<OrdersPage key="exceptions" exceptions />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

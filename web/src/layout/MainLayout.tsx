@@ -25,6 +25,9 @@ import {
   AccountBookOutlined,
   ScanOutlined,
   SwapOutlined,
+  ProfileOutlined,
+  ShoppingCartOutlined,
+  ExceptionOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -60,6 +63,15 @@ export default function MainLayout() {
   const items: MenuProps['items'] = useMemo(
     () => [
       { key: '/', icon: <DashboardOutlined />, label: <span data-testid="menu-dashboard">{t('menu.dashboard')}</span> },
+      {
+        key: 'orders',
+        icon: <ShoppingCartOutlined />,
+        label: <span data-testid="menu-orders">{t('menu.orders')}</span>,
+        children: [
+          { key: '/orders/pool', icon: <ProfileOutlined />, label: <span data-testid="menu-order-pool">{t('menu.orderPool')}</span> },
+          { key: '/orders/exceptions', icon: <ExceptionOutlined />, label: <span data-testid="menu-order-exceptions">{t('menu.orderExceptions')}</span> },
+        ],
+      },
       {
         key: 'inventory',
         icon: <DatabaseOutlined />,
@@ -110,7 +122,7 @@ export default function MainLayout() {
           .replace(/\/$/, '')
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
-  const defaultOpen = ['inventory', 'catalog', 'system'];
+  const defaultOpen = ['orders', 'inventory', 'catalog', 'system'];
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
