@@ -26,6 +26,7 @@ AREA_APIS = [
     "omnistock.catalog.api",
     "omnistock.inventory.api",
     "omnistock.inventory.tracking_api",
+    "omnistock.orders.config_api",
     "omnistock.orders.api",
     "omnistock.purchasing.api",
     "omnistock.dashboard",
@@ -97,9 +98,17 @@ def periodic_jobs() -> list[PeriodicJob]:
         with engine.begin() as conn:
             notifications.purge(conn, older_than=dt.timedelta(days=settings.notification_keep_days))
 
+    def allocate_due_orders(engine) -> int:
+        """Presale orders whose day has come, and ready orders waiting for stock, allocated."""
+        from omnistock.orders import service as orders
+
+        with UnitOfWork(engine, Actor.system("orders.allocate_due")) as uow:
+            return orders.allocate_due(uow)
+
     return [
         PeriodicJob("inventory.alerts.scan", settings.alert_scan_seconds, scan_alerts),
         PeriodicJob("notifications.purge", 6 * 3600, purge_notifications),
+        PeriodicJob("orders.allocate_due", 300, allocate_due_orders),
     ]
 
 

@@ -18,6 +18,7 @@ from omnistock.identity import service as identity
 from omnistock.identity.models import users
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
+from omnistock.orders.intake import Address, Buyer, IntakeLine, IntakeOrder, Payment
 from omnistock.platform import migrate
 from omnistock.platform.auth import Actor
 from omnistock.platform.errors import AppError
@@ -37,6 +38,28 @@ CHANNELS = [
     ("STORE-SH", "上海静安门店", "offline_store"),
     ("TMALL", "天猫旗舰店", "marketplace"),
 ]
+# Where buyers live: (province, city, district, street) — routed to the nearest warehouse.
+PLACES = [
+    ("上海市", "上海市", "浦东新区", "张江路 {n} 号"),
+    ("上海市", "上海市", "徐汇区", "漕溪北路 {n} 号"),
+    ("浙江省", "杭州市", "西湖区", "文三路 {n} 号"),
+    ("江苏省", "南京市", "鼓楼区", "中山北路 {n} 号"),
+    ("广东省", "广州市", "天河区", "体育西路 {n} 号"),
+    ("广东省", "深圳市", "南山区", "科苑路 {n} 号"),
+    ("福建省", "厦门市", "思明区", "湖滨南路 {n} 号"),
+    ("四川省", "成都市", "武侯区", "天府大道 {n} 号"),
+    ("重庆市", "重庆市", "渝中区", "解放碑步行街 {n} 号"),
+    ("北京市", "北京市", "朝阳区", "建国路 {n} 号"),
+]
+PAY_BY_CHANNEL = {
+    "WX-MINI": "wechat_pay",
+    "GROUP-BUY": "wechat_pay",
+    "LIVE-DY": "alipay",
+    "DIST": "bank_card",
+    "STORE-SH": "bank_card",
+    "TMALL": "alipay",
+}
+REMARKS = ["", "", "", "", "请尽快发货", "工作日送货", "需要开发票", "送人的，不要放价格单", "改地址：见留言"]
 SUPPLIERS = [
     ("SUP-TEX", "杭州织造服饰有限公司"),
     ("SUP-FOOD", "云南高原食品有限公司"),
@@ -235,6 +258,7 @@ def load(
     def tx():
         return UnitOfWork(engine, actor)
 
+    customers: list[tuple[str, str, tuple[str, str, str, str]]] = []  # name, phone, place
     with tx() as uow:
         identity.ensure_builtin_roles(uow)
         identity.create_user(
@@ -278,12 +302,24 @@ def load(
         _load_catalog(uow)
         for i in range(1, 301):
             name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
-            orders.create_customer(
-                uow,
-                code=f"C{i:05d}",
-                name=name,
-                phone=f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}",
+            phone = f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}"
+            orders.create_customer(uow, code=f"C{i:05d}", name=name, phone=phone)
+            place = rnd.choice(PLACES)
+            street = (
+                place[3].format(n=rnd.randint(1, 999))
+                + f" {rnd.randint(1, 30)} 栋 {rnd.randint(101, 2808)} 室"
             )
+            customers.append((name, phone, (*place[:3], street)))
+        # Orders ship from the warehouse of their region (属地仓), else any that holds them all.
+        for name, wh, provinces in (
+            ("华南属地仓", "WH-GZ", ["广东省", "福建省", "广西壮族自治区", "海南省"]),
+            ("西南属地仓", "WH-CD", ["四川省", "重庆市", "云南省", "贵州省"]),
+            ("华东属地仓", "WH-SH", ["上海市", "浙江省", "江苏省", "安徽省"]),
+        ):
+            orders.save_route_rule(
+                uow, None, name=name, kind="region", priority=10, warehouse=wh, provinces=provinces
+            )
+        orders.add_blacklist(uow, kind="phone", value="13000000000", note="恶意退款")
     out.print(
         f"demo: users, roles, warehouses, channels, suppliers, {len(CATEGORIES)} categories, "
         f"{len(BRANDS)} brands, {len(MATRIX_PRODUCTS) + len(SINGLE_PRODUCTS)} products with "
@@ -374,7 +410,6 @@ def load(
             clock[0] = day_start + dt.timedelta(hours=8)
         for _ in range(orders_per_day):
             n["order"] += 1
-            wh = rnd.choices([w for w, _ in WAREHOUSES], weights=[5, 3, 2])[0]
             picks = list(dict.fromkeys(rnd.choices(PRODUCTS, weights=weights, k=rnd.choice([1, 1, 1, 2, 3]))))
             lines = [
                 orders.OrderLineIn(
@@ -386,19 +421,34 @@ def load(
                 code, _, _, price, _ = BUNDLES[0]
                 lines = [orders.OrderLineIn(code, 1, price * 100)]
             ref = f"SO{n['order']:07d}"
+            channel = rnd.choice(CHANNELS)[0]
+            cust = customers[rnd.randrange(len(customers))]
+            province, city, district, street = cust[2]
+            goods = sum(x.qty * x.unit_price_cents for x in lines)
+            discount = goods // 20 if goods > 30000 and rnd.random() < 0.3 else 0
+            shipping = 0 if goods >= 9900 else 800
+            intake = IntakeOrder(
+                channel=channel,
+                external_ref=f"{channel}-{n['order']:07d}",
+                ref=ref,
+                buyer=Buyer(cust[0], cust[1], f"{channel.lower()}-{cust[1][-6:]}"),
+                address=Address(cust[0], cust[1], province, city, district, street),
+                lines=tuple(IntakeLine(x.sku, x.qty, x.unit_price_cents) for x in lines),
+                discount_cents=discount,
+                shipping_fee_cents=shipping,
+                payments=(Payment(PAY_BY_CHANNEL[channel], goods - discount + shipping),),
+                buyer_remark=rnd.choice(REMARKS),
+                tags=("VIP",) if rnd.random() < 0.05 else (),
+                ordered_at=tick(),
+            )
             with tx() as uow:
-                r = orders.place_order(
-                    uow,
-                    ref=ref,
-                    channel_code=rnd.choice(CHANNELS)[0],
-                    customer_code=f"C{rnd.randint(1, 300):05d}",
-                    warehouse=wh,
-                    lines=lines,
-                    at=tick(),
-                )
+                r = orders.receive_order(uow, intake)
+            if r.status == "on_hold":  # the operator looks at it, fixes what's needed and releases it
+                with tx() as uow:
+                    r = orders.release_order(uow, r.ref)
             if r.status == "allocated":
-                open_orders.append(ref)
-                placed[ref] = (wh, lines)
+                open_orders.append(r.ref)
+                placed[r.ref] = (r.warehouse, lines)
             # Most open orders ship within the day; a few are cancelled.
             while len(open_orders) > 8:
                 ref = open_orders.pop(0)
@@ -487,6 +537,8 @@ def load(
         f"{n['count']} stocktakes, {n['adjustment']} adjustments"
     )
     _transfer_orders_and_stocktake(tx, tick, rnd)
+    _order_pool_in_every_state(tx, rnd, customers, shipped)
+    out.print("demo: the order pool in every state (unpaid, exceptions, presale, split, merged, completed)")
     out.print(
         "demo: transfer orders (one received with a transit loss, one in transit) and a posted stocktake sheet"
     )
@@ -591,3 +643,54 @@ def _transfer_orders_and_stocktake(tx, tick, rnd: random.Random) -> None:
     # And one just started, blind, for the whole Chengdu warehouse.
     with tx() as uow:
         inventory.create_stocktake(uow, ref="ST00002", warehouse="WH-CD", scope={"kind": "all"}, blind=True)
+
+
+def _order_pool_in_every_state(tx, rnd: random.Random, customers: list, shipped: list[str]) -> None:
+    """Today's pool: orders waiting for payment, exceptions to look at, presale orders, a split
+    and a merge; older shipped orders received by their buyers."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    with tx() as uow:
+        for ref in shipped[: len(shipped) * 2 // 3]:
+            orders.complete_order(uow, ref)
+    sku = [p[0] for p in PRODUCTS if tracking(p[0]) == "none"]
+
+    def order(n: int, cust, lines, *, paid=True, **over) -> orders.Taken:
+        name, phone, (province, city, district, street) = cust
+        goods = sum(q * price for _, q, price in lines)
+        intake = IntakeOrder(
+            channel=over.pop("channel", "WX-MINI"),
+            external_ref=f"TODAY-{n:04d}",
+            buyer=Buyer(name, phone, f"wx-{phone[-6:]}"),
+            address=over.pop("address", Address(name, phone, province, city, district, street)),
+            lines=tuple(IntakeLine(s, q, price) for s, q, price in lines),
+            payments=(Payment("wechat_pay", goods),) if paid else (),
+            ordered_at=now - dt.timedelta(minutes=rnd.randint(5, 300)),
+            **over,
+        )
+        with tx() as uow:
+            return orders.receive_order(uow, intake)
+
+    one = [(sku[0], 1, 5900)]
+    for i in range(3):  # waiting for the buyer to pay; one never will
+        t = order(i, customers[i], one, paid=False)
+    with tx() as uow:
+        orders.close_order(uow, t.ref, reason="超时未付款")
+    c = customers[10]
+    order(10, c, one, address=Address(c[0], c[1], "上海市", "上海市", "浦东新区", "测试"))  # suspicious
+    order(11, customers[11], [(sku[1], 1, 5900)], buyer_remark="不要发顺丰，改地址到公司")  # keywords
+    b = customers[12]
+    order(12, (b[0], "13000000000", b[2]), [(sku[2], 1, 5900)])  # blacklisted phone
+    order(13, customers[13], [(sku[3], 100000, 100)])  # more than any warehouse holds
+    later = (now + dt.timedelta(days=20)).date()
+    for i in range(20, 24):  # presale: waits for its day
+        order(i, customers[i], [(sku[4], 1, 12900)], ship_after=later, tags=("预售",))
+    t = order(30, customers[30], [(sku[5], 2, 3900), (sku[6], 1, 4900)])
+    if t.status == "allocated":
+        with tx() as uow:
+            orders.split_order(uow, t.ref, [{sku[6]: 1}])
+    c = customers[31]  # two orders of one buyer to one address: shipped as one package
+    a = order(31, c, [(sku[7], 1, 2900)])
+    b2 = order(32, c, [(sku[8], 1, 3900)])
+    if a.status == b2.status == "allocated":
+        with tx() as uow:
+            orders.merge_orders(uow, [a.ref, b2.ref])

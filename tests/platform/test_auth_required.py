@@ -1,4 +1,6 @@
-"""Every API endpoint but login and health refuses a caller without a valid token."""
+"""Every API endpoint but login, health and the channel webhook (authenticated by its request
+signature instead, tested in tests/orders/test_pool_operations.py) refuses a caller without a
+valid token."""
 
 from __future__ import annotations
 
@@ -8,7 +10,11 @@ import pytest
 
 from omnistock.app import create_app
 
-OPEN = {("POST", "/api/v1/identity/login"), ("GET", "/api/health")}
+OPEN = {
+    ("POST", "/api/v1/identity/login"),
+    ("GET", "/api/health"),
+    ("POST", "/api/v1/orders/webhooks/{code}"),
+}
 
 
 def _routes():

@@ -773,9 +773,14 @@ class Shortage:
     available: int
 
 
+# A document line reserved again after its reservation was released (an order held, re-routed or
+# split, then allocated again) reopens that row; an open or consumed one is never touched.
 _NEW_RESERVATION = Sql(
     "INSERT INTO reservation (warehouse_id, sku_id, lot_id, qty, doc_type, doc_id, line_no, state, created_at) "
-    "VALUES (:w, :s, :lot, :q, :doc_type, :doc_id, :line_no, 'open', :now)"
+    "VALUES (:w, :s, :lot, :q, :doc_type, :doc_id, :line_no, 'open', :now) "
+    "ON CONFLICT (doc_type, doc_id, line_no, warehouse_id, lot_id) DO UPDATE SET qty = excluded.qty, "
+    "sku_id = excluded.sku_id, state = 'open', created_at = excluded.created_at, closed_at = NULL "
+    "WHERE reservation.state = 'released'"
 )
 _CLOSE_RESERVATIONS = Sql(
     "UPDATE reservation SET state = :state, closed_at = :now "

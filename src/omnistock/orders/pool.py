@@ -433,7 +433,7 @@ def channel_ref(uow: UnitOfWork, code: str) -> ChannelRef:
     return ChannelRef(row.id, row.code, row.kind, row.adapter)
 
 
-def _on_conflict_nothing(uow: UnitOfWork, table, row: dict):
+def on_conflict_nothing(uow: UnitOfWork, table, row: dict):
     if uow.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -483,7 +483,7 @@ def customer_for(uow: UnitOfWork, channel_id: int, order: IntakeOrder) -> int:
         found = _new_customer(uow, name, phone)
     if ext:
         conn.execute(
-            _on_conflict_nothing(
+            on_conflict_nothing(
                 uow,
                 customer_identity,
                 {"channel_id": channel_id, "external_id": ext, "customer_id": found, "created_at": utcnow()},
@@ -496,7 +496,7 @@ def _new_customer(uow: UnitOfWork, name: str, phone: str | None) -> int:
     conn = uow.conn
     code = f"C{phone}" if phone else f"C{secrets.token_hex(5).upper()}"
     new_id = conn.execute(
-        _on_conflict_nothing(
+        on_conflict_nothing(
             uow, customer, {"code": code, "name": name[:200], "phone": phone, "created_at": utcnow()}
         ).returning(customer.c.id)
     ).scalar()
@@ -509,7 +509,7 @@ def _new_customer(uow: UnitOfWork, name: str, phone: str | None) -> int:
         ).scalar_one()
     if phone:
         claimed = conn.execute(
-            _on_conflict_nothing(uow, customer_phone, {"phone": phone, "customer_id": new_id}).returning(
+            on_conflict_nothing(uow, customer_phone, {"phone": phone, "customer_id": new_id}).returning(
                 customer_phone.c.customer_id
             )
         ).scalar()
@@ -696,7 +696,10 @@ def allocate(uow: UnitOfWork, o: _Order, *, warehouse=None, on_short: str = "hol
     else:
         stock = _stock_by_code(uow, lines)
         facts = routing_rules.RouteFacts(channel=o.channel, province=o.province, lines=want)
-        route = routing_rules.choose(config.route_rules(uow), facts, stock)
+        # The configured rules first; when none yields a warehouse, any one that can fill it all.
+        route = routing_rules.choose(config.route_rules(uow), facts, stock) or routing_rules.choose(
+            (), facts, stock
+        )
         candidates = (
             [
                 (

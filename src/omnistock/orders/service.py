@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from omnistock.catalog import service as catalog
 from omnistock.inventory import rules as inv_rules
 from omnistock.inventory import service as inventory
-from omnistock.orders import pool, rules
+from omnistock.orders import address, pool, rules
 from omnistock.orders.models import (
     channel,
     customer,
+    customer_phone,
     sales_order,
     sales_order_line,
     sales_return,
@@ -94,8 +95,15 @@ def create_channel(uow: UnitOfWork, *, code: str, name: str, kind: str = "other"
 
 
 def create_customer(uow: UnitOfWork, *, code: str, name: str, phone: str | None = None) -> int:
+    """A customer; a valid mobile number also names them for orders from any channel."""
     uow.actor.require("orders.customer.manage")
-    return _create_master(uow, customer, "customer", "客户", {"code": code, "name": name, "phone": phone})
+    new_id = _create_master(uow, customer, "customer", "客户", {"code": code, "name": name, "phone": phone})
+    mobile = address.normalize_phone(phone) if phone else None
+    if mobile:
+        uow.conn.execute(
+            pool.on_conflict_nothing(uow, customer_phone, {"phone": mobile, "customer_id": new_id})
+        )
+    return new_id
 
 
 _INSERT_MASTER = {

@@ -1510,10 +1510,188 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List Channels */
+        get: operations["listChannels"];
         put?: never;
         /** Create Channel */
         post: operations["createChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/channels/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Channel */
+        patch: operations["updateChannel"];
+        trace?: never;
+    };
+    "/api/v1/orders/channels/{code}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new signing secret for the channel's webhooks, shown this once.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Blacklist */
+        get: operations["listBlacklist"];
+        put?: never;
+        /** Add Blacklist */
+        post: operations["addBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/blacklist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Blacklist */
+        delete: operations["removeBlacklist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/review-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Review Rules */
+        get: operations["listReviewRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/review-rules/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Review Rule */
+        put: operations["setReviewRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/route-kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Route Kinds */
+        get: operations["listRouteKinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/route-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Route Rules */
+        get: operations["listRouteRules"];
+        put?: never;
+        /** Create Route Rule */
+        post: operations["createRouteRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/route-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Route Rule */
+        put: operations["updateRouteRule"];
+        post?: never;
+        /** Delete Route Rule */
+        delete: operations["deleteRouteRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/config/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["orderSettings"];
+        /** Put Settings */
+        put: operations["setOrderSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1577,6 +1755,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Orders
+         * @description Orders from an Excel/CSV file. A file with bad cells imports nothing and the error lists
+         *     every one (row, column, reason). Each order is then taken on its own: one that fails is
+         *     reported and the others go on; importing the same file again skips the orders already in.
+         */
+        post: operations["importOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Import Template */
+        get: operations["orderImportTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/merge": {
         parameters: {
             query?: never;
@@ -1591,6 +1808,28 @@ export interface paths {
          * @description Merge unshipped orders of one buyer to one address into one order (one package).
          */
         post: operations["mergeOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/webhooks/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Channel Webhook
+         * @description Where a channel pushes its orders (Shopify ``orders/create``, or the generic JSON of
+         *     docs/channels.md). Authenticated by the request's signature, not a bearer token. 201 for a
+         *     new order, 200 for one already taken.
+         */
+        post: operations["channelWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2101,10 +2340,44 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
+        /** BlacklistIn */
+        BlacklistIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "buyer" | "phone" | "address";
+            /** Note */
+            note?: string | null;
+            /**
+             * Value
+             * @description For an address: province|city|district|detail
+             */
+            value: string;
+        };
+        /** BlacklistOut */
+        BlacklistOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Note */
+            note: string | null;
+            /** Value */
+            value: string;
+        };
         /** BlockIn */
         BlockIn: {
             /** Reason */
             reason: string;
+        };
+        /** Body_importOrders */
+        Body_importOrders: {
+            /**
+             * File
+             * @description .xlsx or .csv, one row per order line
+             */
+            file: string;
         };
         /** Body_importProducts */
         Body_importProducts: {
@@ -2250,6 +2523,37 @@ export interface components {
             kind: string;
             /** Name */
             name: string;
+        };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Active */
+            active: boolean;
+            /** Adapter */
+            adapter: string | null;
+            /** Code */
+            code: string;
+            /** Has Secret */
+            has_secret: boolean;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Webhook Path */
+            webhook_path: string;
+        };
+        /** ChannelPatch */
+        ChannelPatch: {
+            /** Active */
+            active?: boolean | null;
+            /**
+             * Adapter
+             * @description Which adapter reads this channel's webhooks; none switches webhooks off
+             */
+            adapter?: ("shopify" | "generic" | "none") | null;
+            /** Kind */
+            kind?: string | null;
+            /** Name */
+            name?: string | null;
         };
         /** ComponentIn */
         ComponentIn: {
@@ -2528,6 +2832,26 @@ export interface components {
             skus_unchanged: number;
             /** Skus Updated */
             skus_updated: number;
+        };
+        /** ImportRow */
+        ImportRow: {
+            /** Code */
+            code?: string | null;
+            /**
+             * Created
+             * @default false
+             */
+            created: boolean;
+            /** External Ref */
+            external_ref: string | null;
+            /** Message */
+            message?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Ref */
+            ref?: string | null;
+            /** Status */
+            status?: string | null;
         };
         /** LayerOut */
         LayerOut: {
@@ -3410,6 +3734,36 @@ export interface components {
             /** Refund Cents */
             refund_cents: number;
         };
+        /** ReviewRuleIn */
+        ReviewRuleIn: {
+            /** Enabled */
+            enabled: boolean;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** ReviewRuleOut */
+        ReviewRuleOut: {
+            /** Always On */
+            always_on: boolean;
+            /** Description En */
+            description_en: string;
+            /** Description Zh */
+            description_zh: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Kind */
+            kind: string;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+        };
         /** Role */
         Role: {
             /** Builtin */
@@ -3453,6 +3807,61 @@ export interface components {
             /** Permissions */
             permissions?: string[] | null;
         };
+        /** RouteKindOut */
+        RouteKindOut: {
+            /** En */
+            en: string;
+            /** Kind */
+            kind: string;
+            /** Zh */
+            zh: string;
+        };
+        /** RouteRuleIn */
+        RouteRuleIn: {
+            /** Channels */
+            channels?: string[] | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "channel" | "sku" | "region" | "fewest_packages" | "fallback";
+            /** Name */
+            name: string;
+            /** Priority */
+            priority: number;
+            /** Provinces */
+            provinces?: string[] | null;
+            /** Skus */
+            skus?: string[] | null;
+            /** Warehouse */
+            warehouse?: string | null;
+        };
+        /** RouteRuleOut */
+        RouteRuleOut: {
+            /** Channels */
+            channels: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Priority */
+            priority: number;
+            /** Provinces */
+            provinces: string[];
+            /** Skus */
+            skus: string[];
+            /** Warehouse */
+            warehouse: string | null;
+        };
         /** ScopeAll */
         ScopeAll: {
             /**
@@ -3493,6 +3902,11 @@ export interface components {
             kind: "skus";
             /** Skus */
             skus: string[];
+        };
+        /** SecretOut */
+        SecretOut: {
+            /** Secret */
+            secret: string;
         };
         /** SerialMoveOut */
         SerialMoveOut: {
@@ -3540,6 +3954,14 @@ export interface components {
             status: string;
             /** Warehouse */
             warehouse: string | null;
+        };
+        /** SettingsIn */
+        SettingsIn: {
+            /**
+             * Auto Split
+             * @description Split an order no one warehouse can fill over several
+             */
+            auto_split?: boolean | null;
         };
         /** ShipIn */
         ShipIn: {
@@ -4361,6 +4783,15 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Created */
+            created: boolean;
+            /** Ref */
+            ref: string;
+            /** Status */
+            status: string;
         };
         /** WarehouseIn */
         omnistock__inventory__api__WarehouseIn: {
@@ -7337,6 +7768,26 @@ export interface operations {
             };
         };
     };
+    listChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"][];
+                };
+            };
+        };
+    };
     createChannel: {
         parameters: {
             query?: never;
@@ -7352,6 +7803,405 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistOut"][];
+                };
+            };
+        };
+    };
+    addBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlacklistIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    removeBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listReviewRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRuleOut"][];
+                };
+            };
+        };
+    };
+    setReviewRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listRouteKinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteKindOut"][];
+                };
+            };
+        };
+    };
+    listRouteRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteRuleOut"][];
+                };
+            };
+        };
+    };
+    createRouteRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouteRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteRuleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateRouteRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RouteRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteRuleOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deleteRouteRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    orderSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    setOrderSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7487,6 +8337,68 @@ export interface operations {
             };
         };
     };
+    importOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_importOrders"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRow"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    orderImportTemplate: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     mergeOrders: {
         parameters: {
             query?: never;
@@ -7507,6 +8419,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    channelWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
                 };
             };
             /** @description Validation Error */
