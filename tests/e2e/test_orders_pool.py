@@ -41,10 +41,21 @@ def _setup(server) -> dict[str, str]:
         assert r.status_code == 201, r.text
         r = api.post(
             "/api/v1/catalog/skus",
-            json={"code": n["sku"], "name": n["sku_name"], "unit": "件", "price_cents": 2990, "cost_method": "fifo"},
+            json={
+                "code": n["sku"],
+                "name": n["sku_name"],
+                "unit": "件",
+                "price_cents": 2990,
+                "cost_method": "fifo",
+            },
         )
         assert r.status_code == 201, r.text
-        assert api.post("/api/v1/purchasing/suppliers", json={"code": f"SUP-{sfx}", "name": "供应商"}).status_code == 201
+        assert (
+            api.post(
+                "/api/v1/purchasing/suppliers", json={"code": f"SUP-{sfx}", "name": "供应商"}
+            ).status_code
+            == 201
+        )
         r = api.post(
             "/api/v1/purchasing/receipts",
             json={
@@ -112,7 +123,9 @@ def test_order_pool_exceptions_release_bulk_split_and_form(page: Page, login, se
     rows = page.get_by_test_id("order-row")
     expect(rows).to_have_count(1)
     held = _row(page, n["held"])
-    expect(held.locator("[data-testid=order-hold-reason][data-code=address_suspicious]")).to_contain_text("地址可疑")
+    expect(held.locator("[data-testid=order-hold-reason][data-code=address_suspicious]")).to_contain_text(
+        "地址可疑"
+    )
     expect(held.locator("[data-testid=order-hold-reason][data-code=remark_keywords]")).to_contain_text("加急")
 
     # Open it (the drawer's URL is linkable), fix the address and release it: allocated.
@@ -169,9 +182,7 @@ def test_order_pool_exceptions_release_bulk_split_and_form(page: Page, login, se
     form = page.get_by_test_id("order-form")
     expect(form).to_be_visible()
     settle(page)
-    form.get_by_test_id("order-form-channel").click()
-    page.keyboard.type(n["ch"])
-    page.keyboard.press("Escape")
+    form.get_by_test_id("order-form-channel").fill(n["ch"])
     form.get_by_test_id("order-form-buyer-name").fill("赵六")
     form.get_by_test_id("order-form-buyer-phone").fill("13900139000")
     form.get_by_test_id("order-form-receiver").fill("赵六")

@@ -218,7 +218,9 @@ export default function OrderForm({
           <Row gutter={8}>
             <Col span={6}>
               <Form.Item name="channel" label={t('order.channel')} rules={req(t('order.channel'))}>
-                <AutoComplete options={channels} placeholder={t('order.form.channelHint')} filterOption={(input, o) => String(o?.label ?? '').toLowerCase().includes(input.toLowerCase())} data-testid="order-form-channel" />
+                <AutoComplete options={channels} filterOption={(input, o) => String(o?.label ?? '').toLowerCase().includes(input.toLowerCase())}>
+                  <Input maxLength={64} placeholder={t('order.form.channelHint')} data-testid="order-form-channel" />
+                </AutoComplete>
               </Form.Item>
             </Col>
             <Col span={6}>
