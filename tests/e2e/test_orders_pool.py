@@ -205,3 +205,50 @@ def test_order_pool_exceptions_release_bulk_split_and_form(page: Page, login, se
     expect(drawer.get_by_test_id("order-payable")).to_contain_text("¥94.70")
     expect(drawer.get_by_test_id("order-paid")).to_contain_text("¥94.70")
     expect(drawer.get_by_test_id("order-line-qty")).to_have_text("3")
+
+
+def test_switching_off_a_review_rule_lets_the_order_through(page: Page, login, server):
+    n = _setup(server)
+    login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.get_by_test_id("menu-review-rules").click()
+    expect(page).to_have_url(re.compile(r"/orders/review-rules"))
+    rule = page.locator("[data-testid=review-rule][data-kind=address_suspicious]")
+    expect(rule).to_contain_text("地址可疑")
+    switch = rule.get_by_test_id("review-enabled")
+    expect(switch).to_be_checked()
+    try:
+        switch.click()
+        expect(page.get_by_test_id("review-saved")).to_contain_text("已保存 地址可疑")
+        page.reload()
+        expect(
+            page.locator("[data-testid=review-rule][data-kind=address_suspicious]").get_by_test_id(
+                "review-enabled"
+            )
+        ).not_to_be_checked()
+        # The always-on stock rule cannot be switched off.
+        expect(
+            page.locator("[data-testid=review-rule][data-kind=out_of_stock]").get_by_test_id("review-enabled")
+        ).to_be_disabled()
+
+        # The same made-up address no longer holds an order: it is allocated.
+        with server.api(server.admin_token()) as api:
+            r = api.post(
+                "/api/v1/orders",
+                json={
+                    "ref": f"{n['held']}-2",
+                    "channel": n["ch"],
+                    "buyer": {"name": "孙七", "phone": "13700137000"},
+                    "address": {**GOOD_ADDRESS, "phone": "13700137000", "detail": "测试"},
+                    "lines": [{"sku": n["sku"], "qty": 1, "unit_price_cents": 2990}],
+                    "payments": [{"method": "wechat_pay", "amount_cents": 2990}],
+                },
+            )
+            assert r.status_code == 201, r.text
+            assert r.json()["status"] == "allocated", r.json()
+        page.goto(f"/orders/pool?q={n['held']}-2")
+        expect(_row(page, f"{n['held']}-2").get_by_test_id("order-status")).to_have_text("已分配")
+    finally:
+        with server.api(server.admin_token()) as api:
+            r = api.put("/api/v1/orders/config/review-rules/address_suspicious", json={"enabled": True})
+            assert r.status_code == 200, r.text

@@ -28,6 +28,11 @@ import {
   ProfileOutlined,
   ShoppingCartOutlined,
   ExceptionOutlined,
+  ImportOutlined,
+  CheckSquareOutlined,
+  StopOutlined,
+  BranchesOutlined,
+  ApiOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -70,6 +75,11 @@ export default function MainLayout() {
         children: [
           { key: '/orders/pool', icon: <ProfileOutlined />, label: <span data-testid="menu-order-pool">{t('menu.orderPool')}</span> },
           { key: '/orders/exceptions', icon: <ExceptionOutlined />, label: <span data-testid="menu-order-exceptions">{t('menu.orderExceptions')}</span> },
+          { key: '/orders/import', icon: <ImportOutlined />, label: <span data-testid="menu-order-import">{t('menu.orderImport')}</span> },
+          { key: '/orders/review-rules', icon: <CheckSquareOutlined />, label: <span data-testid="menu-review-rules">{t('menu.reviewRules')}</span> },
+          { key: '/orders/blacklist', icon: <StopOutlined />, label: <span data-testid="menu-blacklist">{t('menu.blacklist')}</span> },
+          { key: '/orders/route-rules', icon: <BranchesOutlined />, label: <span data-testid="menu-route-rules">{t('menu.routeRules')}</span> },
+          { key: '/orders/channels', icon: <ApiOutlined />, label: <span data-testid="menu-channels">{t('menu.channels')}</span> },
         ],
       },
       {

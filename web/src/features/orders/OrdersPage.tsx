@@ -19,13 +19,17 @@ import { useI18n, type MsgKey } from '../../i18n';
 import { formatCents, formatQty } from '../../money';
 import OrderDrawer from './OrderDrawer';
 import OrderForm from './OrderForm';
-import { HoldReasons, ORDER_TABS, OrderStatusTag, type OrderTab } from './orderCommon';
+import { HoldReasons, ORDER_TABS, OrderStatusTag, useChannels, type OrderTab } from './orderCommon';
 
 type BulkAction = 'release' | 'route' | 'hold' | 'cancel';
 
-/** Channels seen so far (there is no channel list endpoint yet): code → name. */
+/** The channels (listed, plus any seen in the rows): code → name. */
 function useSeenChannels(rows: OrderRow[], current: string) {
   const [seen, setSeen] = useState<Record<string, string>>({});
+  const known = useChannels();
+  useEffect(() => {
+    if (known.length) setSeen((prev) => ({ ...Object.fromEntries(known.map((c) => [c.code, c.name])), ...prev }));
+  }, [known]);
   useEffect(() => {
     setSeen((prev) => {
       let changed = false;

@@ -1,6 +1,9 @@
 // Shared bits of the order pool: states and their colours, hold reasons, payment methods, the 34
 // provinces, and the timeline told in words.
+import { useEffect, useState } from 'react';
 import { Space, Tag } from 'antd';
+import { api, unwrap } from '../../api/client';
+import type { components } from '../../api/schema';
 import type { OrderReason, OrderTimelineEntry } from '../../api/types';
 import { optLabel, useI18n, type Lang, type MsgKey, type T } from '../../i18n';
 import { formatCents } from '../../money';
@@ -165,3 +168,13 @@ function fmtValue(v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+/** The channels of the pool (for selects). */
+export function useChannels(): components['schemas']['ChannelOut'][] {
+  const [channels, setChannels] = useState<components['schemas']['ChannelOut'][]>([]);
+  useEffect(() => {
+    unwrap(api.GET('/api/v1/orders/channels')).then(setChannels).catch(() => setChannels([]));
+  }, []);
+  return channels;
+}
+
