@@ -102,6 +102,7 @@ def test_order_pool_exceptions_release_bulk_split_and_form(page: Page, login, se
     expect(page.get_by_test_id("current-user")).to_be_visible()
 
     # The pool from the menu, then narrowed to the test's channel (a linkable URL).
+    page.get_by_test_id("menu-orders").click()
     page.get_by_test_id("menu-order-pool").click()
     expect(page).to_have_url(re.compile(r"/orders/pool"))
     expect(page.get_by_test_id("order-pool")).to_be_visible()
@@ -211,6 +212,7 @@ def test_switching_off_a_review_rule_lets_the_order_through(page: Page, login, s
     n = _setup(server)
     login()
     expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.get_by_test_id("menu-orders").click()
     page.get_by_test_id("menu-review-rules").click()
     expect(page).to_have_url(re.compile(r"/orders/review-rules"))
     rule = page.locator("[data-testid=review-rule][data-kind=address_suspicious]")

@@ -132,7 +132,8 @@ export default function MainLayout() {
           .replace(/\/$/, '')
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
-  const defaultOpen = ['orders', 'inventory', 'catalog', 'system'];
+  // The orders group opens by itself only on an orders page (it is long).
+  const defaultOpen = ['inventory', 'catalog', 'system', ...(location.pathname.startsWith('/orders') ? ['orders'] : [])];
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
