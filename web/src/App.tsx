@@ -32,6 +32,12 @@ const ProductsPage = lazy(() => import('./features/catalog/ProductsPage'));
 const ProductEditor = lazy(() => import('./features/catalog/ProductEditor'));
 const CategoriesPage = lazy(() => import('./features/catalog/CategoriesPage'));
 const BrandsPage = lazy(() => import('./features/catalog/BrandsPage'));
+const OrdersPage = lazy(() => import('./features/orders/OrdersPage'));
+const ReviewRulesPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.ReviewRulesPage })));
+const BlacklistPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.BlacklistPage })));
+const RouteRulesPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.RouteRulesPage })));
+const ChannelsPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.ChannelsPage })));
+const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { me, loading } = useAuth();
@@ -87,6 +93,14 @@ export default function App() {
                   <Route path="inventory/transfer-orders" element={<TransferOrdersPage />} />
                   <Route path="inventory/stocktakes" element={<StocktakesPage />} />
                   <Route path="inventory/stocktakes/:id" element={<StocktakePage />} />
+                  <Route path="orders" element={<Navigate to="/orders/pool" replace />} />
+                  <Route path="orders/pool" element={<OrdersPage key="pool" />} />
+                  <Route path="orders/exceptions" element={<OrdersPage key="exceptions" exceptions />} />
+                  <Route path="orders/review-rules" element={<ReviewRulesPage />} />
+                  <Route path="orders/blacklist" element={<BlacklistPage />} />
+                  <Route path="orders/route-rules" element={<RouteRulesPage />} />
+                  <Route path="orders/channels" element={<ChannelsPage />} />
+                  <Route path="orders/import" element={<OrderImportPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

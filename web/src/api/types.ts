@@ -75,3 +75,12 @@ export type StocktakeRow = Schemas['StocktakeRowOut'];
 export type Stocktake = Schemas['StocktakeOut'];
 export type StocktakeLine = Schemas['StocktakeLineOut'];
 export type StocktakeCount = Schemas['StocktakeCountOut'];
+
+export type OrderRow = Schemas['OrderRow'];
+export type OrderDetail = Schemas['OrderDetail'];
+export type OrderOut = Schemas['OrderOut'];
+export type OrderLine = Schemas['LineOut'];
+export type OrderReason = Schemas['ReasonOut'];
+export type OrderTimelineEntry = Schemas['TimelineOut'];
+export type OrderBulkResult = Schemas['BulkResult'];
+export type OrderAddress = Schemas['AddressOut'];

@@ -25,6 +25,14 @@ import {
   AccountBookOutlined,
   ScanOutlined,
   SwapOutlined,
+  ProfileOutlined,
+  ShoppingCartOutlined,
+  ExceptionOutlined,
+  ImportOutlined,
+  CheckSquareOutlined,
+  StopOutlined,
+  BranchesOutlined,
+  ApiOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -60,6 +68,20 @@ export default function MainLayout() {
   const items: MenuProps['items'] = useMemo(
     () => [
       { key: '/', icon: <DashboardOutlined />, label: <span data-testid="menu-dashboard">{t('menu.dashboard')}</span> },
+      {
+        key: 'orders',
+        icon: <ShoppingCartOutlined />,
+        label: <span data-testid="menu-orders">{t('menu.orders')}</span>,
+        children: [
+          { key: '/orders/pool', icon: <ProfileOutlined />, label: <span data-testid="menu-order-pool">{t('menu.orderPool')}</span> },
+          { key: '/orders/exceptions', icon: <ExceptionOutlined />, label: <span data-testid="menu-order-exceptions">{t('menu.orderExceptions')}</span> },
+          { key: '/orders/import', icon: <ImportOutlined />, label: <span data-testid="menu-order-import">{t('menu.orderImport')}</span> },
+          { key: '/orders/review-rules', icon: <CheckSquareOutlined />, label: <span data-testid="menu-review-rules">{t('menu.reviewRules')}</span> },
+          { key: '/orders/blacklist', icon: <StopOutlined />, label: <span data-testid="menu-blacklist">{t('menu.blacklist')}</span> },
+          { key: '/orders/route-rules', icon: <BranchesOutlined />, label: <span data-testid="menu-route-rules">{t('menu.routeRules')}</span> },
+          { key: '/orders/channels', icon: <ApiOutlined />, label: <span data-testid="menu-channels">{t('menu.channels')}</span> },
+        ],
+      },
       {
         key: 'inventory',
         icon: <DatabaseOutlined />,
@@ -110,7 +132,8 @@ export default function MainLayout() {
           .replace(/\/$/, '')
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
-  const defaultOpen = ['inventory', 'catalog', 'system'];
+  // The orders group opens by itself only on an orders page (it is long).
+  const defaultOpen = ['inventory', 'catalog', 'system', ...(location.pathname.startsWith('/orders') ? ['orders'] : [])];
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
