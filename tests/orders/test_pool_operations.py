@@ -250,3 +250,13 @@ def test_bulk_actions_report_each_order(admin, engine):
     counts = admin.get(f"{ORD}/counts").json()
     assert counts["cancelled"] == 2
     assert admin.get(f"{ORD}/export").status_code == 200
+
+
+def test_with_auto_split_off_an_order_no_warehouse_can_fill_waits_in_the_queue(admin, engine):
+    setup_pool(engine, {"SH": {"TEA": 5}, "GZ": {"CUP": 5}})
+    assert admin.get(f"{ORD}/config/settings").json() == {"auto_split": True}
+    assert admin.put(f"{ORD}/config/settings", json={"auto_split": False}).json() == {"auto_split": False}
+    out = admin.post(ORD, json=body("S-2", lines=(("TEA", 2, 2000), ("CUP", 1, 3000)))).json()
+    assert out["status"] == "on_hold" and out["split_into"] == []
+    assert [r["code"] for r in out["hold_reasons"]] == ["out_of_stock"]
+    assert admin.put(f"{ORD}/config/settings", json={}).status_code == 422

@@ -262,6 +262,30 @@ export function BlacklistPage() {
 
 const ROUTE_KINDS = ['channel', 'sku', 'region', 'fewest_packages', 'fallback'] as const;
 
+/** The pool setting: split an order no single warehouse can fill over several (on by default). */
+function AutoSplitSwitch({ manage }: { manage: boolean }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [on, setOn] = useState<boolean | null>(null);
+  useEffect(() => {
+    void unwrap(api.GET('/api/v1/orders/config/settings')).then((s) => setOn(Boolean(s.auto_split)));
+  }, []);
+  const change = async (value: boolean) => {
+    try {
+      const s = await unwrap(api.PUT('/api/v1/orders/config/settings', { body: { auto_split: value } }));
+      setOn(Boolean(s.auto_split));
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
+  return (
+    <Space style={{ marginBottom: 12 }}>
+      <Switch data-testid="auto-split" checked={Boolean(on)} loading={on === null} disabled={!manage} onChange={(v) => void change(v)} />
+      <span>{t('cfg.autoSplit')}</span>
+    </Space>
+  );
+}
+
 export function RouteRulesPage() {
   const { t } = useI18n();
   const { can } = useAuth();
@@ -358,6 +382,7 @@ export function RouteRulesPage() {
       }
     >
       <Typography.Paragraph type="secondary">{t('cfg.routeHint')}</Typography.Paragraph>
+      <AutoSplitSwitch manage={manage} />
       <Table<RouteRule>
         size="small"
         rowKey="id"
