@@ -210,6 +210,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_sales_order_channel", ["channel_id", "ordered_at"], unique=False)
         batch_op.create_index("ix_sales_order_customer", ["customer_id", "ordered_at"], unique=False)
         batch_op.create_index("ix_sales_order_ordered", ["ordered_at"], unique=False)
+        batch_op.create_index("ix_sales_order_receiver_phone", ["receiver_phone"], unique=False)
+        batch_op.create_index("ix_sales_order_external_ref", ["external_ref"], unique=False)
         batch_op.create_unique_constraint("uq_sales_order_external", ["channel_id", "external_ref"])
 
     with op.batch_alter_table("sales_order_line", schema=None) as batch_op:
@@ -229,6 +231,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table("sales_order", schema=None) as batch_op:
         batch_op.drop_constraint("uq_sales_order_external", type_="unique")
+        batch_op.drop_index("ix_sales_order_external_ref")
+        batch_op.drop_index("ix_sales_order_receiver_phone")
         batch_op.drop_index("ix_sales_order_ordered")
         batch_op.drop_index("ix_sales_order_customer")
         batch_op.drop_index("ix_sales_order_channel")
