@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from omnistock.catalog import service as catalog
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
@@ -17,6 +19,16 @@ ORD = "/api/v1/orders"
 
 def uow(engine) -> UnitOfWork:
     return UnitOfWork(engine, SYSTEM)
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def available(engine, sku: str, wh: str) -> int:
+    with uow(engine) as u:
+        return inventory.availability(u, [sku], [wh])[0]["available"]
 
 
 def setup_pool(engine, stock: dict[str, dict[str, int]] | None = None) -> None:

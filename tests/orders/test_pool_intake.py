@@ -3,21 +3,8 @@ allocated — or held in the exception queue — and never half-written."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from omnistock.inventory import service as inventory
 from omnistock.orders.models import customer, customer_identity, sales_order, sales_order_line
-from tests.orders.pool_helpers import ORD, body, setup_pool, uow
-
-
-def _count(engine, table) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def _avail(u, sku: str, wh: str) -> int:
-    rows = inventory.availability(u, [sku], [wh])
-    return rows[0]["available"]
+from tests.orders.pool_helpers import ORD, available, body, count, setup_pool
 
 
 def test_a_paid_order_is_reviewed_routed_and_allocated(admin, engine):
@@ -26,8 +13,7 @@ def test_a_paid_order_is_reviewed_routed_and_allocated(admin, engine):
     assert r.status_code == 201, r.text
     out = r.json()
     assert out["status"] == "allocated" and out["warehouse"] == "SH" and out["created"] is True
-    with uow(engine) as u:
-        assert _avail(u, "TEA", "SH") == 8
+    assert available(engine, "TEA", "SH") == 8
     detail = admin.get(f"{ORD}/{out['ref']}").json()
     assert [t["after"]["status"] for t in detail["timeline"]] == [
         "pending_payment",
@@ -46,9 +32,8 @@ def test_the_same_channel_order_twice_returns_the_first(admin, engine):
     again = admin.post(ORD, json=body())
     assert again.status_code == 200
     assert again.json()["ref"] == first.json()["ref"] and again.json()["created"] is False
-    assert _count(engine, sales_order) == 1
-    with uow(engine) as u:
-        assert _avail(u, "TEA", "SH") == 8
+    assert count(engine, sales_order) == 1
+    assert available(engine, "TEA", "SH") == 8
 
 
 def test_one_buyer_across_channels_is_one_customer(admin, engine):
@@ -58,8 +43,8 @@ def test_one_buyer_across_channels_is_one_customer(admin, engine):
         "LIVE-9", channel="LIVE", buyer={"name": "雷雷", "phone": "+86 138-0013-8000", "id": "dy-778"}
     )
     assert admin.post(ORD, json=live).status_code == 201
-    assert _count(engine, customer) == 1
-    assert _count(engine, customer_identity) == 2
+    assert count(engine, customer) == 1
+    assert count(engine, customer_identity) == 2
     detail = admin.get(f"{ORD}/{admin.get(ORD).json()['items'][0]['ref']}").json()
     assert {i["channel"] for i in detail["identities"]} == {"WX", "LIVE"}
 
@@ -83,8 +68,7 @@ def test_a_failing_review_holds_the_order_with_reasons(admin, engine):
     assert out["status"] == "on_hold"
     codes = {x["code"] for x in out["hold_reasons"]}
     assert {"invalid_phone", "remark_keywords", "address_suspicious"} <= codes
-    with uow(engine) as u:
-        assert _avail(u, "TEA", "SH") == 10  # nothing reserved while on hold
+    assert available(engine, "TEA", "SH") == 10  # nothing reserved while on hold
     # The operator corrects the address and releases it: allocated now.
     fixed = admin.patch(f"{ORD}/{out['ref']}", json={"address": body()["address"]})
     assert fixed.status_code == 200, fixed.text
@@ -99,7 +83,7 @@ def test_out_of_stock_goes_to_the_exception_queue_or_is_refused(admin, engine):
     assert held.json()["hold_reasons"][0]["code"] == "out_of_stock"
     refused = admin.post(ORD, json=body("WX-2", lines=(("TEA", 12, 2000),), on_short="refuse"))
     assert refused.status_code == 409 and refused.json()["code"] == "orders.out_of_stock"
-    assert _count(engine, sales_order) == 1
+    assert count(engine, sales_order) == 1
     rejected = admin.post(ORD, json=body("WX-3", lines=(("TEA", 13, 2000),), on_short="reject"))
     assert rejected.json()["status"] == "rejected"
 
@@ -118,6 +102,6 @@ def test_bad_input_is_refused_and_nothing_is_written(admin, engine):
         r = admin.post(ORD, json=payload)
         assert r.status_code in (409, 422), (payload, r.text)
         assert r.json()["code"] == code, r.text
-    assert _count(engine, sales_order) == 0
-    assert _count(engine, sales_order_line) == 0
-    assert _count(engine, customer) == 0
+    assert count(engine, sales_order) == 0
+    assert count(engine, sales_order_line) == 0
+    assert count(engine, customer) == 0

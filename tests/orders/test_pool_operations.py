@@ -8,26 +8,12 @@ import json
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from omnistock.catalog import service as catalog
 from omnistock.orders.adapters import sign_generic, sign_shopify
 from omnistock.orders.models import sales_order, webhook_delivery
-from tests.orders.pool_helpers import ORD, body, setup_pool, uow
+from tests.orders.pool_helpers import ORD, available, body, count, setup_pool, uow
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def _count(engine, table) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def _avail(engine, sku: str, wh: str) -> int:
-    from omnistock.inventory import service as inventory
-
-    with uow(engine) as u:
-        return inventory.availability(u, [sku], [wh])[0]["available"]
 
 
 def _generic(ext="G-1", **over) -> bytes:
@@ -67,7 +53,7 @@ def test_a_signed_generic_webhook_takes_an_order_once(admin, client, engine):
     assert r.json()["status"] == "allocated"
     again = client.post(f"{ORD}/webhooks/WX", content=raw, headers={**headers, **anonymous})
     assert again.status_code == 200 and again.json()["ref"] == r.json()["ref"]
-    assert _count(engine, sales_order) == 1 and _count(engine, webhook_delivery) == 1
+    assert count(engine, sales_order) == 1 and count(engine, webhook_delivery) == 1
 
 
 def test_a_bad_or_stale_signature_is_refused_and_nothing_is_written(admin, client, engine):
@@ -86,7 +72,7 @@ def test_a_bad_or_stale_signature_is_refused_and_nothing_is_written(admin, clien
     bad = _generic(lines=[{"sku": "TEA", "qty": 1, "price": "20.001"}])
     r = client.post(f"{ORD}/webhooks/WX", content=bad, headers=sign_generic(secret, bad, int(time.time())))
     assert r.status_code == 422 and r.json()["code"] == "orders.bad_payload"
-    assert _count(engine, sales_order) == 0
+    assert count(engine, sales_order) == 0
 
 
 def test_a_shopify_orders_create_webhook_is_taken(admin, client, engine):
@@ -130,7 +116,7 @@ def test_an_import_file_takes_each_order_and_a_second_import_skips_them(admin, e
     assert not res["IMP-2"]["ok"] and res["IMP-2"]["code"] == "orders.unknown_sku"
     again = admin.post(f"{ORD}/import", files={"file": ("orders.csv", data, "text/csv")}).json()
     assert {x["external_ref"]: x["created"] for x in again if x["ok"]} == {"IMP-1": False}
-    assert _count(engine, sales_order) == 1
+    assert count(engine, sales_order) == 1
 
 
 def test_review_rules_and_the_blacklist_are_configured_and_applied(admin, engine):
@@ -180,7 +166,7 @@ def test_an_order_no_warehouse_can_fill_alone_is_split_by_stock(admin, engine):
     whole = admin.get(f"{ORD}/{out['ref']}").json()
     assert {whole["warehouse"], part["warehouse"]} == {"SH", "GZ"}
     assert whole["total_cents"] + part["total_cents"] == 7000  # the money moved with the goods
-    assert _avail(engine, "TEA", "SH") == 3 and _avail(engine, "CUP", "GZ") == 4
+    assert available(engine, "TEA", "SH") == 3 and available(engine, "CUP", "GZ") == 4
 
 
 def test_split_by_hand_then_merge_and_undo(admin, engine):
@@ -194,19 +180,19 @@ def test_split_by_hand_then_merge_and_undo(admin, engine):
     a, b = (admin.get(f"{ORD}/{x['ref']}").json() for x in parts.json())
     assert a["status"] == b["status"] == "allocated" and a["warehouse"] == b["warehouse"] == "SH"
     assert a["total_cents"] + b["total_cents"] == 3 * 2000 + 3000 - 900
-    assert _avail(engine, "TEA", "SH") == 7  # still 3 reserved, over two orders
+    assert available(engine, "TEA", "SH") == 7  # still 3 reserved, over two orders
     merged = admin.post(f"{ORD}/merge", json={"refs": [a["ref"], b["ref"]]})
     assert merged.status_code == 201, merged.text
     m = admin.get(f"{ORD}/{merged.json()['ref']}").json()
     assert m["status"] == "allocated" and m["total_cents"] == 3 * 2000 + 3000 - 900
     assert sorted(m["related"]["merged_from"]) == sorted([a["ref"], b["ref"]])
     assert admin.get(f"{ORD}/{a['ref']}").json()["status"] == "merged"
-    assert _avail(engine, "TEA", "SH") == 7
+    assert available(engine, "TEA", "SH") == 7
     undo = admin.post(f"{ORD}/{m['ref']}/unmerge")
     assert undo.status_code == 200, undo.text
     assert {x["status"] for x in undo.json()} == {"allocated"}
     assert admin.get(f"{ORD}/{m['ref']}").json()["status"] == "closed"
-    assert _avail(engine, "TEA", "SH") == 7
+    assert available(engine, "TEA", "SH") == 7
     other = admin.post(ORD, json=body("M-2", buyer={"name": "别人", "phone": "13500135000"})).json()
     refused = admin.post(f"{ORD}/merge", json={"refs": [a["ref"], other["ref"]]})
     assert refused.status_code == 409 and refused.json()["code"] == "orders.merge_mismatch"
@@ -217,7 +203,7 @@ def test_presale_waits_for_its_day_and_illegal_moves_are_refused(admin, engine):
     later = (dt.date.today() + dt.timedelta(days=10)).isoformat()
     out = admin.post(ORD, json=body("P-1", ship_after=later)).json()
     assert out["status"] == "ready"
-    assert _avail(engine, "TEA", "SH") == 10
+    assert available(engine, "TEA", "SH") == 10
     assert admin.post(f"{ORD}/allocate-due").json() == {"allocated": 0}
     routed = admin.post(f"{ORD}/{out['ref']}/route", json={})
     assert routed.json()["status"] == "allocated"
@@ -240,7 +226,7 @@ def test_bulk_actions_report_each_order(admin, engine):
     r = admin.post(f"{ORD}/bulk", json={"action": "cancel", "refs": [a, b, "NOPE"], "reason": "缺货"})
     res = {x["ref"]: x for x in r.json()}
     assert res[a]["ok"] and res[b]["ok"] and not res["NOPE"]["ok"]
-    assert _avail(engine, "TEA", "SH") == 10 and _avail(engine, "CUP", "SH") == 10
+    assert available(engine, "TEA", "SH") == 10 and available(engine, "CUP", "SH") == 10
     listed = admin.get(ORD, params={"status": "cancelled"}).json()["items"]
     assert {x["ref"] for x in listed} == {a, b}
     for q in ("13800138000", "李", "B-1", a):  # buyer phone, name, channel no, our no

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from omnistock.orders import adapters, rules
-from omnistock.orders.models import channel, webhook_delivery
+from omnistock.orders.models import channel, sales_order, webhook_delivery
 from omnistock.orders.pool import Taken, _bad, on_conflict_nothing, receive_order
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, NotFound
@@ -134,8 +134,6 @@ def receive_webhook(uow: UnitOfWork, code: str, headers: Mapping[str, str], body
             )
         ).scalar()
         if seen is not None:
-            from omnistock.orders.models import sales_order
-
             r = uow.conn.execute(
                 select(sales_order.c.id, sales_order.c.ref, sales_order.c.status).where(
                     sales_order.c.id == seen

@@ -10,13 +10,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from omnistock.orders import channels, order_import, service
 from omnistock.orders import review_rules as review_kinds
 from omnistock.orders import routing_rules as route_kinds
+from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.errors import AppError, Invalid
-from omnistock.platform.excel import XLSX
 from omnistock.platform.http import language, unit_of_work
 from omnistock.platform.schemas import Input, Output
 
@@ -105,8 +106,6 @@ async def channel_webhook(code: str, request: Request) -> JSONResponse:
         with unit_of_work(request, actor) as uow:
             return channels.receive_webhook(uow, code, request.headers, body)
 
-    from starlette.concurrency import run_in_threadpool
-
     taken = await run_in_threadpool(take)
     out = WebhookOut(ref=taken.ref, status=taken.status, created=taken.created)
     return JSONResponse(out.model_dump(), status_code=201 if taken.created else 200)
@@ -159,15 +158,8 @@ def import_template(
     lang: Annotated[str, Query(pattern="^(zh-CN|en)$")] = "zh-CN",
     actor: Actor = Depends(requires("orders.order.create")),
 ) -> Response:
-    name = "order-import.xlsx" if lang == "en" else "订单导入模板.xlsx"
-    from urllib.parse import quote
-
-    return Response(
-        order_import.template(lang),
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=\"order-import.xlsx\"; filename*=UTF-8''{quote(name)}"
-        },
+    return excel.download(
+        order_import.template(lang), "order-import.xlsx" if lang == "en" else "订单导入模板.xlsx"
     )
 
 

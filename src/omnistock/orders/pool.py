@@ -18,7 +18,7 @@ from omnistock.inventory import rules as inv_rules
 from omnistock.inventory import service as inventory
 from omnistock.orders import address as addr_rules
 from omnistock.orders import config, review_rules, routing_rules, rules
-from omnistock.orders.intake import PAYMENT_METHODS, IntakeOrder
+from omnistock.orders.intake import PAYMENT_METHODS, Address, Buyer, IntakeLine, IntakeOrder, Payment
 from omnistock.orders.models import (
     channel,
     customer,
@@ -70,8 +70,8 @@ def _text(value: object, max_len: int, what_en: str, what_zh: str) -> str:
     return value.strip()
 
 
-def _money(value: object, what_en: str, what_zh: str) -> int:
-    if not inv_rules.is_non_negative_int(value) or value > inv_rules.MAX_UNIT_CENTS * 10:
+def _money(value: object, what_en: str, what_zh: str, *, high: int = inv_rules.MAX_UNIT_CENTS * 10) -> int:
+    if not inv_rules.is_non_negative_int(value) or value > high:
         raise _bad(
             "bad_money",
             "{what} must be a whole number of cents ≥ 0",
@@ -86,7 +86,7 @@ def _money(value: object, what_en: str, what_zh: str) -> int:
 
 
 @dataclass
-class _Line:
+class OrderLine:
     sku: catalog.SkuRef
     qty: int
     price: int
@@ -95,15 +95,43 @@ class _Line:
     bundle: int | None = None
     bundle_qty: int | None = None
 
+    @property
+    def sku_id(self) -> int:
+        return self.sku.id
 
-def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[_Line], int, int]:
+
+def insert_lines(uow: UnitOfWork, order_id: int, lines: Sequence) -> None:
+    """Write an order's lines, numbered from 1 (``lines``: anything with sku_id, qty, price,
+    revenue, discount, bundle and bundle_qty)."""
+    uow.conn.execute(
+        sales_order_line.insert(),
+        [
+            {
+                "order_id": order_id,
+                "line_no": n,
+                "sku_id": x.sku_id,
+                "qty": x.qty,
+                "unit_price_cents": x.price,
+                "revenue_cents": x.revenue,
+                "discount_cents": x.discount,
+                "returned_qty": 0,
+                "returned_revenue_cents": 0,
+                "bundle_sku_id": x.bundle,
+                "bundle_qty": x.bundle_qty,
+            }
+            for n, x in enumerate(lines, 1)
+        ],
+    )
+
+
+def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[OrderLine], int, int]:
     """The order's lines with their revenue after discounts (bundles expanded into components),
     the goods amount and the total discount. Refuses anything malformed."""
     if not order.lines:
         raise _bad("no_lines", "An order needs at least one line", "订单至少需要一行商品")
     if len(order.lines) > 500:
         raise _bad("too_many_lines", "An order has at most 500 lines", "一个订单最多 500 行")
-    lines: list[_Line] = []
+    lines: list[OrderLine] = []
     for n, ln in enumerate(order.lines, 1):
         try:
             sku = catalog.resolve_code(uow, ln.sku) if isinstance(ln.sku, str) else None
@@ -125,9 +153,9 @@ def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[_Line], in
                 line=n,
                 value=repr(ln.qty)[:40],
             )
-        price = _money(ln.unit_price_cents, f"line {n} price", f"第 {n} 行单价")
-        if price > inv_rules.MAX_UNIT_CENTS:
-            raise _money(-1, f"line {n} price", f"第 {n} 行单价")
+        price = _money(
+            ln.unit_price_cents, f"line {n} price", f"第 {n} 行单价", high=inv_rules.MAX_UNIT_CENTS
+        )
         discount = _money(ln.discount_cents, f"line {n} discount", f"第 {n} 行优惠")
         amount = ln.qty * price
         if discount > amount:
@@ -137,7 +165,7 @@ def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[_Line], in
                 "第 {line} 行：优惠超过了该行金额",
                 line=n,
             )
-        lines.append(_Line(sku, ln.qty, price, discount, amount - discount))
+        lines.append(OrderLine(sku, ln.qty, price, discount, amount - discount))
     if len({x.sku.id for x in lines}) != len(lines):
         raise _bad("duplicate_sku_line", "The same SKU appears twice in one order", "同一订单中 SKU 重复")
     goods = sum(x.qty * x.price for x in lines)
@@ -151,15 +179,15 @@ def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[_Line], in
         x.revenue -= share
     discount = sum(x.discount for x in lines)
     if any(x.sku.kind == "bundle" for x in lines):
-        lines = _expand_bundles(uow, lines)
+        lines = expand_bundles(uow, lines)
     return lines, goods, discount
 
 
-def _expand_bundles(uow: UnitOfWork, lines: list[_Line]) -> list[_Line]:
+def expand_bundles(uow: UnitOfWork, lines: list[OrderLine]) -> list[OrderLine]:
     """A bundle line becomes its components' lines: quantity × per-bundle quantity, its revenue
     and discount split by the components' list prices, exactly. A SKU may appear once."""
     kits = catalog.components(uow, [x.sku.id for x in lines if x.sku.kind == "bundle"])
-    out: list[_Line] = []
+    out: list[OrderLine] = []
     for x in lines:
         if x.sku.kind != "bundle":
             out.append(x)
@@ -171,7 +199,7 @@ def _expand_bundles(uow: UnitOfWork, lines: list[_Line]) -> list[_Line]:
         discounts = inv_rules.allocate(x.discount, weights)
         for (c, q), revenue, discount in zip(parts, revenues, discounts, strict=True):
             qty = x.qty * q
-            out.append(_Line(c, qty, (revenue + discount) // qty, discount, revenue, x.sku.id, x.qty))
+            out.append(OrderLine(c, qty, (revenue + discount) // qty, discount, revenue, x.sku.id, x.qty))
     seen: set[int] = set()
     for x in out:
         if x.sku.id in seen:
@@ -185,9 +213,9 @@ def _expand_bundles(uow: UnitOfWork, lines: list[_Line]) -> list[_Line]:
     return out
 
 
-def _checked_payments(order: IntakeOrder, at: dt.datetime) -> list[dict]:
+def _checked_payments(payments: Sequence[Payment], at: dt.datetime) -> list[dict]:
     out = []
-    for n, p in enumerate(order.payments, 1):
+    for n, p in enumerate(payments, 1):
         if p.method not in PAYMENT_METHODS:
             raise _bad(
                 "bad_payment_method",
@@ -224,8 +252,7 @@ def _checked_tags(tags: Sequence[str]) -> list[str]:
     return clean
 
 
-def _address_row(order: IntakeOrder) -> dict[str, Any]:
-    a = order.address
+def _address_row(a: Address | None) -> dict[str, Any]:
     if a is None:
         return {
             k: None
@@ -304,9 +331,9 @@ def receive_order(uow: UnitOfWork, order: IntakeOrder, *, on_short: str = "hold"
         raise _bad("bad_ref", "An order needs a number of 1-64 characters", "订单号必须是 1-64 个字符")
     lines, goods, discount = _checked_lines(uow, order)
     shipping = _money(order.shipping_fee_cents, "shipping fee", "运费")
-    payments = _checked_payments(order, at)
+    payments = _checked_payments(order.payments, at)
     tags = _checked_tags(order.tags)
-    address = _address_row(order)
+    address = _address_row(order.address)
     wh = inventory.warehouse_ref(uow, order.warehouse) if order.warehouse else None
     if wh is not None:
         uow.actor.require_scope("warehouse", [wh.code])
@@ -339,25 +366,7 @@ def receive_order(uow: UnitOfWork, order: IntakeOrder, *, on_short: str = "hold"
     order_id = _insert(uow, row, ext, ch.id)
     if isinstance(order_id, Taken):
         return order_id
-    uow.conn.execute(
-        sales_order_line.insert(),
-        [
-            {
-                "order_id": order_id,
-                "line_no": n,
-                "sku_id": x.sku.id,
-                "qty": x.qty,
-                "unit_price_cents": x.price,
-                "revenue_cents": x.revenue,
-                "discount_cents": x.discount,
-                "returned_qty": 0,
-                "returned_revenue_cents": 0,
-                "bundle_sku_id": x.bundle,
-                "bundle_qty": x.bundle_qty,
-            }
-            for n, x in enumerate(lines, 1)
-        ],
-    )
+    insert_lines(uow, order_id, lines)
     if payments:
         uow.conn.execute(order_payment.insert(), [{"order_id": order_id, **p} for p in payments])
     if tags:
@@ -386,7 +395,7 @@ def receive_order(uow: UnitOfWork, order: IntakeOrder, *, on_short: str = "hold"
     )
 
 
-def _refuse_if_short(uow: UnitOfWork, warehouse_id: int, lines: list[_Line]) -> None:
+def _refuse_if_short(uow: UnitOfWork, warehouse_id: int, lines: list[OrderLine]) -> None:
     """A flash sale's fast path: refuse before writing anything when the warehouse plainly lacks
     the stock (the reservation itself still decides, under concurrency, for the ones let through)."""
     free = inventory.sellable(uow, [x.sku.id for x in lines])
@@ -470,9 +479,8 @@ def customer_for(uow: UnitOfWork, channel_id: int, order: IntakeOrder) -> int:
         return found
     b = order.buyer
     ext = _text(b.external_id, 64, "buyer id", "买家 ID") or None
-    phone = addr_rules.normalize_phone(b.phone or "") if b.phone else None
-    if b.phone and phone is None:
-        phone = None  # an invalid number is kept on the order; it does not name a customer
+    # An invalid number is kept on the order; it names no customer.
+    phone = addr_rules.normalize_phone(b.phone) if b.phone else None
     name = (
         _text(b.name, 200, "buyer name", "买家姓名")
         or (order.address.receiver if order.address else "")
@@ -748,7 +756,7 @@ def allocate(uow: UnitOfWork, o: _Order, *, warehouse=None, on_short: str = "hol
     if on_short == "reject":
         _move(uow, o, rules.REJECTED, why={"reason": "out_of_stock"}, reject_reason="out_of_stock")
         return False
-    if warehouse is None and config.setting(uow, "auto_split") and len(lines) > 0:
+    if warehouse is None and config.setting(uow, "auto_split"):
         from omnistock.orders import reshape
 
         parts = reshape.auto_split(uow, o, lines)
@@ -786,12 +794,7 @@ def pay_order(
     o = locked(uow, ref)
     if o.status != rules.PENDING_PAYMENT:
         raise illegal(o, rules.PAID)
-    from omnistock.orders.intake import Payment
-
-    (p,) = _checked_payments(
-        IntakeOrder(o.channel, None, _NO_BUYER, (), payments=(Payment(method, amount_cents, None, txn_ref),)),
-        utcnow(),
-    )
+    (p,) = _checked_payments([Payment(method, amount_cents, None, txn_ref)], utcnow())
     uow.conn.execute(order_payment.insert().values(order_id=o.id, **p))
     so = sales_order.c
     total, paid = uow.conn.execute(
@@ -918,7 +921,7 @@ def edit_order(
     so = sales_order.c
     values: dict[str, Any] = {}
     if address is not None:
-        values.update(_address_row(IntakeOrder(o.channel, None, _NO_BUYER, (), address=address)))
+        values.update(_address_row(address))
         o.province = values["province"]
     if seller_memo is not None:
         values["seller_memo"] = _text(seller_memo, 500, "seller memo", "卖家备注") or None
@@ -971,8 +974,6 @@ def allocate_due(uow: UnitOfWork, *, limit: int = 500) -> int:
 
 def stored_intake(uow: UnitOfWork, order_id: int) -> IntakeOrder:
     """The review-relevant facts of a stored order, in intake shape (to review it after payment)."""
-    from omnistock.orders.intake import Address, Buyer, IntakeLine
-
     so = sales_order.c
     r = uow.conn.execute(
         select(
@@ -1009,8 +1010,3 @@ def stored_intake(uow: UnitOfWork, order_id: int) -> IntakeOrder:
         seller_memo=r.seller_memo or "",
         ship_after=r.ship_after,
     )
-
-
-from omnistock.orders.intake import Buyer as _Buyer  # noqa: E402
-
-_NO_BUYER = _Buyer("")

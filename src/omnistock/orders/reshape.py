@@ -14,7 +14,18 @@ from omnistock.inventory import rules as inv_rules
 from omnistock.inventory import service as inventory
 from omnistock.orders import routing_rules, rules
 from omnistock.orders.models import order_tag, sales_order, sales_order_line
-from omnistock.orders.pool import DOC, Taken, _bad, _move, _Order, _result, allocate, illegal, locked
+from omnistock.orders.pool import (
+    DOC,
+    Taken,
+    _bad,
+    _move,
+    _Order,
+    _result,
+    allocate,
+    illegal,
+    insert_lines,
+    locked,
+)
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict
 from omnistock.platform.uow import UnitOfWork
@@ -91,25 +102,7 @@ def _new_order(uow: UnitOfWork, header: dict, ref: str, lines: list[_StoredLine]
         **over,
     )
     new_id = uow.conn.execute(sales_order.insert().values(**row).returning(sales_order.c.id)).scalar_one()
-    uow.conn.execute(
-        sales_order_line.insert(),
-        [
-            {
-                "order_id": new_id,
-                "line_no": n,
-                "sku_id": x.sku_id,
-                "qty": x.qty,
-                "unit_price_cents": x.price,
-                "revenue_cents": x.revenue,
-                "discount_cents": x.discount,
-                "returned_qty": 0,
-                "returned_revenue_cents": 0,
-                "bundle_sku_id": x.bundle,
-                "bundle_qty": x.bundle_qty,
-            }
-            for n, x in enumerate(lines, 1)
-        ],
-    )
+    insert_lines(uow, new_id, lines)
     return new_id
 
 

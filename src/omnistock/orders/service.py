@@ -211,7 +211,25 @@ def place_order(
         for d, ln in zip(doc_lines, lines, strict=True)
     ]
     if any(d.sku.kind == "bundle" for d in doc_lines):
-        rows, doc_lines = _expand_bundles(uow, doc_lines, rows)
+        expanded = pool.expand_bundles(
+            uow,
+            [
+                pool.OrderLine(d.sku, r["qty"], r["price"], 0, r["revenue"])
+                for d, r in zip(doc_lines, rows, strict=True)
+            ],
+        )
+        rows = [
+            {
+                "s": x.sku.id,
+                "qty": x.qty,
+                "price": x.price,
+                "revenue": x.revenue,
+                "bundle": x.bundle,
+                "bundle_qty": x.bundle_qty,
+            }
+            for x in expanded
+        ]
+        doc_lines = [inventory.DocLine(i, x.sku, x.qty) for i, x in enumerate(expanded, 1)]
     at = utcnow() if at is None else to_utc(at)
     total = sum(rules.line_revenue(ln.qty, ln.unit_price_cents) for ln in lines)
     r = raw(uow.conn)
@@ -266,48 +284,6 @@ _ORDER_FOR_UPDATE = Sql(
     "SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref",
     pg="SELECT id, status, warehouse_id FROM sales_order WHERE ref = :ref FOR UPDATE",
 )
-
-
-def _expand_bundles(
-    uow: UnitOfWork, doc_lines: list[inventory.DocLine], rows: list[dict]
-) -> tuple[list[dict], list[inventory.DocLine]]:
-    """Put each bundle line's components in its place: quantity × per-bundle quantity, the line's
-    revenue split over them by list price (exactly, largest remainder). A SKU may appear once."""
-    kits = catalog.components(uow, [d.sku.id for d in doc_lines if d.sku.kind == "bundle"])
-    out_rows, out_lines = [], []
-    for d, row in zip(doc_lines, rows, strict=True):
-        if d.sku.kind != "bundle":
-            out_rows.append(row)
-            out_lines.append(d)
-            continue
-        parts = kits[d.sku.id]
-        prices = [catalog.get_sku(uow, c.id).price_cents * q for c, q in parts]
-        weights = prices if any(prices) else [q for _, q in parts]
-        for (c, q), revenue in zip(parts, inv_rules.allocate(row["revenue"], weights), strict=True):
-            qty = row["qty"] * q
-            out_rows.append(
-                {
-                    "s": c.id,
-                    "qty": qty,
-                    "price": revenue // qty,
-                    "revenue": revenue,
-                    "bundle": d.sku.id,
-                    "bundle_qty": row["qty"],
-                }
-            )
-            out_lines.append(inventory.DocLine(0, c, qty))
-    out_lines = [inventory.DocLine(i, d.sku, d.qty) for i, d in enumerate(out_lines, 1)]
-    seen: set[int] = set()
-    for d in out_lines:
-        if d.sku.id in seen:
-            raise Invalid(
-                "orders.duplicate_sku_line",
-                "{sku} appears twice in the order (on its own and in a bundle, or in two bundles)",
-                "{sku} 在订单中出现了两次（单独购买又在组合中，或在两个组合中）",
-                sku=d.sku.code,
-            )
-        seen.add(d.sku.id)
-    return out_rows, out_lines
 
 
 def _order_for_update(uow: UnitOfWork, ref: str) -> tuple[int, str, int]:
