@@ -140,8 +140,7 @@ def test_trace_a_serial(page: Page, login, server):
 
     login()
     expect(page.get_by_test_id("current-user")).to_be_visible()
-    page.get_by_test_id("menu-inventory").click()
-    page.get_by_test_id("menu-serials").click()
+    page.get_by_test_id("menu-serials").click()  # the inventory group is open by default
     scan = page.get_by_test_id("serial-scan")
     expect(scan).to_be_focused()
     page.keyboard.type(sn)  # a keyboard-wedge scanner types the code and presses Enter
