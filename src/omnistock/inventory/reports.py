@@ -23,6 +23,7 @@ from omnistock.inventory.models import (
 )
 from omnistock.platform.clock import utcnow
 from omnistock.platform.pagination import after_id, decode_cursor, encode_cursor
+from omnistock.platform.sql import Sql, raw
 from omnistock.platform.uow import UnitOfWork
 
 sb, sm, cp = stock_balance.c, stock_move.c, cost_pool.c
@@ -337,29 +338,33 @@ def availability(
     ]
 
 
+def _sellable_sql(n: int) -> Sql:
+    ids = ", ".join(f":s{i}" for i in range(n))
+    return Sql(
+        "SELECT w.code, sb.sku_id, SUM(sb.on_hand - sb.reserved - CASE WHEN l.blocked OR l.expiry_date < :today "
+        "THEN sb.on_hand - sb.reserved ELSE 0 END) FROM stock_balance sb "
+        "JOIN warehouse w ON w.id = sb.warehouse_id LEFT JOIN lot l ON l.id = sb.lot_id "
+        f"WHERE sb.sku_id IN ({ids}) AND w.code <> :transit AND w.active GROUP BY w.code, sb.sku_id"
+    )
+
+
+_SELLABLE = [_sellable_sql(n) for n in range(1, 9)]
+
+
 def sellable(uow: UnitOfWork, sku_ids: list[int]) -> dict[str, dict[int, int]]:
     """Warehouse code -> SKU id -> stock that can be sold now (on-hand − reserved, less batches on
-    hold or past expiry), over every warehouse but transit, whoever asks: what order routing sees."""
-    if not sku_ids:
+    hold or past expiry), over every warehouse but transit, whoever asks: what order routing sees.
+    Prepared SQL: order intake asks this once per order."""
+    ids = sorted(set(sku_ids))
+    if not ids:
         return {}
-    held = _held_free(utcnow().date())
-    stmt = (
-        select(
-            warehouse.c.code,
-            sb.sku_id,
-            func.sum(sb.on_hand - sb.reserved - held).label("free"),
-        )
-        .select_from(
-            stock_balance.join(warehouse, warehouse.c.id == sb.warehouse_id).outerjoin(
-                lot, lot.c.id == sb.lot_id
-            )
-        )
-        .where(sb.sku_id.in_(sorted(set(sku_ids))), warehouse.c.code != rules.TRANSIT_WAREHOUSE)
-        .where(warehouse.c.active.is_(True))
-        .group_by(warehouse.c.code, sb.sku_id)
-    )
+    stmt = _SELLABLE[len(ids) - 1] if len(ids) <= len(_SELLABLE) else _sellable_sql(len(ids))
+    r = raw(uow.conn)
+    today = utcnow().date()
+    params = {f"s{i}": x for i, x in enumerate(ids)}
+    params.update(today=today.isoformat() if r.sqlite else today, transit=rules.TRANSIT_WAREHOUSE)
     out: dict[str, dict[int, int]] = {}
-    for code, sku_id, free in uow.conn.execute(stmt):
+    for code, sku_id, free in r.all(stmt, params):
         if free and free > 0:
             out.setdefault(code, {})[sku_id] = int(free)
     return out

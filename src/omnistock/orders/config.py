@@ -1,13 +1,14 @@
 """What operators configure in the order pool: auto-review rules, the blacklist, warehouse routing
-rules and the pool's settings. Read on every intake (small tables; no process cache, so every
-worker process sees a change at once)."""
+rules and the pool's settings. Read on every intake with prepared SQL (small tables; no process
+cache, so every worker process sees a change at once)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 
 from omnistock.inventory import service as inventory
 from omnistock.orders import address as addr_rules
@@ -16,6 +17,7 @@ from omnistock.orders.intake import Address
 from omnistock.orders.models import blacklist_entry, order_setting, review_rule, route_rule
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Invalid, NotFound
+from omnistock.platform.sql import Sql, raw
 from omnistock.platform.uow import UnitOfWork
 
 MANAGE = "orders.rule.manage"
@@ -34,16 +36,17 @@ def _bad_params(exc: Exception) -> Invalid:
 # -- auto-review rules ------------------------------------------------------------------------------
 
 
+_REVIEW_RULES = Sql("SELECT kind, enabled, params FROM review_rule")
+
+
 def review_config(uow: UnitOfWork) -> list[review_rules.RuleConfig]:
     """Every rule kind, as stored or with its defaults (every rule starts switched on)."""
-    stored = {r.kind: r for r in uow.conn.execute(select(review_rule))}
+    r = raw(uow.conn)
+    stored = {kind: (bool(enabled), r.read_json(params)) for kind, enabled, params in r.all(_REVIEW_RULES)}
     out = []
     for kind, spec in review_rules.RULE_KINDS.items():
-        row = stored.get(kind)
-        params = dict(spec.default_params)
-        if row is not None:
-            params.update(row.params or {})
-        out.append(review_rules.RuleConfig(kind, row.enabled if row is not None else True, params))
+        enabled, params = stored.get(kind, (True, None))
+        out.append(review_rules.RuleConfig(kind, enabled, {**spec.default_params, **(params or {})}))
     return out
 
 
@@ -95,9 +98,16 @@ def blacklist_hits(uow: UnitOfWork, candidates: Sequence[tuple[str, str]]) -> li
     pairs = [(k, v) for k, v in candidates if v]
     if not pairs:
         return []
-    b = blacklist_entry.c
-    rows = uow.conn.execute(select(b.kind, b.value).where(tuple_(b.kind, b.value).in_(pairs))).all()
-    return [f"{k}:{v}" for k, v in rows]
+    params = {}
+    for i, (k, v) in enumerate(pairs):
+        params[f"k{i}"], params[f"v{i}"] = k, v
+    return [f"{k}:{v}" for k, v in raw(uow.conn).all(_blacklist_sql(len(pairs)), params)]
+
+
+@functools.cache
+def _blacklist_sql(n: int) -> Sql:
+    match = " OR ".join(f"(kind = :k{i} AND value = :v{i})" for i in range(n))
+    return Sql(f"SELECT kind, value FROM blacklist_entry WHERE {match}")
 
 
 def list_blacklist(uow: UnitOfWork) -> list[dict]:
@@ -146,26 +156,30 @@ def remove_blacklist(uow: UnitOfWork, entry_id: int) -> None:
 # -- routing rules ----------------------------------------------------------------------------------
 
 
+_ROUTE_RULES = Sql(
+    "SELECT id, kind, priority, warehouse_id, channels, skus, provinces, enabled FROM route_rule "
+    "WHERE enabled OR :all ORDER BY priority, id"
+)
+
+
 def route_rules(uow: UnitOfWork, *, enabled_only: bool = True) -> list[routing_rules.RouteRule]:
-    r = route_rule.c
-    stmt = select(route_rule).order_by(r.priority, r.id)
-    if enabled_only:
-        stmt = stmt.where(r.enabled.is_(True))
-    rows = uow.conn.execute(stmt).all()
-    return [_rule(uow, x) for x in rows]
-
-
-def _rule(uow: UnitOfWork, x) -> routing_rules.RouteRule:
-    return routing_rules.RouteRule(
-        id=x.id,
-        kind=x.kind,
-        priority=x.priority,
-        warehouse=inventory.warehouse_code(uow, x.warehouse_id) if x.warehouse_id else None,
-        channels=tuple(x.channels or ()),
-        skus=tuple(x.skus or ()),
-        provinces=tuple(x.provinces or ()),
-        enabled=x.enabled,
-    )
+    """The routing rules by (priority, id); read on every intake."""
+    r = raw(uow.conn)
+    return [
+        routing_rules.RouteRule(
+            id=rule_id,
+            kind=kind,
+            priority=priority,
+            warehouse=inventory.warehouse_code(uow, wh_id) if wh_id else None,
+            channels=tuple(r.read_json(channels) or ()),
+            skus=tuple(r.read_json(skus) or ()),
+            provinces=tuple(r.read_json(provinces) or ()),
+            enabled=bool(enabled),
+        )
+        for rule_id, kind, priority, wh_id, channels, skus, provinces, enabled in r.all(
+            _ROUTE_RULES, {"all": not enabled_only}
+        )
+    ]
 
 
 def list_route_rules(uow: UnitOfWork) -> list[dict]:

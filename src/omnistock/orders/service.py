@@ -51,11 +51,6 @@ _NEW_ORDER = Sql(
     "paid_cents, paid_at, created_at) VALUES (:ref, :channel_id, :customer_id, :w, :status, :at, :total, :total, :total, "
     ":at, :now) RETURNING id"
 )
-_NEW_LINE = Sql(
-    "INSERT INTO sales_order_line (order_id, line_no, sku_id, qty, unit_price_cents, revenue_cents, returned_qty, "
-    "returned_revenue_cents, bundle_sku_id, bundle_qty) VALUES (:order_id, :n, :s, :qty, :price, :revenue, 0, 0, "
-    ":bundle, :bundle_qty)"
-)
 _REJECT = Sql(
     "UPDATE sales_order SET status = :status, reject_reason = :reason, closed_at = :at WHERE id = :id"
 )
@@ -201,35 +196,13 @@ def place_order(
             )
         doc_lines.append(inventory.DocLine(i, sku, ln.qty))
     # The order's stored lines: a line per SKU sold, a bundle's components in its place.
-    rows = [
-        {
-            "s": d.sku.id,
-            "qty": ln.qty,
-            "price": ln.unit_price_cents,
-            "revenue": rules.line_revenue(ln.qty, ln.unit_price_cents),
-        }
+    stored = [
+        pool.OrderLine(d.sku, ln.qty, ln.unit_price_cents, 0, rules.line_revenue(ln.qty, ln.unit_price_cents))
         for d, ln in zip(doc_lines, lines, strict=True)
     ]
     if any(d.sku.kind == "bundle" for d in doc_lines):
-        expanded = pool.expand_bundles(
-            uow,
-            [
-                pool.OrderLine(d.sku, r["qty"], r["price"], 0, r["revenue"])
-                for d, r in zip(doc_lines, rows, strict=True)
-            ],
-        )
-        rows = [
-            {
-                "s": x.sku.id,
-                "qty": x.qty,
-                "price": x.price,
-                "revenue": x.revenue,
-                "bundle": x.bundle,
-                "bundle_qty": x.bundle_qty,
-            }
-            for x in expanded
-        ]
-        doc_lines = [inventory.DocLine(i, x.sku, x.qty) for i, x in enumerate(expanded, 1)]
+        stored = pool.expand_bundles(uow, stored)
+        doc_lines = [inventory.DocLine(i, x.sku, x.qty) for i, x in enumerate(stored, 1)]
     at = utcnow() if at is None else to_utc(at)
     total = sum(rules.line_revenue(ln.qty, ln.unit_price_cents) for ln in lines)
     r = raw(uow.conn)
@@ -251,13 +224,7 @@ def place_order(
         raise Conflict(
             "orders.duplicate_ref", "Order {ref} already exists", "订单 {ref} 已存在", ref=ref
         ) from exc
-    r.queue_many(
-        _NEW_LINE,
-        [
-            {"order_id": order_id, "n": d.line_no, "bundle": None, "bundle_qty": None, **row}
-            for d, row in zip(doc_lines, rows, strict=True)
-        ],
-    )
+    pool.insert_lines(uow, order_id, stored)
     short = inventory.reserve(uow, doc_type=DOC, doc_id=order_id, warehouse_id=wh.id, lines=doc_lines, at=at)
     status, reason = rules.ALLOCATED, None
     if short:

@@ -7,7 +7,8 @@ or vanish together with the change they describe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.request_id = request_id
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
+        self._audit_batch: list[dict[str, Any]] | None = None
         self.conn: Connection
 
     # -- transaction ----------------------------------------------------------
@@ -88,20 +90,38 @@ class UnitOfWork:
         from omnistock.platform.sql import raw
 
         r = raw(self.conn)
-        r.queue(
-            INSERT_AUDIT,
-            {
-                "at": r.dt(utcnow()),
-                "actor_id": self.actor.user_id,
-                "actor_name": self.actor.username,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": str(entity_id),
-                "before": r.json(before),
-                "after": r.json(after),
-                "request_id": self.request_id,
-            },
-        )
+        row = {
+            "at": r.dt(utcnow()),
+            "actor_id": self.actor.user_id,
+            "actor_name": self.actor.username,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before": r.json(before),
+            "after": r.json(after),
+            "request_id": self.request_id,
+        }
+        if self._audit_batch is not None:
+            self._audit_batch.append(row)
+        else:
+            r.queue(INSERT_AUDIT, row)
+
+    @contextmanager
+    def audit_batch(self) -> Iterator[None]:
+        """The audit rows of the block are written together when it ends: one statement instead of
+        one each (a hot path writing several). Nothing is written if the block raises."""
+        if self._audit_batch is not None:  # already batching: the outer block writes them
+            yield
+            return
+        from omnistock.platform.audit import INSERT_AUDIT
+        from omnistock.platform.sql import raw
+
+        self._audit_batch = []
+        try:
+            yield
+            raw(self.conn).queue_many(INSERT_AUDIT, self._audit_batch)
+        finally:
+            self._audit_batch = None
 
     def enqueue(self, topic: str, payload: dict[str, Any], *, key: str | None = None) -> None:
         from omnistock.platform.outbox import enqueue
