@@ -202,7 +202,15 @@ class Server:
 
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
         cmd = [sys.executable, "-m", "omnistock.cli", "serve", "--database-url", self.url]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+        cmd += [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+        ]
         self._out = self.log.open("w")
         self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         deadline = time.monotonic() + 60

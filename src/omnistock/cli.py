@@ -57,6 +57,13 @@ def serve(
         int,
         typer.Option(min=1, envvar="OMNISTOCK_WORKERS", help="Worker processes (e.g. one per CPU core)"),
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            envvar="OMNISTOCK_ACCESS_LOG",
+            help="A line per request on stdout (off behind a reverse proxy that logs them already)",
+        ),
+    ] = True,
 ) -> None:
     """Upgrade the schema, then serve the web UI and the API."""
     import os
@@ -71,15 +78,18 @@ def serve(
     engine = _engine(database_url)
     migrate.upgrade(engine)
     host, port = host or settings.host, port or settings.port
+    options = {"host": host, "port": port, "log_level": "info", "access_log": access_log}
     if workers == 1:
-        uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(engine), **options)
         return
     # Several processes: each worker builds its own app (and engine) from the environment.
     engine.dispose()
     if database_url:
         os.environ["OMNISTOCK_DATABASE_URL"] = database_url
+    # A worker busy with a burst of requests still answers the supervisor's health check late;
+    # give it 30 s (uvicorn's default is 5) before it is restarted and its connections dropped.
     uvicorn.run(
-        "omnistock.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="info"
+        "omnistock.app:create_app", factory=True, workers=workers, timeout_worker_healthcheck=30, **options
     )
 
 

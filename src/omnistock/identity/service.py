@@ -26,6 +26,7 @@ from omnistock.platform.db import READONLY
 from omnistock.platform.errors import AppError, Conflict, Invalid, Unauthorized, not_found
 from omnistock.platform.pagination import decode_cursor, encode_cursor
 from omnistock.platform.permissions import REGISTRY, all_permissions, register
+from omnistock.platform.sql import Sql, raw
 from omnistock.settings import get_settings
 
 register(
@@ -915,6 +916,18 @@ def _token_invalid() -> Unauthorized:
     )
 
 
+# Every API call: the token and its user, then the user's grants (roles and data scopes), as
+# prepared SQL on one read-only connection.
+_TOKEN = Sql(
+    "SELECT t.id, t.user_id, t.expires_at, t.revoked_at, t.last_used_at, u.username, u.is_active "
+    "FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = :hash"
+)
+_GRANTS = Sql(
+    "SELECT 'role', CAST(r.permissions AS TEXT), NULL FROM roles r JOIN user_roles ur ON ur.role_id = r.id "
+    "WHERE ur.user_id = :user_id UNION ALL SELECT 'scope', s.kind, s.code FROM user_scopes s WHERE s.user_id = :user_id"
+)
+
+
 def authenticate_token(engine: Engine, token: str) -> Actor:
     """The actor a bearer token stands for (raises Unauthorized)."""
     if not token or len(token) > 256:
@@ -923,22 +936,12 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
     with engine.connect() as conn:
         conn = conn.execution_options(**{READONLY: True})
         with conn.begin():
-            row = conn.execute(
-                select(
-                    auth_tokens.c.id,
-                    auth_tokens.c.user_id,
-                    auth_tokens.c.expires_at,
-                    auth_tokens.c.revoked_at,
-                    auth_tokens.c.last_used_at,
-                    users.c.username,
-                    users.c.is_active,
-                )
-                .join(users, users.c.id == auth_tokens.c.user_id)
-                .where(auth_tokens.c.token_hash == _token_hash(token))
-            ).first()
-            if row is None or not row.is_active:
+            r = raw(conn)
+            found = r.one(_TOKEN, {"hash": _token_hash(token)})
+            if found is None or not found[6]:
                 raise _token_invalid()
-            state = rules.token_state(row.expires_at, row.revoked_at, now)
+            token_id, user_id, expires_at, revoked_at, last_used_at, username, _ = found
+            state = rules.token_state(r.read_dt(expires_at), r.read_dt(revoked_at), now)
             if state == "revoked":
                 raise _token_invalid()
             if state == "expired":
@@ -947,14 +950,20 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
                     "The session has expired; sign in again",
                     "登录已过期，请重新登录",
                 )
-            granted = _granted(conn, row.user_id)
-            scopes = _scopes_of(conn, [row.user_id])[row.user_id]
-    if rules.should_touch(row.last_used_at, now):
+            granted: set[str] = set()
+            scopes: dict[str, set[str]] = {}
+            for what, a, b in r.all(_GRANTS, {"user_id": user_id}):
+                if what == "role":
+                    granted.update(r.read_json(a) or ())
+                else:
+                    scopes.setdefault(a, set()).add(b)
+    last_used_at = r.read_dt(last_used_at)
+    if rules.should_touch(last_used_at, now):
         with engine.begin() as wconn:
             wconn.execute(
                 update(auth_tokens)
                 .where(
-                    auth_tokens.c.id == row.id,
+                    auth_tokens.c.id == token_id,
                     or_(
                         auth_tokens.c.last_used_at.is_(None),
                         auth_tokens.c.last_used_at < now - rules.TOKEN_TOUCH_INTERVAL,
@@ -963,9 +972,9 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
                 .values(last_used_at=now)
             )
     return Actor(
-        user_id=row.user_id,
-        username=row.username,
+        user_id=user_id,
+        username=username,
         permissions=rules.expand_permissions(granted, REGISTRY),
         scopes={k: frozenset(v) for k, v in scopes.items()},
-        token_id=row.id,
+        token_id=token_id,
     )

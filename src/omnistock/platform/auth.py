@@ -85,7 +85,8 @@ def current_actor(request: Request, creds: HTTPAuthorizationCredentials | None =
 def requires(permission: str) -> Callable[..., Actor]:
     """FastAPI dependency: an authenticated actor holding ``permission``."""
 
-    def dependency(actor: Actor = Depends(current_actor)) -> Actor:
+    # async: a check without I/O runs on the event loop, not through the thread pool.
+    async def dependency(actor: Actor = Depends(current_actor)) -> Actor:
         actor.require(permission)
         return actor
 

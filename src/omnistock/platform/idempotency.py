@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Column, DateTime, Integer, String, Table, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omnistock.platform.audit import Json
 from omnistock.platform.clock import utcnow
@@ -51,39 +53,68 @@ def _fingerprint(method: str, path: str, query: str, body: bytes) -> str:
 
 
 def install(app: FastAPI) -> None:
-    from omnistock.platform.http import problem_response
+    app.add_middleware(IdempotencyMiddleware)
 
-    @app.middleware("http")
-    async def idempotency(request: Request, call_next):
-        key = request.headers.get(HEADER)
-        if key is None or request.method not in WRITES:
-            return await call_next(request)
+
+class IdempotencyMiddleware:
+    """Plain ASGI: a request without the header (or a read) passes straight through."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES:
+            return await self.app(scope, receive, send)
+        key = Headers(scope=scope).get(HEADER)
+        if key is None:
+            return await self.app(scope, receive, send)
+        from omnistock.platform.http import problem_response
+
+        request = Request(scope, receive)
         try:
             claimed = await _claim(request, key)
         except AppError as err:
-            return problem_response(request, err)
+            return await problem_response(request, err)(scope, receive, send)
         if isinstance(claimed, Response):
-            return claimed
+            return await claimed(scope, receive, send)
         user_id, engine = claimed
-        response = await call_next(request)
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        with engine.begin() as conn:
-            row = idempotency_key.c
-            where = and_(row.user_id == user_id, row.key == key)
-            if response.status_code >= 500:
-                conn.execute(delete(idempotency_key).where(where))
-            else:
-                conn.execute(
-                    update(idempotency_key)
-                    .where(where)
-                    .values(status_code=response.status_code, body=_stored(body), completed_at=utcnow())
-                )
-        return Response(
-            body,
-            status_code=response.status_code,
-            headers=dict(response.headers),
-            media_type=response.media_type,
-        )
+        body = await request.body()  # read once by the claim; handed on as it came
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, replay, capture)
+        except BaseException:
+            _finish(engine, user_id, key, 500, b"")  # the key is free again for a retry
+            raise
+        answer = b"".join(chunks)
+        _finish(engine, user_id, key, start["status"], answer)
+        await send(start)
+        await send({"type": "http.response.body", "body": answer, "more_body": False})
+
+
+def _finish(engine, user_id: int, key: str, status: int, body: bytes) -> None:
+    """Store the first request's answer under its key, or free the key after a 5xx."""
+    with engine.begin() as conn:
+        row = idempotency_key.c
+        where = and_(row.user_id == user_id, row.key == key)
+        if status >= 500:
+            conn.execute(delete(idempotency_key).where(where))
+        else:
+            conn.execute(
+                update(idempotency_key)
+                .where(where)
+                .values(status_code=status, body=_stored(body), completed_at=utcnow())
+            )
 
 
 def _stored(body: bytes):
