@@ -6,12 +6,13 @@ which is the order's timeline."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 
 from omnistock.catalog import service as catalog
 from omnistock.inventory import rules as inv_rules
@@ -625,6 +626,11 @@ def customer_for(uow: UnitOfWork, channel_id: int, order: IntakeOrder) -> tuple[
     return found, known
 
 
+def claim_phone(uow: UnitOfWork, phone: str, customer_id: int) -> bool:
+    """Make ``phone`` (normalised) name this customer; False when it already names one."""
+    return raw(uow.conn).one(_CLAIM_PHONE, {"phone": phone, "customer_id": customer_id}) is not None
+
+
 def _new_customer(uow: UnitOfWork, name: str, phone: str | None) -> int:
     r = raw(uow.conn)
     code = f"C{phone}" if phone else f"C{secrets.token_hex(5).upper()}"
@@ -634,7 +640,7 @@ def _new_customer(uow: UnitOfWork, name: str, phone: str | None) -> int:
         code = row["code"] = f"C{secrets.token_hex(5).upper()}"
         new_id = r.one(_NEW_CUSTOMER, row)
     new_id = new_id[0]
-    if phone and r.one(_CLAIM_PHONE, {"phone": phone, "customer_id": new_id}) is None:
+    if phone and not claim_phone(uow, phone, new_id):
         # A concurrent order made this buyer first: use theirs.
         r.queue(_DROP_CUSTOMER, {"id": new_id})
         return r.one(_PHONE_OWNER, {"phone": phone})[0]
@@ -661,29 +667,21 @@ class _Order:
     split_into: list[str] = field(default_factory=list)
 
 
+_LOCKED = Sql(
+    "SELECT o.id, o.ref, o.status, c.code, o.warehouse_id, o.ship_after, o.province, o.customer_id "
+    "FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.ref = :ref",
+    pg="SELECT o.id, o.ref, o.status, c.code, o.warehouse_id, o.ship_after, o.province, o.customer_id "
+    "FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.ref = :ref FOR UPDATE OF o",
+)
+
+
 def locked(uow: UnitOfWork, ref: str) -> _Order:
     """The order, locked for this transaction (404-style Invalid when unknown; scope-checked)."""
-    so = sales_order.c
-    stmt = (
-        select(
-            so.id,
-            so.ref,
-            so.status,
-            channel.c.code,
-            so.warehouse_id,
-            so.ship_after,
-            so.province,
-            so.customer_id,
-        )
-        .select_from(sales_order.join(channel, channel.c.id == so.channel_id))
-        .where(so.ref == ref)
-    )
-    if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update(of=sales_order)
-    row = uow.conn.execute(stmt).first() if isinstance(ref, str) else None
+    row = raw(uow.conn).one(_LOCKED, {"ref": ref}) if isinstance(ref, str) else None
     if row is None:
         raise _bad("unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(ref)[:64])
-    o = _Order(row[0], row[1], row[2], row[3], _wh_code(uow, row[4]), row[5], row[6], row[7])
+    ship_after = dt.date.fromisoformat(row[5]) if isinstance(row[5], str) else row[5]
+    o = _Order(row[0], row[1], row[2], row[3], _wh_code(uow, row[4]), ship_after, row[6], row[7])
     uow.actor.require_scope("channel", [o.channel])
     if o.warehouse:
         uow.actor.require_scope("warehouse", [o.warehouse])
@@ -713,11 +711,9 @@ def _move(uow: UnitOfWork, o: _Order, target: str, *, why: dict | None = None, *
         values.setdefault("closed_at", utcnow())
     if target == rules.READY or target == rules.ALLOCATED:
         values.setdefault("hold_reasons", None)
-    done = uow.conn.execute(
-        update(sales_order)
-        .where(and_(sales_order.c.id == o.id, sales_order.c.status == o.status))
-        .values(**values)
-    ).rowcount
+    r = raw(uow.conn)
+    params = {k: _stored(r, v) for k, v in values.items()}
+    done = r.execute(_move_sql(tuple(values)), {**params, "_id": o.id, "_from": o.status})
     if done != 1:
         raise Conflict(
             "orders.changed_meanwhile",
@@ -733,6 +729,23 @@ def _move(uow: UnitOfWork, o: _Order, target: str, *, why: dict | None = None, *
         after={"status": target, **(why or {})},
     )
     o.status = target
+
+
+@functools.cache
+def _move_sql(columns: tuple[str, ...]) -> Sql:
+    sets = ", ".join(f"{c} = :{c}" for c in columns)
+    return Sql(f"UPDATE sales_order SET {sets} WHERE id = :_id AND status = :_from")
+
+
+def _stored(r, value: Any):
+    """A column value as prepared SQL takes it."""
+    if isinstance(value, dt.datetime):
+        return r.dt(value)
+    if isinstance(value, dt.date):
+        return _date(r, value)
+    if isinstance(value, dict | list):
+        return r.json(value)
+    return value
 
 
 def _hold(uow: UnitOfWork, o: _Order, reasons: list[dict]) -> None:

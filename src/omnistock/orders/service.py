@@ -16,7 +16,6 @@ from omnistock.orders import address, pool, rules
 from omnistock.orders.models import (
     channel,
     customer,
-    customer_phone,
     sales_order,
     sales_order_line,
     sales_return,
@@ -95,9 +94,7 @@ def create_customer(uow: UnitOfWork, *, code: str, name: str, phone: str | None 
     new_id = _create_master(uow, customer, "customer", "客户", {"code": code, "name": name, "phone": phone})
     mobile = address.normalize_phone(phone) if phone else None
     if mobile:
-        uow.conn.execute(
-            pool.on_conflict_nothing(uow, customer_phone, {"phone": mobile, "customer_id": new_id})
-        )
+        pool.claim_phone(uow, mobile, new_id)
     return new_id
 
 
