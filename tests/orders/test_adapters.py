@@ -200,7 +200,7 @@ def test_shopify_orders_create_parses_to_the_exact_intake_order():
         address=Address(
             receiver="李四",
             phone="13900139000",
-            province="Guangdong",
+            province="广东省",  # "Guangdong" + province_code GD in the payload
             city="深圳市",
             district="",
             detail="南山区科苑路 15 号 科兴科学园 A 座 1203 室",

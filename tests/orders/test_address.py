@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omnistock.orders.address import (
+    PROVINCE_CODES,
     PROVINCES,
     Problem,
     address_key,
@@ -16,6 +17,7 @@ from omnistock.orders.address import (
     is_valid_phone,
     normalize_phone,
     normalize_province,
+    province_from_code,
 )
 from omnistock.orders.intake import Address
 
@@ -73,10 +75,45 @@ def test_there_are_34_distinct_provinces_by_full_name():
         ("粤", None),
         ("深圳", None),
         ("加利福尼亚", None),
+        # English (pinyin) names, as foreign storefronts send them
+        ("Zhejiang", "浙江省"),
+        ("GUANGDONG PROVINCE", "广东省"),
+        ("Shanghai Shi", "上海市"),
+        ("Shaanxi", "陕西省"),
+        ("Shanxi", "山西省"),
+        ("Inner Mongolia", "内蒙古自治区"),
+        ("Guangxi Zhuang Autonomous Region", "广西壮族自治区"),
+        ("Tibet", "西藏自治区"),
+        ("Hong Kong SAR", "香港特别行政区"),
+        ("Macao", "澳门特别行政区"),
+        ("California", None),
+        ("ZJ", None),  # a code is not a name: see province_from_code
     ],
 )
 def test_normalize_province(text, expected):
     assert normalize_province(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("ZJ", "浙江省"),
+        ("cn-gd", "广东省"),
+        ("HA", "河南省"),
+        ("HE", "河北省"),
+        ("SN", "陕西省"),
+        ("XX", None),
+        ("", None),
+    ],
+)
+def test_province_from_iso_code(code, expected):
+    assert province_from_code(code) == expected
+
+
+def test_every_province_has_an_english_name_and_a_code():
+    assert len(PROVINCE_CODES) == len(PROVINCES)
+    assert {province_from_code(code) for code in PROVINCE_CODES} == set(PROVINCES)
+    assert all(normalize_province(full) == full for full in PROVINCES)
 
 
 def test_every_full_name_normalises_to_itself():

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
+from omnistock.orders.address import normalize_province, province_from_code
 from omnistock.orders.intake import PAYMENT_METHODS, Address, Buyer, IntakeLine, IntakeOrder, Payment
 from omnistock.platform.clock import to_utc
 from omnistock.platform.errors import Invalid, Unauthorized
@@ -463,6 +464,10 @@ class ShopifyAdapter:
                 r.missing("$.shipping_address.name")
             if not phone:
                 r.missing("$.shipping_address.phone")
+            # Shopify spells a Chinese province in English and adds its ISO code: take the
+            # Chinese official name when either says which province it is.
+            code = ship.get("province_code") if isinstance(ship.get("province_code"), str) else None
+            province = normalize_province(province) or province_from_code(code) or province
             if province and city and a1 and receiver and phone:
                 detail = f"{a1} {a2}" if a2 else a1
                 address = Address(receiver, phone, province, city, "", detail)

@@ -66,6 +66,50 @@ def _short(full: str) -> str:
     return full
 
 
+# English (pinyin) names as foreign storefronts (Shopify) send them, and the ISO 3166-2:CN codes.
+_ENGLISH: dict[str, tuple[str, tuple[str, ...]]] = {
+    "北京市": ("BJ", ("beijing", "peking")),
+    "天津市": ("TJ", ("tianjin",)),
+    "河北省": ("HE", ("hebei",)),
+    "山西省": ("SX", ("shanxi",)),
+    "内蒙古自治区": ("NM", ("innermongolia", "neimongol", "neimenggu")),
+    "辽宁省": ("LN", ("liaoning",)),
+    "吉林省": ("JL", ("jilin",)),
+    "黑龙江省": ("HL", ("heilongjiang",)),
+    "上海市": ("SH", ("shanghai",)),
+    "江苏省": ("JS", ("jiangsu",)),
+    "浙江省": ("ZJ", ("zhejiang",)),
+    "安徽省": ("AH", ("anhui",)),
+    "福建省": ("FJ", ("fujian",)),
+    "江西省": ("JX", ("jiangxi",)),
+    "山东省": ("SD", ("shandong",)),
+    "河南省": ("HA", ("henan",)),
+    "湖北省": ("HB", ("hubei",)),
+    "湖南省": ("HN", ("hunan",)),
+    "广东省": ("GD", ("guangdong",)),
+    "广西壮族自治区": ("GX", ("guangxi",)),
+    "海南省": ("HI", ("hainan",)),
+    "重庆市": ("CQ", ("chongqing",)),
+    "四川省": ("SC", ("sichuan",)),
+    "贵州省": ("GZ", ("guizhou",)),
+    "云南省": ("YN", ("yunnan",)),
+    "西藏自治区": ("XZ", ("tibet", "xizang")),
+    "陕西省": ("SN", ("shaanxi",)),
+    "甘肃省": ("GS", ("gansu",)),
+    "青海省": ("QH", ("qinghai",)),
+    "宁夏回族自治区": ("NX", ("ningxia",)),
+    "新疆维吾尔自治区": ("XJ", ("xinjiang",)),
+    "台湾省": ("TW", ("taiwan",)),
+    "香港特别行政区": ("HK", ("hongkong",)),
+    "澳门特别行政区": ("MO", ("macau", "macao")),
+}
+# What follows an English name: "Zhejiang Province", "Shanghai Shi", "Guangxi Zhuang Autonomous Region".
+_ENGLISH_SUFFIXES = re.compile(
+    r"(province|sheng|municipality|shi|(zhuang|hui|uygur|uyghur|uighur)?autonomousregion|zizhiqu|"
+    r"specialadministrativeregion|sar)$"
+)
+
+
 def _build_aliases() -> dict[str, str]:
     aliases: dict[str, str] = {}
     for full in PROVINCES:
@@ -78,10 +122,23 @@ def _build_aliases() -> dict[str, str]:
         if full.endswith("特别行政区"):
             aliases[short + "特区"] = full
     aliases["内蒙"] = "内蒙古自治区"
+    for full, (_, names) in _ENGLISH.items():
+        for name in names:
+            aliases[name] = full
     return aliases
 
 
 _PROVINCE_ALIASES = _build_aliases()
+# ISO 3166-2:CN code -> the province's full official name.
+PROVINCE_CODES = {code: full for full, (code, _) in _ENGLISH.items()}
+
+
+def province_from_code(code: str | None) -> str | None:
+    """The province an ISO 3166-2:CN code names (``ZJ`` or ``CN-ZJ``), else None."""
+    if not code:
+        return None
+    code = code.strip().upper()
+    return PROVINCE_CODES.get(code[3:] if code.startswith("CN-") else code)
 
 
 def normalize_province(text: str | None) -> str | None:
@@ -89,12 +146,17 @@ def normalize_province(text: str | None) -> str | None:
 
     Surrounding whitespace (including the full-width space) is ignored; so is whitespace
     inside the name ("广 东"). One-character abbreviations (粤, 沪) are not accepted: they are
-    rarely typed into an address and some are ambiguous.
+    rarely typed into an address and some are ambiguous. English (pinyin) names are accepted
+    with or without their suffix, in any case ("Zhejiang", "GUANGDONG PROVINCE", "Tibet").
     """
     if text is None:
         return None
     cleaned = "".join(unicodedata.normalize("NFKC", text).split())
-    return _PROVINCE_ALIASES.get(cleaned)
+    found = _PROVINCE_ALIASES.get(cleaned)
+    if found is None and cleaned.isascii():  # an English name: "Zhejiang", "Shanghai Shi"
+        latin = "".join(c for c in cleaned.lower() if c.isalpha())
+        found = _PROVINCE_ALIASES.get(latin) or _PROVINCE_ALIASES.get(_ENGLISH_SUFFIXES.sub("", latin))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
