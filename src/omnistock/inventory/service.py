@@ -20,6 +20,8 @@ from omnistock.catalog import service as catalog
 from omnistock.inventory import ledger, rules, tracking
 from omnistock.inventory.models import (
     lot as lot_t,
+)
+from omnistock.inventory.models import (
     reservation,
     stock_move,
     warehouse,
