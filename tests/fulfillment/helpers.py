@@ -58,6 +58,7 @@ def order(engine, ext: str, lines=(("TEA", 1),), province="浙江省", city="杭
                 lines=tuple(IntakeLine(s, q, 2000) for s, q in lines),
                 address=Address("李雷", "13800138000", province, city, "西湖区", f"文三路 {ext} 号"),
                 payments=(Payment("wechat_pay", total, None, None),),
+                warehouse="SH",
             ),
         )
     assert taken.status == "allocated", taken
