@@ -463,7 +463,7 @@ def pack(
         )
 
 
-class ShipIn(Input):
+class ParcelShipIn(Input):
     tracking_no: str | None = Field(
         default=None, max_length=40, description="Left out: the next from the pool"
     )
@@ -478,7 +478,7 @@ class ShippedOut(Output):
 
 @router.post("/shipments/{ref}/ship", operation_id="shipParcel")
 def ship(
-    ref: str, body: ShipIn, request: Request, actor: Actor = Depends(requires("fulfillment.ship"))
+    ref: str, body: ParcelShipIn, request: Request, actor: Actor = Depends(requires("fulfillment.ship"))
 ) -> ShippedOut:
     """Ship a packed parcel: the reservation is consumed and cost of goods taken."""
     with unit_of_work(request, actor) as uow:
@@ -553,14 +553,14 @@ class ReturnItemIn(Input):
     serials: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=10_000)
 
 
-class ReturnIn(Input):
+class ReturnIntakeIn(Input):
     order: Code
     items: list[ReturnItemIn] = Field(min_length=1, max_length=500)
     refund_cents: int | None = Field(default=None, ge=0, le=10**12, description="Default: the lines' revenue")
     note: str | None = Field(default=None, max_length=200)
 
 
-class ReturnLineOut(Output):
+class ReturnIntakeLineOut(Output):
     sku: str
     qty: int
     restocked: int
@@ -569,15 +569,15 @@ class ReturnLineOut(Output):
     cost_cents: int
 
 
-class ReturnOut(Output):
+class ReturnIntakeOut(Output):
     ref: str
     order: str
     refund_cents: int
     writeoff_ref: str | None
-    lines: list[ReturnLineOut]
+    lines: list[ReturnIntakeLineOut]
 
 
-class ReturnRowOut(ReturnOut):
+class ReturnIntakeRowOut(ReturnIntakeOut):
     warehouse: str
     note: str | None
     at: UtcDateTime
@@ -586,11 +586,11 @@ class ReturnRowOut(ReturnOut):
 
 @router.post("/returns", status_code=201, operation_id="receiveReturn")
 def receive_return(
-    body: ReturnIn, request: Request, actor: Actor = Depends(requires("fulfillment.return"))
-) -> ReturnOut:
+    body: ReturnIntakeIn, request: Request, actor: Actor = Depends(requires("fulfillment.return"))
+) -> ReturnIntakeOut:
     """Receive returned goods of a shipped order: each unit restocked or written off as defective."""
     with unit_of_work(request, actor) as uow:
-        return ReturnOut.model_validate(
+        return ReturnIntakeOut.model_validate(
             service.receive_return(
                 uow,
                 body.order,
@@ -604,6 +604,6 @@ def receive_return(
 @router.get("/returns", operation_id="listReturns")
 def list_returns(
     request: Request, actor: Actor = Depends(requires("fulfillment.read"))
-) -> list[ReturnRowOut]:
+) -> list[ReturnIntakeRowOut]:
     with unit_of_work(request, actor, readonly=True) as uow:
-        return [ReturnRowOut.model_validate(r) for r in service.list_returns(uow)]
+        return [ReturnIntakeRowOut.model_validate(r) for r in service.list_returns(uow)]
