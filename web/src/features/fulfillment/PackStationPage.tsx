@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { Alert, Button, Card, Col, Descriptions, Input, InputNumber, Row, Space, Table, Tag, Typography } from 'antd';
 import type { GetRef, InputRef } from 'antd';
 import { PrinterOutlined, ScanOutlined } from '@ant-design/icons';
@@ -9,6 +9,13 @@ import { formatCents } from '../../money';
 import { beep, buzz, openPdf, SlotStatus } from './fulfillmentCommon';
 
 type Station = components['schemas']['StationOut'];
+interface Parcel {
+  order: Station | null;
+  scanned: Record<string, number>;
+  serials: Record<string, string[]>;
+  serialFor: string | null;
+}
+const EMPTY: Parcel = { order: null, scanned: {}, serials: {}, serialFor: null };
 
 /** The pack station (验货打包), driven by a keyboard-wedge scanner: every code ends with Enter.
  * Scan the order (or its wave slot), then each item — a wrong item or one too many is refused
@@ -19,14 +26,21 @@ export default function PackStationPage() {
   const scanRef = useRef<InputRef>(null);
   const weightRef = useRef<GetRef<typeof InputNumber>>(null);
   const [code, setCode] = useState('');
-  const [order, setOrder] = useState<Station | null>(null);
-  const [scanned, setScanned] = useState<Record<string, number>>({});
-  const [serials, setSerials] = useState<Record<string, string[]>>({});
-  const [serialFor, setSerialFor] = useState<string | null>(null);
+  // The parcel being packed lives in a ref: a scanner types faster than requests answer, so scans
+  // are processed one after another (a queue), each seeing what the previous one did.
+  const parcel = useRef<Parcel>(EMPTY);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const [, render] = useReducer((n: number) => n + 1, 0);
   const [weight, setWeight] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  const { order, scanned, serials, serialFor } = parcel.current;
+  const set = (change: Partial<Parcel>) => {
+    parcel.current = { ...parcel.current, ...change };
+    render();
+  };
 
   const stage: 'order' | 'items' | 'ship' | 'done' = !order
     ? 'order'
@@ -49,10 +63,7 @@ export default function PackStationPage() {
   };
 
   const reset = () => {
-    setOrder(null);
-    setScanned({});
-    setSerials({});
-    setSerialFor(null);
+    set(EMPTY);
     setWeight(null);
     setError(null);
     setNotice(null);
@@ -60,52 +71,50 @@ export default function PackStationPage() {
 
   const loadOrder = async (value: string) => {
     const o = await unwrap(api.GET('/api/v1/fulfillment/pack/{code}', { params: { path: { code: value } } }));
-    setScanned(o.status === 'packed' || o.status === 'shipped' ? Object.fromEntries(o.lines.map((l) => [l.sku, l.qty])) : {});
-    setSerials({});
-    setSerialFor(null);
-    setOrder(o);
+    const done = o.status === 'packed' || o.status === 'shipped';
+    set({ order: o, scanned: done ? Object.fromEntries(o.lines.map((l) => [l.sku, l.qty])) : {}, serials: {}, serialFor: null });
     setWeight(o.weight_g ?? null);
   };
 
-  const onScan = async () => {
-    const value = code.trim();
-    setCode('');
-    if (!value || busy) return;
-    setBusy(true);
+  const handle = async (value: string) => {
+    const p = parcel.current;
+    const current: typeof stage = !p.order ? 'order' : p.order.tracking_no ? 'done' : p.order.status === 'packed' ? 'ship' : 'items';
     try {
-      if (stage === 'order' || stage === 'done') {
+      if (current === 'order' || current === 'done') {
         reset();
         await loadOrder(value);
         beep();
-      } else if (stage === 'items' && order) {
-        if (serialFor) {
-          const have = serials[serialFor] ?? [];
+      } else if (current === 'items' && p.order) {
+        if (p.serialFor) {
+          const have = p.serials[p.serialFor] ?? [];
           if (have.includes(value)) {
-            fail(t('ful.wrongScan') + ': ' + value);
+            fail(`${t('ful.wrongScan')}: ${value}`);
             return;
           }
-          setSerials({ ...serials, [serialFor]: [...have, value] });
-          setSerialFor(null);
+          set({ serials: { ...p.serials, [p.serialFor]: [...have, value] }, serialFor: null });
           setError(null);
           beep();
           return;
         }
         const got = await unwrap(
-          api.POST('/api/v1/fulfillment/pack/{ref}/scan', { params: { path: { ref: order.order } }, body: { code: value, scanned } }),
+          api.POST('/api/v1/fulfillment/pack/{ref}/scan', { params: { path: { ref: p.order.order } }, body: { code: value, scanned: p.scanned } }),
         );
-        setScanned({ ...scanned, [got.sku]: (scanned[got.sku] ?? 0) + 1 });
-        if (got.tracking === 'serial') setSerialFor(got.sku);
+        set({ scanned: { ...p.scanned, [got.sku]: (p.scanned[got.sku] ?? 0) + 1 }, serialFor: got.tracking === 'serial' ? got.sku : null });
         setError(null);
         beep();
-      } else if (stage === 'ship' && order) {
+      } else if (current === 'ship') {
         await ship(value);
       }
     } catch (e) {
       fail((e as ApiError).message);
-    } finally {
-      setBusy(false);
-      scanRef.current?.focus();
     }
+  };
+
+  const onScan = () => {
+    const value = code.trim();
+    setCode('');
+    if (!value) return;
+    queue.current = queue.current.then(() => handle(value));
   };
 
   const pack = async () => {
@@ -116,7 +125,7 @@ export default function PackStationPage() {
       const done = await unwrap(api.POST('/api/v1/fulfillment/pack/{ref}', { params: { path: { ref: order.order } }, body: { items, weight_g: weight } }));
       setError(null);
       setNotice(t('ful.packed', { account: done.account, fee: formatCents(done.fee_cents) }));
-      setOrder({ ...order, status: 'packed', weight_g: weight });
+      set({ order: { ...order, status: 'packed', weight_g: weight } });
       beep();
     } catch (e) {
       fail((e as ApiError).message);
@@ -126,15 +135,16 @@ export default function PackStationPage() {
   };
 
   const ship = async (tracking: string | null) => {
-    if (!order) return;
+    const o = parcel.current.order;
+    if (!o) return;
     setBusy(true);
     try {
       const done = await unwrap(
-        api.POST('/api/v1/fulfillment/shipments/{ref}/ship', { params: { path: { ref: order.order } }, body: tracking ? { tracking_no: tracking } : {} }),
+        api.POST('/api/v1/fulfillment/shipments/{ref}/ship', { params: { path: { ref: o.order } }, body: tracking ? { tracking_no: tracking } : {} }),
       );
       setError(null);
       setNotice(t('ful.shippedMsg', { order: done.order, no: done.tracking_no }));
-      setOrder({ ...order, status: 'shipped', tracking_no: done.tracking_no });
+      set({ order: { ...o, status: 'shipped', tracking_no: done.tracking_no } });
       beep();
     } catch (e) {
       fail((e as ApiError).message);
@@ -185,7 +195,7 @@ export default function PackStationPage() {
           value={code}
           placeholder={placeholder}
           onChange={(e) => setCode(e.target.value)}
-          onPressEnter={() => void onScan()}
+          onPressEnter={onScan}
           data-testid="pack-scan"
           style={{ fontSize: 20 }}
         />

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Input, Select, Space, Table, Tag } from 'antd';
 import type { InputRef } from 'antd';
 import { DeleteOutlined, ScanOutlined } from '@ant-design/icons';
@@ -25,8 +25,20 @@ export default function ReturnsPage() {
   const { message } = App.useApp();
   const scanRef = useRef<InputRef>(null);
   const [code, setCode] = useState('');
-  const [order, setOrder] = useState<Station | null>(null);
-  const [items, setItems] = useState<Item[]>([]);
+  // Scans are queued (a scanner types faster than the order loads); the intake lives in a ref so
+  // each scan sees what the one before it did.
+  const intake = useRef<{ order: Station | null; items: Item[] }>({ order: null, items: [] });
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const [, render] = useReducer((n: number) => n + 1, 0);
+  const { order, items } = intake.current;
+  const setOrder = (o: Station | null) => {
+    intake.current = { ...intake.current, order: o };
+    render();
+  };
+  const setItems = (list: Item[]) => {
+    intake.current = { ...intake.current, items: list };
+    render();
+  };
   const [refund, setRefund] = useState('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -43,11 +55,15 @@ export default function ReturnsPage() {
     buzz();
   };
 
-  const onScan = async () => {
+  const onScan = () => {
     const value = code.trim();
     setCode('');
     scanRef.current?.focus();
-    if (!value) return;
+    if (value) queue.current = queue.current.then(() => handle(value));
+  };
+
+  const handle = async (value: string) => {
+    const { order, items } = intake.current;
     try {
       if (!order) {
         setOrder(await unwrap(api.GET('/api/v1/fulfillment/pack/{code}', { params: { path: { code: value } } })));
@@ -126,7 +142,7 @@ export default function ReturnsPage() {
           value={code}
           placeholder={order ? t('ful.scanItem') : t('ful.scanOrder')}
           onChange={(e) => setCode(e.target.value)}
-          onPressEnter={() => void onScan()}
+          onPressEnter={onScan}
           data-testid="return-scan"
         />
         {order && (
