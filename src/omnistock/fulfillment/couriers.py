@@ -298,26 +298,27 @@ def set_courier(uow: UnitOfWork, *, order_ref: str, account_code: str) -> dict:
     return {"order": o.ref, "account": acc.code}
 
 
+_ASSIGN = Sql(
+    "INSERT INTO order_courier (order_id, account_id, rule_id, rule_label, updated_at) "
+    "VALUES (:order_id, :account_id, :rule_id, :label, :now) ON CONFLICT (order_id) DO UPDATE SET "
+    "account_id = excluded.account_id, rule_id = excluded.rule_id, rule_label = excluded.rule_label, "
+    "updated_at = excluded.updated_at"
+)
+
+
 def assign(uow: UnitOfWork, order_id: int, account_id: int, rule_id: int | None, label: str) -> None:
-    oc = order_courier.c
-    now = utcnow()
-    if (
-        uow.conn.execute(
-            update(order_courier)
-            .where(oc.order_id == order_id)
-            .values(account_id=account_id, rule_id=rule_id, rule_label=label[:120], updated_at=now)
-        ).rowcount
-        == 0
-    ):
-        uow.conn.execute(
-            insert(order_courier).values(
-                order_id=order_id,
-                account_id=account_id,
-                rule_id=rule_id,
-                rule_label=label[:120],
-                updated_at=now,
-            )
-        )
+    """Give the order its courier (one upsert: concurrent planners never collide on it)."""
+    r = raw(uow.conn)
+    r.execute(
+        _ASSIGN,
+        {
+            "order_id": order_id,
+            "account_id": account_id,
+            "rule_id": rule_id,
+            "label": label[:120],
+            "now": r.dt(utcnow()),
+        },
+    )
 
 
 def assigned(uow: UnitOfWork, order_ids: Sequence[int]) -> dict[int, tuple[int, int | None, str]]:

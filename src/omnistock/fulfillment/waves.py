@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from omnistock.catalog import service as catalog
 from omnistock.fulfillment import couriers, rules
@@ -135,47 +136,54 @@ def create_waves(
     made = []
     day = now.strftime("%y%m%d")
     n = uow.conn.execute(select(func.count()).select_from(wave).where(w_.ref.like(f"W{day}-%"))).scalar_one()
-    for kind, members in rules.plan_waves(plan_in, max_orders=max_orders):
-        n += 1
-        ref = f"W{day}-{n:04d}"
-        wave_id = uow.conn.execute(
-            insert(wave)
-            .values(
-                ref=ref,
-                warehouse_id=wh.id,
-                account_id=by_code[members[0].account],
-                kind=kind,
-                status=rules.CREATED,
-                created_at=now,
-                created_by=uow.actor.username,
+    try:
+        for kind, members in rules.plan_waves(plan_in, max_orders=max_orders):
+            n += 1
+            ref = f"W{day}-{n:04d}"
+            wave_id = uow.conn.execute(
+                insert(wave)
+                .values(
+                    ref=ref,
+                    warehouse_id=wh.id,
+                    account_id=by_code[members[0].account],
+                    kind=kind,
+                    status=rules.CREATED,
+                    created_at=now,
+                    created_by=uow.actor.username,
+                )
+                .returning(w_.id)
+            ).scalar_one()
+            uow.conn.execute(
+                insert(wave_order),
+                [
+                    {
+                        "wave_id": wave_id,
+                        "order_id": ids[o.ref],
+                        "order_ref": o.ref,
+                        "slot": i,
+                        "status": rules.WAITING,
+                    }
+                    for i, o in enumerate(members, 1)
+                ],
             )
-            .returning(w_.id)
-        ).scalar_one()
-        uow.conn.execute(
-            insert(wave_order),
-            [
-                {
-                    "wave_id": wave_id,
-                    "order_id": ids[o.ref],
-                    "order_ref": o.ref,
-                    "slot": i,
-                    "status": rules.WAITING,
-                }
-                for i, o in enumerate(members, 1)
-            ],
-        )
-        uow.audit(
-            "fulfillment.wave.create",
-            "wave",
-            ref,
-            after={
-                "warehouse": wh.code,
-                "kind": kind,
-                "account": members[0].account,
-                "orders": [o.ref for o in members],
-            },
-        )
-        made.append(ref)
+            uow.audit(
+                "fulfillment.wave.create",
+                "wave",
+                ref,
+                after={
+                    "warehouse": wh.code,
+                    "kind": kind,
+                    "account": members[0].account,
+                    "orders": [o.ref for o in members],
+                },
+            )
+            made.append(ref)
+    except IntegrityError as exc:  # a concurrent creation took an order (or a wave number) first
+        raise Conflict(
+            "fulfillment.order_in_wave",
+            "Waves were created by someone else meanwhile and took some of these orders; try again",
+            "其他人刚刚创建了波次并占用了部分订单，请重试",
+        ) from exc
     return Created(made, unassigned)
 
 
