@@ -188,6 +188,7 @@ def test_a_return_restocks_good_units_and_writes_defective_ones_off(engine):
     assert _stock(engine, "TEA") == (before[0] + 2, before[1] + 2)
     with uow(engine) as u:
         assert fulfillment.list_returns(u)[0]["ref"] == got["ref"]
+        assert inventory.check_invariants(u.conn) == []  # the write-off is shrinkage at cost
 
 
 def test_the_pool_hands_each_number_out_once(engine):
