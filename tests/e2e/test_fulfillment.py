@@ -146,6 +146,7 @@ def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, ser
     page.get_by_test_id("go-pack").click()
     scan = page.get_by_test_id("pack-scan")
     expect(scan).to_be_focused()
+    expect(page.get_by_test_id("pack-wave-slots")).to_contain_text(n["order"])  # the wave's slots to pack
     _scan(page, n["order"])
     expect(page.get_by_test_id("pack-lines")).to_contain_text(n["tea"])
     _scan(page, n["tea"])
@@ -166,6 +167,7 @@ def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, ser
     expect(scan).to_be_focused()
     _scan(page, n["tracking"])
     expect(page.get_by_test_id("pack-tracking")).to_contain_text(n["tracking"])
+    expect(page.get_by_test_id("pack-wave-slots")).to_contain_text("已发货")
     with server.api(server.admin_token()) as api:
         shipped = api.get("/api/v1/fulfillment/shipments", params={"q": n["order"]}).json()
     assert shipped[0]["status"] == "shipped" and shipped[0]["tracking_no"] == n["tracking"]
@@ -176,6 +178,8 @@ def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, ser
     expect(page.get_by_test_id("return-scan")).to_be_focused()
     _scan(page, n["order"])
     expect(page.get_by_test_id("return-order")).to_have_text(n["order"])
+    _scan(page, "NOT-ON-ORDER")
+    expect(page.get_by_test_id("return-error")).to_contain_text("NOT-ON-ORDER")
     _scan(page, n["tea"])
     expect(page.get_by_test_id("return-items").locator("tbody tr")).to_have_count(1)
     page.get_by_test_id("return-submit").click()

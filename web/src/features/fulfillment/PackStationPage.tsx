@@ -2,6 +2,7 @@ import { useEffect, useReducer, useRef, useState } from 'react';
 import { Alert, Button, Card, Col, Descriptions, Input, InputNumber, Row, Space, Table, Tag, Typography } from 'antd';
 import type { GetRef, InputRef } from 'antd';
 import { PrinterOutlined, ScanOutlined } from '@ant-design/icons';
+import { useSearchParams } from 'react-router-dom';
 import { api, ApiError, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useI18n } from '../../i18n';
@@ -9,6 +10,7 @@ import { formatCents } from '../../money';
 import { beep, buzz, openPdf, SlotStatus } from './fulfillmentCommon';
 
 type Station = components['schemas']['StationOut'];
+type PickList = components['schemas']['PickListOut'];
 interface Parcel {
   order: Station | null;
   scanned: Record<string, number>;
@@ -35,6 +37,9 @@ export default function PackStationPage() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [params] = useSearchParams();
+  const waveRef = params.get('wave');
+  const [wave, setWave] = useState<PickList | null>(null);
 
   const { order, scanned, serials, serialFor } = parcel.current;
   const set = (change: Partial<Parcel>) => {
@@ -55,6 +60,13 @@ export default function PackStationPage() {
     if (stage === 'items' && complete) weightRef.current?.focus();
     else scanRef.current?.focus();
   }, [stage, complete, order]);
+
+  useEffect(() => {
+    if (!waveRef) return;
+    unwrap(api.GET('/api/v1/fulfillment/waves/{ref}', { params: { path: { ref: waveRef } } }))
+      .then(setWave)
+      .catch(() => setWave(null));
+  }, [waveRef, order?.status]);
 
   const fail = (msg: string) => {
     setError(msg);
@@ -299,6 +311,30 @@ export default function PackStationPage() {
               </Button>
             </Space>
           )}
+        </Card>
+      )}
+      {wave && (
+        <Card size="small" title={`${t('ful.wave')} ${wave.ref} · ${t('ful.slots')}`}>
+          <Table
+            size="small"
+            rowKey="ref"
+            pagination={false}
+            dataSource={wave.orders_in_slots}
+            data-testid="pack-wave-slots"
+            onRow={(o) => ({
+              onClick: () => {
+                queue.current = queue.current.then(() => handle(`${wave.ref}-${o.slot}`));
+              },
+              style: { cursor: 'pointer' },
+            })}
+            columns={[
+              { title: t('ful.slot'), dataIndex: 'slot', width: 70 },
+              { title: t('ful.order'), dataIndex: 'ref' },
+              { title: t('ful.receiver'), dataIndex: 'receiver' },
+              { title: t('ful.items'), dataIndex: 'items', render: (items: PickList['orders_in_slots'][number]['items']) => items.map((i) => `${i.sku} × ${i.qty}`).join('，') },
+              { title: t('common.status'), dataIndex: 'status', render: (v: string) => <SlotStatus t={t} status={v} /> },
+            ]}
+          />
         </Card>
       )}
     </Space>

@@ -79,9 +79,14 @@ export default function ReturnsPage() {
         beep();
         return;
       }
-      const hit = order.lines.find((l) => l.sku === value);
+      // A SKU code, or a barcode the catalog resolves to one of the order's SKUs.
+      let hit = order.lines.find((l) => l.sku === value);
       if (!hit) {
-        fail(`${value}: ${t('ful.wrongScan')}`);
+        const found = await unwrap(api.GET('/api/v1/catalog/lookup', { params: { query: { code: value } } })).catch(() => null);
+        hit = order.lines.find((l) => l.sku === found?.sku.code);
+      }
+      if (!hit) {
+        fail(t('ful.notOnOrder', { code: value, order: order.order }));
         return;
       }
       seq.current += 1;
