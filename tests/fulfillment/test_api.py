@@ -94,6 +94,8 @@ def test_courier_setup_over_the_api(admin, engine):
     made = admin.post(f"{FUL}/waves", json={"warehouse": "SH", "strategy": "priority"}).json()
     (wave,) = made["waves"]
     assert admin.get(f"{FUL}/waves/{wave}").json()["account"] == "SF-EC"
+    r = admin.post(f"{FUL}/orders/{a}/courier", json={"account": "SF-1"})
+    assert r.status_code == 409 and r.json()["code"] == "fulfillment.order_in_wave"
 
 
 def test_warehouse_staff_see_only_their_warehouse(client, engine, make_user, login):

@@ -211,7 +211,7 @@ class CourierIn(Input):
 def set_courier(
     ref: str, body: CourierIn, request: Request, actor: Actor = Depends(requires("fulfillment.wave.manage"))
 ) -> None:
-    """Override the courier of an allocated order (before its wave is released)."""
+    """Override the courier of an allocated order before it goes into a wave."""
     with unit_of_work(request, actor) as uow:
         service.set_courier(uow, order_ref=ref, account_code=body.account)
 

@@ -21,7 +21,6 @@ from omnistock.fulfillment.models import (
     order_courier,
     tracking_number,
 )
-from omnistock.orders import service as orders
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Invalid, not_found
 from omnistock.platform.sql import Sql, raw
@@ -270,32 +269,6 @@ def choose(
         r for r, _ in list_rules(uow, active_only=True) if account_code is None or r.account == account_code
     ]
     return rules.choose_courier(options, province=province, city=city, weight_g=weight_g, strategy=strategy)
-
-
-def set_courier(uow: UnitOfWork, *, order_ref: str, account_code: str) -> dict:
-    """Override the courier of an order not yet in a wave (or in one not yet released)."""
-    uow.actor.require("fulfillment.wave.manage")
-    acc = account(uow, account_code)
-    sheets = orders.order_sheets(uow, refs=[order_ref])
-    if not sheets:
-        raise Invalid(
-            "fulfillment.unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(order_ref)[:64]
-        )
-    o = sheets[0]
-    if o.status != "allocated":
-        raise Conflict(
-            "fulfillment.not_allocated",
-            "Order {ref} is not allocated; only allocated orders get a courier",
-            "订单 {ref} 不是已分配状态，只有已分配订单可以指定快递",
-            ref=o.ref,
-        )
-    from omnistock.fulfillment.waves import check_scope, not_released
-
-    check_scope(uow, o.warehouse_id)
-    not_released(uow, o.id, o.ref)
-    assign(uow, o.id, acc.id, None, f"手工指定 {acc.name}")
-    uow.audit("fulfillment.courier.override", "sales_order", o.ref, after={"account": acc.code})
-    return {"order": o.ref, "account": acc.code}
 
 
 _ASSIGN = Sql(

@@ -48,7 +48,7 @@ def dashboard(uow: UnitOfWork) -> dict:
 
     uow.actor.require("fulfillment.read")
     ids = scoped_warehouse_ids(uow)
-    allocated = orders.order_sheets(uow, status="allocated", warehouse_ids=ids, limit=100_000)
+    allocated = orders.order_sheets(uow, status="allocated", warehouse_ids=ids, limit=100_000, lines=False)
     slots = dict(
         uow.conn.execute(
             select(wave_order.c.order_id, wave_order.c.status).where(
@@ -101,7 +101,6 @@ from omnistock.fulfillment.couriers import (  # noqa: E402,F401
     list_carriers,
     list_rules,
     save_rule,
-    set_courier,
 )
 from omnistock.fulfillment.packing import (  # noqa: E402,F401
     PackItem,
@@ -121,4 +120,5 @@ from omnistock.fulfillment.waves import (  # noqa: E402,F401
     list_waves,
     pick_list,
     release_wave,
+    set_courier,
 )

@@ -46,15 +46,35 @@ def scoped_warehouse_ids(uow: UnitOfWork) -> list[int] | None:
     return [w.id for w in inventory.list_warehouses(uow) if w.code in allowed]
 
 
-def not_released(uow: UnitOfWork, order_id: int, ref: str) -> None:
-    status = uow.conn.execute(select(wo_.status).where(wo_.order_id == order_id)).scalar()
-    if status not in (None, rules.WAITING):
-        raise Conflict(
-            "fulfillment.already_released",
-            "Order {ref} is already being picked or packed",
-            "订单 {ref} 已在拣货或打包中",
-            ref=ref,
+def set_courier(uow: UnitOfWork, *, order_ref: str, account_code: str) -> dict:
+    """Override the courier of an allocated order before it goes into a wave (a wave is one
+    courier's)."""
+    uow.actor.require("fulfillment.wave.manage")
+    acc = couriers.account(uow, account_code)
+    sheets = orders.order_sheets(uow, refs=[order_ref])
+    if not sheets:
+        raise Invalid(
+            "fulfillment.unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(order_ref)[:64]
         )
+    o = sheets[0]
+    if o.status != "allocated":
+        raise Conflict(
+            "fulfillment.not_allocated",
+            "Order {ref} is not allocated; only allocated orders get a courier",
+            "订单 {ref} 不是已分配状态，只有已分配订单可以指定快递",
+            ref=o.ref,
+        )
+    check_scope(uow, o.warehouse_id)
+    if uow.conn.execute(select(wo_.wave_id).where(wo_.order_id == o.id)).first():
+        raise Conflict(
+            "fulfillment.order_in_wave",
+            "Order {ref} is already in a wave",
+            "订单 {ref} 已在波次中",
+            ref=o.ref,
+        )
+    couriers.assign(uow, o.id, acc.id, None, f"手工指定 {acc.name}")
+    uow.audit("fulfillment.courier.override", "sales_order", o.ref, after={"account": acc.code})
+    return {"order": o.ref, "account": acc.code}
 
 
 @dataclass(frozen=True)
@@ -119,9 +139,12 @@ def create_waves(
     codes = {a.id: a.code for a in couriers.accounts(uow)}
     by_code = {v: k for k, v in codes.items()}
     plan_in, unassigned = [], []
+    active = [r for r, _ in couriers.list_rules(uow, active_only=True)]
     for s in sheets:
         if s.id not in chosen:
-            pick = couriers.choose(uow, province=s.province, city=s.city, weight_g=0, strategy=strategy)
+            pick = rules.choose_courier(
+                active, province=s.province, city=s.city, weight_g=0, strategy=strategy
+            )
             if pick is None:
                 unassigned.append(s.ref)
                 continue

@@ -560,9 +560,10 @@ def order_sheets(
     status: str | None = None,
     warehouse_ids: Sequence[int] | None = None,
     limit: int = 2000,
+    lines: bool = True,
 ) -> list[OrderSheet]:
-    """Orders with their lines, by id, by ref or by status (and warehouse), oldest first. No
-    permission or scope check: the calling area checks its own."""
+    """Orders with their lines (``lines=False``: without), by id, by ref or by status (and
+    warehouse), oldest first. No permission or scope check: the calling area checks its own."""
     so, ol = sales_order.c, sales_order_line.c
     stmt = select(
         so.id,
@@ -587,18 +588,18 @@ def order_sheets(
     if warehouse_ids is not None:
         stmt = stmt.where(so.warehouse_id.in_(list(warehouse_ids)))
     heads = uow.conn.execute(stmt.limit(limit)).all()
-    lines: dict[int, list[SheetLine]] = {h.id: [] for h in heads}
-    if heads:
+    by_order: dict[int, list[SheetLine]] = {h.id: [] for h in heads}
+    if heads and lines:
         rows = uow.conn.execute(
             select(ol.order_id, ol.line_no, ol.sku_id, ol.qty, ol.returned_qty)
-            .where(ol.order_id.in_(list(lines)))
+            .where(ol.order_id.in_(list(by_order)))
             .order_by(ol.order_id, ol.line_no)
         )
         skus: dict[int, catalog.Sku] = {}
         for order_id, line_no, sku_id, qty, returned in rows:
             sku = skus.get(sku_id) or skus.setdefault(sku_id, catalog.get_sku(uow, sku_id))
             tracking = catalog.sku_ref_by_id(uow, sku_id).tracking
-            lines[order_id].append(SheetLine(line_no, sku_id, sku.code, sku.name, qty, returned, tracking))
+            by_order[order_id].append(SheetLine(line_no, sku_id, sku.code, sku.name, qty, returned, tracking))
     return [
         OrderSheet(
             h.id,
@@ -612,7 +613,7 @@ def order_sheets(
             h.city or "",
             " ".join(x for x in (h.province, h.city, h.district, h.address_detail) if x),
             h.buyer_remark or "",
-            tuple(lines[h.id]),
+            tuple(by_order[h.id]),
         )
         for h in heads
     ]

@@ -529,7 +529,7 @@ export interface paths {
         put?: never;
         /**
          * Set Courier
-         * @description Override the courier of an allocated order (before its wave is released).
+         * @description Override the courier of an allocated order before it goes into a wave.
          */
         post: operations["setOrderCourier"];
         delete?: never;
