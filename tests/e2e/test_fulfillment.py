@@ -128,6 +128,7 @@ def _stock(server, sku: str, wh: str) -> dict:
 def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, server):
     n = _setup(server)
     login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
     page.goto("/fulfillment/waves")
     page.get_by_test_id("wave-create").click()
     settle(page)
@@ -185,3 +186,13 @@ def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, ser
     page.get_by_test_id("return-submit").click()
     expect(page.get_by_test_id("returns-table")).to_contain_text(n["order"])
     assert _stock(server, n["tea"], n["wh"])["on_hand"] == 19
+
+    # The warehouse's other pages: the parcel listed, the carrier account with its rule, today's work.
+    page.goto("/fulfillment/shipments")
+    expect(page.get_by_test_id("shipments-table")).to_contain_text(n["tracking"])
+    page.goto("/fulfillment/couriers")
+    expect(page.get_by_test_id("accounts-table")).to_contain_text(n["account"])
+    expect(page.get_by_test_id("rules-table")).to_contain_text(n["account"])
+    page.goto("/fulfillment")
+    expect(page.get_by_test_id("menu-fulfillment")).to_have_text("仓储")
+    expect(page.get_by_test_id("ful-stat-shipped_today")).not_to_have_text("0")
