@@ -702,9 +702,9 @@ def _order_pool_in_every_state(tx, rnd: random.Random, customers: list, shipped:
 
 
 def _fulfillment(tx) -> None:
-    """Two carriers with courier rules and tracking pools; the Shanghai warehouse's allocated
-    orders in waves, one released and picked, two of its parcels packed and shipped and one
-    returned."""
+    """Two carriers with courier rules and tracking pools; every warehouse's allocated orders in
+    waves, Shanghai's first one released and picked, two of its parcels packed and shipped (one of
+    them returned) and one packed, waiting for its tracking number."""
     with tx() as uow:
         fulfillment.create_carrier(uow, code="ZTO", name="中通快递")
         fulfillment.create_carrier(uow, code="SF", name="顺丰速运")
@@ -742,6 +742,9 @@ def _fulfillment(tx) -> None:
         )
         fulfillment.add_numbers(uow, account_code="ZTO-EC", prefix="781", first=1, last=500, width=10)
         fulfillment.add_numbers(uow, account_code="SF-MONTHLY", prefix="SF14", first=1, last=200, width=9)
+    for wh, _ in WAREHOUSES[1:]:  # waiting to be released
+        with tx() as uow:
+            fulfillment.create_waves(uow, warehouse=wh, max_orders=20)
     with tx() as uow:
         made = fulfillment.create_waves(uow, warehouse="WH-SH", max_orders=20)
     if not made.waves:

@@ -1,7 +1,9 @@
 """Printed documents: the pick list (A4, sorted by bin), the packing slip (A4) and the shipping
 label (100×150 mm thermal or A4) with the tracking number as a Code 128 barcode.
 
-Chinese text uses reportlab's built-in CID font STSong-Light, so no font file is needed.
+Chinese text uses the Adobe CID font STSong-Light that reportlab knows without a font file; it
+is not embedded, so the viewer or printer driver supplies the glyphs (every Chinese-locale system
+has a Song typeface; a machine without any CJK font shows the Latin text only).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def pick_list(sheet: dict) -> bytes:
         Paragraph(f"拣货单 Pick list · {sheet['ref']}", _title),
         Paragraph(
             f"仓库 Warehouse: {sheet['warehouse']} · 快递 Courier: {sheet['account_name']} · "
-            f"订单 Orders: {sheet['orders']}",
+            f"订单 Orders: {len(sheet['orders'])}",
             _body,
         ),
         Spacer(1, 4 * mm),
