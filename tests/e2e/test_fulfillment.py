@@ -15,9 +15,9 @@ from tests.e2e.test_inventory_documents import _pick
 pytestmark = pytest.mark.e2e
 
 
-def _setup(server) -> dict[str, str]:
-    """A warehouse with two SKUs on bins, a carrier account with a rule, and one paid order of
-    both SKUs, allocated there."""
+def _setup(server, orders: dict[str, list[tuple[str, int]]] | None = None) -> dict[str, str]:
+    """A warehouse with two SKUs on bins, a carrier account with a rule, and paid orders allocated
+    there: by default one (``order``) of 2 TEA and 1 CUP; ``orders``: order key -> [(tea|cup, qty)]."""
     sfx = uuid.uuid4().hex[:6].upper()
     n = {
         "wh": f"WH-F{sfx}",
@@ -26,7 +26,6 @@ def _setup(server) -> dict[str, str]:
         "ch": f"CH-F{sfx}",
         "carrier": f"C{sfx}",
         "account": f"A{sfx}",
-        "order": f"SO-F{sfx}",
         "tracking": f"TN{sfx}0001",
     }
     with server.api(server.admin_token()) as api:
@@ -86,29 +85,28 @@ def _setup(server) -> dict[str, str]:
             json={"name": f"全国{sfx}", "account": n["account"], "priority": 0, "first_fee_cents": 0},
         )
         assert r.status_code == 201, r.text
-        r = api.post(
-            "/api/v1/orders",
-            json={
-                "ref": n["order"],
-                "channel": n["ch"],
-                "warehouse": n["wh"],
-                "buyer": {"name": "韩梅梅", "phone": "13900139000"},
-                "address": {
-                    "receiver": "韩梅梅",
-                    "phone": "13900139000",
-                    "province": "浙江省",
-                    "city": "杭州市",
-                    "district": "西湖区",
-                    "detail": f"文三路 {sfx} 号",
+        for key, lines in (orders or {"order": [("tea", 2), ("cup", 1)]}).items():
+            n.setdefault(key, f"SO-{key.upper()}{sfx}")
+            r = api.post(
+                "/api/v1/orders",
+                json={
+                    "ref": n[key],
+                    "channel": n["ch"],
+                    "warehouse": n["wh"],
+                    "buyer": {"name": "韩梅梅", "phone": "13900139000"},
+                    "address": {
+                        "receiver": "韩梅梅",
+                        "phone": "13900139000",
+                        "province": "浙江省",
+                        "city": "杭州市",
+                        "district": "西湖区",
+                        "detail": f"文三路 {sfx} 号 {key}",
+                    },
+                    "lines": [{"sku": n[s], "qty": q, "unit_price_cents": 3000} for s, q in lines],
+                    "payments": [{"method": "alipay", "amount_cents": 3000 * sum(q for _, q in lines)}],
                 },
-                "lines": [
-                    {"sku": n["tea"], "qty": 2, "unit_price_cents": 3000},
-                    {"sku": n["cup"], "qty": 1, "unit_price_cents": 3000},
-                ],
-                "payments": [{"method": "alipay", "amount_cents": 9000}],
-            },
-        )
-        assert r.status_code == 201 and r.json()["status"] == "allocated", r.text
+            )
+            assert r.status_code == 201 and r.json()["status"] == "allocated", r.text
     return n
 
 
@@ -196,3 +194,25 @@ def test_a_wave_from_release_to_shipped_and_a_return_into_stock(page, login, ser
     page.goto("/fulfillment")
     expect(page.get_by_test_id("menu-fulfillment")).to_have_text("仓储")
     expect(page.get_by_test_id("ful-stat-shipped_today")).not_to_have_text("0")
+
+
+def test_a_short_pick_sends_the_order_back_to_the_exception_queue(page, login, server):
+    n = _setup(server, {"first": [("tea", 1)], "second": [("tea", 1)]})
+    login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    with server.api(server.admin_token()) as api:
+        r = api.post("/api/v1/fulfillment/waves", json={"warehouse": n["wh"]})
+        (wave,) = r.json()["waves"]
+    page.goto("/fulfillment/waves")
+    page.get_by_test_id(f"wave-release-{wave}").click()
+    expect(page.get_by_test_id("wave-status")).to_contain_text("拣货中")
+    picked = page.locator(f"input[data-testid=picked-{n['tea']}], [data-testid=picked-{n['tea']}] input")
+    picked.fill("1")  # one of the two pieces found
+    page.get_by_test_id("confirm-picks").click()
+    expect(page.get_by_test_id("wave-status")).to_contain_text("已拣货")
+    expect(page.get_by_test_id("pick-slots").locator("tbody tr")).to_have_count(1)
+    with server.api(server.admin_token()) as api:
+        held = [api.get(f"/api/v1/orders/{n[k]}").json() for k in ("first", "second")]
+    assert sorted(o["status"] for o in held) == ["allocated", "on_hold"]
+    (back,) = [o for o in held if o["status"] == "on_hold"]
+    assert back["hold_reasons"][0]["code"] == "short_pick"
