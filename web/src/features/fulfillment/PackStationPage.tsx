@@ -19,6 +19,13 @@ interface Parcel {
 }
 const EMPTY: Parcel = { order: null, scanned: {}, serials: {}, serialFor: null };
 
+/** What the next scan means: an order, an item (or its serial), or a tracking number. */
+function stageOf(p: Parcel): 'order' | 'items' | 'ship' | 'done' {
+  if (!p.order) return 'order';
+  if (p.order.tracking_no) return 'done';
+  return p.order.status === 'packed' ? 'ship' : 'items';
+}
+
 /** The pack station (验货打包), driven by a keyboard-wedge scanner: every code ends with Enter.
  * Scan the order (or its wave slot), then each item — a wrong item or one too many is refused
  * with a red banner and a buzz —, serial numbers right after their item, weigh, pack, then scan
@@ -47,13 +54,7 @@ export default function PackStationPage() {
     render();
   };
 
-  const stage: 'order' | 'items' | 'ship' | 'done' = !order
-    ? 'order'
-    : order.tracking_no
-      ? 'done'
-      : order.status === 'packed'
-        ? 'ship'
-        : 'items';
+  const stage = stageOf(parcel.current);
   const complete = !!order && order.lines.every((l) => (scanned[l.sku] ?? 0) >= l.qty) && !serialFor;
 
   useEffect(() => {
@@ -90,7 +91,7 @@ export default function PackStationPage() {
 
   const handle = async (value: string) => {
     const p = parcel.current;
-    const current: typeof stage = !p.order ? 'order' : p.order.tracking_no ? 'done' : p.order.status === 'packed' ? 'ship' : 'items';
+    const current = stageOf(p);
     try {
       if (current === 'order' || current === 'done') {
         reset();
