@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy import Engine, func, select
 
 from omnistock.catalog import service as catalog
+from omnistock.fulfillment import service as fulfillment
 from omnistock.identity import service as identity
 from omnistock.identity.models import users
 from omnistock.inventory import service as inventory
@@ -539,6 +540,10 @@ def load(
     _transfer_orders_and_stocktake(tx, tick, rnd)
     _order_pool_in_every_state(tx, rnd, customers, shipped)
     out.print("demo: the order pool in every state (unpaid, exceptions, presale, split, merged, completed)")
+    _fulfillment(tx)
+    out.print(
+        "demo: carriers, courier rules, tracking pools, and waves in Shanghai (one picked, two parcels out)"
+    )
     out.print(
         "demo: transfer orders (one received with a transit loss, one in transit) and a posted stocktake sheet"
     )
@@ -694,3 +699,89 @@ def _order_pool_in_every_state(tx, rnd: random.Random, customers: list, shipped:
     if a.status == b2.status == "allocated":
         with tx() as uow:
             orders.merge_orders(uow, [a.ref, b2.ref])
+
+
+def _fulfillment(tx) -> None:
+    """Two carriers with courier rules and tracking pools; every warehouse's allocated orders in
+    waves, Shanghai's first one released and picked, two of its parcels packed and shipped (one of
+    them returned) and one packed, waiting for its tracking number."""
+    with tx() as uow:
+        fulfillment.create_carrier(uow, code="ZTO", name="中通快递")
+        fulfillment.create_carrier(uow, code="SF", name="顺丰速运")
+        fulfillment.create_account(uow, code="ZTO-EC", carrier_code="ZTO", name="中通电商件")
+        fulfillment.create_account(uow, code="SF-MONTHLY", carrier_code="SF", name="顺丰月结")
+        fulfillment.save_rule(
+            uow,
+            fulfillment.RuleIn(
+                name="中通全国", account="ZTO-EC", priority=10, first_fee_cents=500, extra_fee_cents=200
+            ),
+        )
+        fulfillment.save_rule(
+            uow,
+            fulfillment.RuleIn(
+                name="顺丰江浙沪",
+                account="SF-MONTHLY",
+                priority=20,
+                provinces=("上海市", "浙江省", "江苏省"),
+                first_fee_cents=800,
+                extra_unit_g=500,
+                extra_fee_cents=150,
+            ),
+        )
+        fulfillment.save_rule(
+            uow,
+            fulfillment.RuleIn(
+                name="顺丰重货",
+                account="SF-MONTHLY",
+                priority=30,
+                min_weight_g=5000,
+                first_weight_g=5000,
+                first_fee_cents=2000,
+                extra_fee_cents=300,
+            ),
+        )
+        fulfillment.add_numbers(uow, account_code="ZTO-EC", prefix="781", first=1, last=500, width=10)
+        fulfillment.add_numbers(uow, account_code="SF-MONTHLY", prefix="SF14", first=1, last=200, width=9)
+    for wh, _ in WAREHOUSES[1:]:  # waiting to be released
+        with tx() as uow:
+            fulfillment.create_waves(uow, warehouse=wh, max_orders=20)
+    with tx() as uow:
+        made = fulfillment.create_waves(uow, warehouse="WH-SH", max_orders=20)
+    if not made.waves:
+        return
+    first = made.waves[0]
+    with tx() as uow:
+        fulfillment.release_wave(uow, first)
+    with tx() as uow:
+        fulfillment.confirm_picks(uow, first)
+        sheet = fulfillment.pick_list(uow, first)
+    plain = [
+        o
+        for o in sheet["orders"]
+        if o["status"] == "picked" and all(tracking(i["sku"]) != "serial" for i in o["items"])
+    ]
+    for o in plain[:2]:
+        with tx() as uow:
+            fulfillment.pack(
+                uow,
+                o["ref"],
+                items=[fulfillment.PackItem(i["sku"], i["qty"]) for i in o["items"]],
+                weight_g=350 * sum(i["qty"] for i in o["items"]),
+            )
+        with tx() as uow:
+            fulfillment.ship(uow, o["ref"])
+    if plain:
+        item = plain[0]["items"][0]
+        with tx() as uow:
+            fulfillment.receive_return(
+                uow, plain[0]["ref"], items=[fulfillment.ReturnItem(item["sku"], 1)], note="七天无理由退货"
+            )
+    if len(plain) > 2:  # packed, waiting for its tracking number
+        o = plain[2]
+        with tx() as uow:
+            fulfillment.pack(
+                uow,
+                o["ref"],
+                items=[fulfillment.PackItem(i["sku"], i["qty"]) for i in o["items"]],
+                weight_g=800,
+            )

@@ -37,6 +37,13 @@ const ReviewRulesPage = lazy(() => import('./features/orders/OrderConfigPages').
 const BlacklistPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.BlacklistPage })));
 const RouteRulesPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.RouteRulesPage })));
 const ChannelsPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.ChannelsPage })));
+const FulfillmentDashboardPage = lazy(() => import('./features/fulfillment/FulfillmentDashboardPage'));
+const WavesPage = lazy(() => import('./features/fulfillment/WavesPage'));
+const PickListPage = lazy(() => import('./features/fulfillment/PickListPage'));
+const PackStationPage = lazy(() => import('./features/fulfillment/PackStationPage'));
+const ShipmentsPage = lazy(() => import('./features/fulfillment/ShipmentsPage'));
+const ReturnsPage = lazy(() => import('./features/fulfillment/ReturnsPage'));
+const CouriersPage = lazy(() => import('./features/fulfillment/CouriersPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -101,6 +108,13 @@ export default function App() {
                   <Route path="orders/route-rules" element={<RouteRulesPage />} />
                   <Route path="orders/channels" element={<ChannelsPage />} />
                   <Route path="orders/import" element={<OrderImportPage />} />
+                  <Route path="fulfillment" element={<FulfillmentDashboardPage />} />
+                  <Route path="fulfillment/waves" element={<WavesPage />} />
+                  <Route path="fulfillment/waves/:ref" element={<PickListPage />} />
+                  <Route path="fulfillment/pack" element={<PackStationPage />} />
+                  <Route path="fulfillment/shipments" element={<ShipmentsPage />} />
+                  <Route path="fulfillment/returns" element={<ReturnsPage />} />
+                  <Route path="fulfillment/couriers" element={<CouriersPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -58,8 +58,17 @@ BUILTIN_ROLES: tuple[dict[str, Any], ...] = (
     {
         "code": "warehouse",
         "name": "仓库作业员",
-        "description": "Warehouse staff: stock documents, counts and transfers; reads the catalog",
-        "permissions": ["inventory.*", "catalog.*.read", "orders.*.read", "purchasing.*.read", "dashboard.*"],
+        "description": "Warehouse staff: stock documents, counts, transfers and fulfilment; reads the catalog",
+        "permissions": [
+            "inventory.*",
+            "catalog.*.read",
+            "orders.*.read",
+            "purchasing.*.read",
+            "dashboard.*",
+            "fulfillment.*",
+            "orders.order.ship",
+            "orders.order.return",
+        ],
     },
     {
         "code": "merchandiser",

@@ -19,6 +19,10 @@ from sqlalchemy import func, insert, select
 from omnistock.catalog import service as catalog
 from omnistock.inventory import ledger, rules, tracking
 from omnistock.inventory.models import (
+    lot as lot_t,
+)
+from omnistock.inventory.models import (
+    reservation,
     stock_move,
     warehouse,
 )
@@ -974,6 +978,30 @@ def return_in(
         acc[1] += m.qty
         acc[2] += m.value or 0
     return [LineCost(n, s, q, c) for n, (s, q, c) in sorted(by_line.items())]
+
+
+@dataclass(frozen=True)
+class ReservedPart:
+    doc_id: int
+    line_no: int
+    sku_id: int
+    lot_no: str  # '' for SKUs without batches
+    qty: int
+
+
+def reserved_parts(uow: UnitOfWork, *, doc_type: str, doc_ids: Sequence[int]) -> list[ReservedPart]:
+    """The open reservations of documents, per line and batch (what a picker takes from where),
+    ordered by document, line and batch."""
+    if not doc_ids:
+        return []
+    rv = reservation.c
+    rows = uow.conn.execute(
+        select(rv.doc_id, rv.line_no, rv.sku_id, func.coalesce(lot_t.c.lot_no, ""), rv.qty)
+        .select_from(reservation.outerjoin(lot_t, lot_t.c.id == rv.lot_id))
+        .where(rv.doc_type == doc_type, rv.doc_id.in_(sorted(set(doc_ids))), rv.state == "open")
+        .order_by(rv.doc_id, rv.line_no, rv.lot_id)
+    )
+    return [ReservedPart(*row) for row in rows]
 
 
 def line_costs(uow: UnitOfWork, *, doc_type: str, doc_ids: Sequence[int]) -> dict[tuple[int, int], int]:

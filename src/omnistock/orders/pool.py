@@ -748,7 +748,8 @@ def _stored(r, value: Any):
     return value
 
 
-def _hold(uow: UnitOfWork, o: _Order, reasons: list[dict]) -> None:
+def hold(uow: UnitOfWork, o: _Order, reasons: list[dict]) -> None:
+    """Put the order in the exception queue with ``reasons``, releasing its reservation if any."""
     if o.status == rules.ALLOCATED:
         inventory.release(uow, doc_type=DOC, doc_id=o.id)
     _move(uow, o, rules.ON_HOLD, why={"reasons": reasons}, hold_reasons=reasons)
@@ -761,7 +762,7 @@ def _review_and_allocate(
     """Review an order that has just been paid in full (stored already), then allocate it."""
     reasons = _review_reasons(uow, o, order, total, _line_set(uow, [o.id])[o.id], known_customer=True)
     if reasons:
-        _hold(uow, o, reasons)
+        hold(uow, o, reasons)
         return
     _move(uow, o, rules.READY)
     if o.ship_after and o.ship_after > utcnow().date():
@@ -948,7 +949,7 @@ def hold_order(uow: UnitOfWork, ref: str, *, reason: str) -> Taken:
     text = _text(reason, 200, "reason", "原因")
     if not text:
         raise _bad("reason_required", "Say why the order is held", "请填写挂起原因")
-    _hold(uow, o, [{"code": "manual", "en": text, "zh": text}])
+    hold(uow, o, [{"code": "manual", "en": text, "zh": text}])
     return _result(o)
 
 

@@ -484,6 +484,121 @@ def return_order(
     return result
 
 
+# -- what the warehouse side (fulfillment) needs of orders -----------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    line_no: int
+    sku_id: int
+    sku: str
+    name: str
+    qty: int
+    returned_qty: int
+    tracking: str  # none | batch | serial
+
+
+@dataclass(frozen=True)
+class OrderSheet:
+    """An order as the warehouse sees it: where it goes and what is in it."""
+
+    id: int
+    ref: str
+    status: str
+    warehouse_id: int | None
+    ordered_at: dt.datetime
+    receiver: str
+    phone: str
+    province: str
+    city: str
+    address: str
+    remark: str
+    lines: tuple[SheetLine, ...]
+
+
+def order_sheets(
+    uow: UnitOfWork,
+    *,
+    ids: Sequence[int] | None = None,
+    refs: Sequence[str] | None = None,
+    status: str | None = None,
+    warehouse_ids: Sequence[int] | None = None,
+    limit: int = 2000,
+    lines: bool = True,
+) -> list[OrderSheet]:
+    """Orders with their lines (``lines=False``: without), by id, by ref or by status (and
+    warehouse), oldest first. No permission or scope check: the calling area checks its own."""
+    so, ol = sales_order.c, sales_order_line.c
+    stmt = select(
+        so.id,
+        so.ref,
+        so.status,
+        so.warehouse_id,
+        so.ordered_at,
+        so.receiver_name,
+        so.receiver_phone,
+        so.province,
+        so.city,
+        so.district,
+        so.address_detail,
+        so.buyer_remark,
+    ).order_by(so.ordered_at, so.id)
+    if ids is not None:
+        stmt = stmt.where(so.id.in_(list(ids)))
+    if refs is not None:
+        stmt = stmt.where(so.ref.in_([r for r in refs if isinstance(r, str)]))
+    if status is not None:
+        stmt = stmt.where(so.status == status)
+    if warehouse_ids is not None:
+        stmt = stmt.where(so.warehouse_id.in_(list(warehouse_ids)))
+    heads = uow.conn.execute(stmt.limit(limit)).all()
+    by_order: dict[int, list[SheetLine]] = {h.id: [] for h in heads}
+    if heads and lines:
+        rows = uow.conn.execute(
+            select(ol.order_id, ol.line_no, ol.sku_id, ol.qty, ol.returned_qty)
+            .where(ol.order_id.in_(list(by_order)))
+            .order_by(ol.order_id, ol.line_no)
+        )
+        skus: dict[int, catalog.Sku] = {}
+        for order_id, line_no, sku_id, qty, returned in rows:
+            sku = skus.get(sku_id) or skus.setdefault(sku_id, catalog.get_sku(uow, sku_id))
+            tracking = catalog.sku_ref_by_id(uow, sku_id).tracking
+            by_order[order_id].append(SheetLine(line_no, sku_id, sku.code, sku.name, qty, returned, tracking))
+    return [
+        OrderSheet(
+            h.id,
+            h.ref,
+            h.status,
+            h.warehouse_id,
+            h.ordered_at,
+            h.receiver_name or "",
+            h.receiver_phone or "",
+            h.province or "",
+            h.city or "",
+            " ".join(x for x in (h.province, h.city, h.district, h.address_detail) if x),
+            h.buyer_remark or "",
+            tuple(by_order[h.id]),
+        )
+        for h in heads
+    ]
+
+
+def hold_short_pick(uow: UnitOfWork, ref: str, *, sku: str, needed: int, picked: int) -> None:
+    """The warehouse could not pick an allocated order's goods: it goes back to the exception queue
+    (on hold, reason ``short_pick``) and its reservation is released, as any hold releases it, so
+    the stock the system still counts is free to be checked and counted again."""
+    uow.actor.require("orders.order.ship")
+    o = pool.locked(uow, ref)
+    if o.status != rules.ALLOCATED:
+        raise pool.illegal(o, rules.ON_HOLD)
+    reason = {
+        "code": "short_pick",
+        "en": f"Short pick: {sku} (needed {needed}, picked {picked})",
+        "zh": f"拣货缺货：{sku}（需要 {needed}，实拣 {picked}）",
+    }
+    pool.hold(uow, o, [reason])
+
+
 def count_open(uow: UnitOfWork) -> int:
     """Orders waiting to ship, within this actor's warehouses and channels."""
     stmt = select(func.count()).select_from(sales_order).where(sales_order.c.status == rules.ALLOCATED)

@@ -443,6 +443,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fulfillment/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Account */
+        post: operations["createCarrierAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/accounts/{code}/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Numbers
+         * @description Import tracking numbers into the account's pool: a list, or a prefix and a range.
+         */
+        post: operations["addTrackingNumbers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/carriers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Carriers */
+        get: operations["listCarriers"];
+        put?: never;
+        /** Create Carrier */
+        post: operations["createCarrier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard
+         * @description Today's orders to pick, pack and ship, and the late ones.
+         */
+        get: operations["fulfillmentDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/orders/{ref}/courier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Courier
+         * @description Override the courier of an allocated order before it goes into a wave.
+         */
+        post: operations["setOrderCourier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/pack/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Station
+         * @description The order a scanned order ref or wave slot (``W261122-0001-3``) names, for the pack station.
+         */
+        get: operations["packStation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/pack/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pack */
+        post: operations["packOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/pack/{ref}/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan
+         * @description Check one scanned item against the order (nothing is written).
+         */
+        post: operations["packScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Returns */
+        get: operations["listReturns"];
+        put?: never;
+        /**
+         * Receive Return
+         * @description Receive returned goods of a shipped order: each unit restocked or written off as defective.
+         */
+        post: operations["receiveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Courier rules by priority.
+         */
+        get: operations["listCourierRules"];
+        put?: never;
+        /** Create Rule */
+        post: operations["createCourierRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Rule */
+        put: operations["updateCourierRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Shipments */
+        get: operations["listShipments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/shipments/{ref}/label.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipping Label
+         * @description The shipping label, 100×150 mm for thermal printers or on an A4 page.
+         */
+        get: operations["shippingLabelPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/shipments/{ref}/packing-slip.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Packing Slip */
+        get: operations["packingSlipPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/shipments/{ref}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship
+         * @description Ship a packed parcel: the reservation is consumed and cost of goods taken.
+         */
+        post: operations["shipParcel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/waves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Waves */
+        get: operations["listWaves"];
+        put?: never;
+        /**
+         * Create Waves
+         * @description Group the warehouse's allocated orders that are in no wave into waves.
+         */
+        post: operations["createWaves"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/waves/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pick List
+         * @description A wave with its pick list (sorted by bin) and its slots.
+         */
+        get: operations["getPickList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/waves/{ref}/pick-list.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pick List Pdf */
+        get: operations["pickListPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/waves/{ref}/picks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Picks
+         * @description Confirm a wave's picks; a line picked short sends the orders it cannot fill to the
+         *     exception queue.
+         */
+        post: operations["confirmPicks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/waves/{ref}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release Wave */
+        post: operations["releaseWave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identity/login": {
         parameters: {
             query?: never;
@@ -2096,10 +2477,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountIn */
+        AccountIn: {
+            /** Carrier */
+            carrier: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** AccountOut */
+        AccountOut: {
+            /** Code */
+            code: string;
+            /** Free Numbers */
+            free_numbers: number;
+            /** Name */
+            name: string;
+            /** Used Numbers */
+            used_numbers: number;
+        };
         /** AddSkusIn */
         AddSkusIn: {
             /** Skus */
             skus: components["schemas"]["ProductSkuIn"][];
+        };
+        /** AddedOut */
+        AddedOut: {
+            /** Added */
+            added: number;
         };
         /** AddressIn */
         AddressIn: {
@@ -2467,6 +2873,22 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** CarrierIn */
+        CarrierIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** CarrierOut */
+        CarrierOut: {
+            /** Accounts */
+            accounts: components["schemas"]["AccountOut"][];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
         /** CategoryIn */
         CategoryIn: {
             /** Code */
@@ -2604,6 +3026,11 @@ export interface components {
             /** Sku */
             sku: string;
         };
+        /** CourierIn */
+        CourierIn: {
+            /** Account */
+            account: string;
+        };
         /** CustomerIn */
         CustomerIn: {
             /** Code */
@@ -2612,6 +3039,21 @@ export interface components {
             name: string;
             /** Phone */
             phone?: string | null;
+        };
+        /** DashboardOut */
+        DashboardOut: {
+            /** Late */
+            late: components["schemas"]["LateOrderOut"][];
+            /** Late Count */
+            late_count: number;
+            /** Shipped Today */
+            shipped_today: number;
+            /** To Pack */
+            to_pack: number;
+            /** To Pick */
+            to_pick: number;
+            /** To Ship */
+            to_ship: number;
         };
         /** DocumentDetailOut */
         DocumentDetailOut: {
@@ -2799,6 +3241,11 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** IdOut */
+        IdOut: {
+            /** Id */
+            id: number;
+        };
         /** IdentityOut */
         IdentityOut: {
             /** Channel */
@@ -2852,6 +3299,19 @@ export interface components {
             ref?: string | null;
             /** Status */
             status?: string | null;
+        };
+        /** LateOrderOut */
+        LateOrderOut: {
+            /** Hours */
+            hours: number;
+            /** Order */
+            order: string;
+            /** Ordered At */
+            ordered_at: string;
+            /** Receiver */
+            receiver: string;
+            /** Stage */
+            stage: string;
         };
         /** LayerOut */
         LayerOut: {
@@ -3090,6 +3550,25 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** NumbersIn */
+        NumbersIn: {
+            /** First */
+            first?: number | null;
+            /** Last */
+            last?: number | null;
+            /** Numbers */
+            numbers?: string[];
+            /**
+             * Prefix
+             * @default
+             */
+            prefix: string;
+            /**
+             * Width
+             * @default 10
+             */
+            width: number;
+        };
         /** OrderDetail */
         OrderDetail: {
             address: components["schemas"]["AddressOut"];
@@ -3299,6 +3778,35 @@ export interface components {
             /** Warehouse */
             warehouse: string | null;
         };
+        /** PackIn */
+        PackIn: {
+            /** Items */
+            items: components["schemas"]["PackItemIn"][];
+            /** Weight G */
+            weight_g: number;
+        };
+        /** PackItemIn */
+        PackItemIn: {
+            /** Qty */
+            qty: number;
+            /** Serials */
+            serials?: string[];
+            /** Sku */
+            sku: string;
+        };
+        /** PackedOut */
+        PackedOut: {
+            /** Account */
+            account: string;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Order */
+            order: string;
+            /** Rule */
+            rule: string;
+            /** Weight G */
+            weight_g: number;
+        };
         /** Page[AlertOut] */
         Page_AlertOut_: {
             /** Items */
@@ -3383,6 +3891,23 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** ParcelItemOut */
+        ParcelItemOut: {
+            /** Qty */
+            qty: number;
+            /** Serials */
+            serials: string[];
+            /** Sku */
+            sku: string;
+        };
+        /** ParcelShipIn */
+        ParcelShipIn: {
+            /**
+             * Tracking No
+             * @description Left out: the next from the pool
+             */
+            tracking_no?: string | null;
+        };
         /** PayIn */
         PayIn: {
             /** Amount Cents */
@@ -3425,6 +3950,80 @@ export interface components {
             en: string;
             /** Zh */
             zh: string;
+        };
+        /** PickBody */
+        PickBody: {
+            /** Lot No */
+            lot_no?: string | null;
+            /** Picked */
+            picked: number;
+            /** Sku */
+            sku: string;
+        };
+        /** PickLineOut */
+        PickLineOut: {
+            /** Barcode */
+            barcode: string | null;
+            /** Bin */
+            bin: string | null;
+            /** Lot No */
+            lot_no: string | null;
+            /** Name */
+            name: string;
+            /** Needed */
+            needed: number;
+            /** Picked */
+            picked: number | null;
+            /** Sku */
+            sku: string;
+            /** Tracking */
+            tracking: string;
+        };
+        /** PickListOut */
+        PickListOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Created At */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: components["schemas"]["PickLineOut"][];
+            /** Orders */
+            orders: number;
+            /** Orders In Slots */
+            orders_in_slots: components["schemas"]["SlotOut"][];
+            /** Ref */
+            ref: string;
+            /** Released At */
+            released_at: string | null;
+            /** Shipped */
+            shipped: number;
+            /** Short Picks */
+            short_picks: components["schemas"]["ShortOut"][];
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PickedOut */
+        PickedOut: {
+            /** Ref */
+            ref: string;
+            /** Short Orders */
+            short_orders: string[];
+            /** To Pack */
+            to_pack: number;
+        };
+        /** PicksIn */
+        PicksIn: {
+            /**
+             * Picks
+             * @description Lines not listed were picked in full
+             */
+            picks?: components["schemas"]["PickBody"][];
         };
         /** ProductDetailOut */
         ProductDetailOut: {
@@ -3706,12 +4305,97 @@ export interface components {
             /** Split Into */
             split_into: string[];
         };
+        /** ReleasedOut */
+        ReleasedOut: {
+            /** Dropped */
+            dropped: string[];
+            /** Ref */
+            ref: string;
+        };
         /** ReturnIn */
         ReturnIn: {
             /** At */
             at?: string | null;
             /** Lines */
             lines: components["schemas"]["ReturnLineIn"][];
+        };
+        /** ReturnIntakeIn */
+        ReturnIntakeIn: {
+            /** Items */
+            items: components["schemas"]["ReturnItemIn"][];
+            /** Note */
+            note?: string | null;
+            /** Order */
+            order: string;
+            /**
+             * Refund Cents
+             * @description Default: the lines' revenue
+             */
+            refund_cents?: number | null;
+        };
+        /** ReturnIntakeLineOut */
+        ReturnIntakeLineOut: {
+            /** Cost Cents */
+            cost_cents: number;
+            /** Defective */
+            defective: number;
+            /** Qty */
+            qty: number;
+            /** Restocked */
+            restocked: number;
+            /** Serials */
+            serials: string[];
+            /** Sku */
+            sku: string;
+        };
+        /** ReturnIntakeOut */
+        ReturnIntakeOut: {
+            /** Lines */
+            lines: components["schemas"]["ReturnIntakeLineOut"][];
+            /** Order */
+            order: string;
+            /** Ref */
+            ref: string;
+            /** Refund Cents */
+            refund_cents: number;
+            /** Writeoff Ref */
+            writeoff_ref: string | null;
+        };
+        /** ReturnIntakeRowOut */
+        ReturnIntakeRowOut: {
+            /** At */
+            at: string;
+            /** By */
+            by: string | null;
+            /** Lines */
+            lines: components["schemas"]["ReturnIntakeLineOut"][];
+            /** Note */
+            note: string | null;
+            /** Order */
+            order: string;
+            /** Ref */
+            ref: string;
+            /** Refund Cents */
+            refund_cents: number;
+            /** Warehouse */
+            warehouse: string;
+            /** Writeoff Ref */
+            writeoff_ref: string | null;
+        };
+        /** ReturnItemIn */
+        ReturnItemIn: {
+            /**
+             * Disposition
+             * @default restock
+             * @enum {string}
+             */
+            disposition: "restock" | "defective";
+            /** Qty */
+            qty: number;
+            /** Serials */
+            serials?: string[];
+            /** Sku */
+            sku: string;
         };
         /** ReturnLineIn */
         ReturnLineIn: {
@@ -3862,6 +4546,127 @@ export interface components {
             /** Warehouse */
             warehouse: string | null;
         };
+        /** RuleBody */
+        RuleBody: {
+            /** Account */
+            account: string;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Cities */
+            cities?: string[];
+            /**
+             * Extra Fee Cents
+             * @default 0
+             */
+            extra_fee_cents: number;
+            /**
+             * Extra Unit G
+             * @default 1000
+             */
+            extra_unit_g: number;
+            /**
+             * First Fee Cents
+             * @default 0
+             */
+            first_fee_cents: number;
+            /**
+             * First Weight G
+             * @default 1000
+             */
+            first_weight_g: number;
+            /** Max Weight G */
+            max_weight_g?: number | null;
+            /**
+             * Min Weight G
+             * @default 0
+             */
+            min_weight_g: number;
+            /** Name */
+            name: string;
+            /**
+             * Priority
+             * @default 100
+             */
+            priority: number;
+            /** Provinces */
+            provinces?: string[];
+        };
+        /** RuleOut */
+        RuleOut: {
+            /** Account */
+            account: string;
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Cities */
+            cities?: string[];
+            /**
+             * Extra Fee Cents
+             * @default 0
+             */
+            extra_fee_cents: number;
+            /**
+             * Extra Unit G
+             * @default 1000
+             */
+            extra_unit_g: number;
+            /**
+             * First Fee Cents
+             * @default 0
+             */
+            first_fee_cents: number;
+            /**
+             * First Weight G
+             * @default 1000
+             */
+            first_weight_g: number;
+            /** Id */
+            id: number;
+            /** Max Weight G */
+            max_weight_g?: number | null;
+            /**
+             * Min Weight G
+             * @default 0
+             */
+            min_weight_g: number;
+            /** Name */
+            name: string;
+            /**
+             * Priority
+             * @default 100
+             */
+            priority: number;
+            /** Provinces */
+            provinces?: string[];
+        };
+        /** ScanIn */
+        ScanIn: {
+            /** Code */
+            code: string;
+            /**
+             * Scanned
+             * @description SKU code -> pieces already in the parcel
+             */
+            scanned?: {
+                [key: string]: number;
+            };
+        };
+        /** ScanOut */
+        ScanOut: {
+            /** Left */
+            left: number;
+            /** Name */
+            name: string;
+            /** Sku */
+            sku: string;
+            /** Tracking */
+            tracking: string;
+        };
         /** ScopeAll */
         ScopeAll: {
             /**
@@ -3974,6 +4779,53 @@ export interface components {
             serials?: {
                 [key: string]: string[];
             } | null;
+        };
+        /** ShipmentOut */
+        ShipmentOut: {
+            /** Account */
+            account: string;
+            /** Carrier */
+            carrier: string;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Items */
+            items: components["schemas"]["ParcelItemOut"][];
+            /** Order */
+            order: string;
+            /** Packed At */
+            packed_at: string;
+            /** Rule */
+            rule: string;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+            /** Tracking No */
+            tracking_no: string | null;
+            /** Warehouse */
+            warehouse: string;
+            /** Weight G */
+            weight_g: number;
+        };
+        /** ShippedOut */
+        ShippedOut: {
+            /** Carrier */
+            carrier: string;
+            /** Cogs Cents */
+            cogs_cents: number;
+            /** Order */
+            order: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /** ShortOut */
+        ShortOut: {
+            /** Needed */
+            needed: number;
+            /** Order */
+            order: string;
+            /** Sku */
+            sku: string;
         };
         /** SkuDetailOut */
         SkuDetailOut: {
@@ -4142,6 +4994,28 @@ export interface components {
             /** Shelf Life Days */
             shelf_life_days?: number | null;
         };
+        /** SlotItemOut */
+        SlotItemOut: {
+            /** Name */
+            name: string;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+        };
+        /** SlotOut */
+        SlotOut: {
+            /** Items */
+            items: components["schemas"]["SlotItemOut"][];
+            /** Receiver */
+            receiver: string;
+            /** Ref */
+            ref: string;
+            /** Slot */
+            slot: number;
+            /** Status */
+            status: string;
+        };
         /** SplitIn */
         SplitIn: {
             /**
@@ -4151,6 +5025,44 @@ export interface components {
             parts: {
                 [key: string]: number;
             }[];
+        };
+        /** StationLineOut */
+        StationLineOut: {
+            /** Name */
+            name: string;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Tracking */
+            tracking: string;
+        };
+        /** StationOut */
+        StationOut: {
+            /** Account */
+            account: string | null;
+            /** Address */
+            address: string;
+            /** Lines */
+            lines: components["schemas"]["StationLineOut"][];
+            /** Order */
+            order: string;
+            /** Order Status */
+            order_status: string;
+            /** Receiver */
+            receiver: string;
+            /** Remark */
+            remark: string;
+            /** Slot */
+            slot: number | null;
+            /** Status */
+            status: string | null;
+            /** Tracking No */
+            tracking_no: string | null;
+            /** Wave */
+            wave: string | null;
+            /** Weight G */
+            weight_g: number | null;
         };
         /** StockRowOut */
         StockRowOut: {
@@ -4783,6 +5695,60 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** WaveIn */
+        WaveIn: {
+            /**
+             * Max Orders
+             * @default 50
+             */
+            max_orders: number;
+            /**
+             * Orders
+             * @description Only these orders
+             */
+            orders?: string[] | null;
+            /**
+             * Strategy
+             * @default cheapest
+             * @enum {string}
+             */
+            strategy: "cheapest" | "priority";
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** WaveOut */
+        WaveOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Created At */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /** Orders */
+            orders: number;
+            /** Ref */
+            ref: string;
+            /** Released At */
+            released_at: string | null;
+            /** Shipped */
+            shipped: number;
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** WavesCreatedOut */
+        WavesCreatedOut: {
+            /**
+             * Unassigned
+             * @description Orders no courier rule takes
+             */
+            unassigned: string[];
+            /** Waves */
+            waves: string[];
         };
         /** WebhookOut */
         WebhookOut: {
@@ -5748,6 +6714,742 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+        };
+    };
+    createCarrierAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    addTrackingNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumbersIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listCarriers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierOut"][];
+                };
+            };
+        };
+    };
+    createCarrier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarrierIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    fulfillmentDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardOut"];
+                };
+            };
+        };
+    };
+    setOrderCourier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourierIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    packStation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    packOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PackedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    packScan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScanIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listReturns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnIntakeRowOut"][];
+                };
+            };
+        };
+    };
+    receiveReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnIntakeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnIntakeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listCourierRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"][];
+                };
+            };
+        };
+    };
+    createCourierRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateCourierRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listShipments: {
+        parameters: {
+            query?: {
+                status?: ("packed" | "shipped") | null;
+                /** @description An order ref or tracking number */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    shippingLabelPdf: {
+        parameters: {
+            query?: {
+                size?: "100x150" | "a4";
+            };
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PDF document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    packingSlipPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PDF document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    shipParcel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParcelShipIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listWaves: {
+        parameters: {
+            query?: {
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaveOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createWaves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WavesCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getPickList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickListOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pickListPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A PDF document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirmPicks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PicksIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    releaseWave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleasedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

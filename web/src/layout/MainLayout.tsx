@@ -33,6 +33,13 @@ import {
   StopOutlined,
   BranchesOutlined,
   ApiOutlined,
+  InboxOutlined,
+  GroupOutlined,
+  CodeSandboxOutlined,
+  CarOutlined,
+  RollbackOutlined,
+  FundOutlined,
+  SendOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -80,6 +87,19 @@ export default function MainLayout() {
           { key: '/orders/blacklist', icon: <StopOutlined />, label: <span data-testid="menu-blacklist">{t('menu.blacklist')}</span> },
           { key: '/orders/route-rules', icon: <BranchesOutlined />, label: <span data-testid="menu-route-rules">{t('menu.routeRules')}</span> },
           { key: '/orders/channels', icon: <ApiOutlined />, label: <span data-testid="menu-channels">{t('menu.channels')}</span> },
+        ],
+      },
+      {
+        key: 'fulfillment',
+        icon: <InboxOutlined />,
+        label: <span data-testid="menu-fulfillment">{t('menu.fulfillment')}</span>,
+        children: [
+          { key: '/fulfillment', icon: <FundOutlined />, label: <span data-testid="menu-ful-dashboard">{t('menu.fulDashboard')}</span> },
+          { key: '/fulfillment/waves', icon: <GroupOutlined />, label: <span data-testid="menu-waves">{t('menu.waves')}</span> },
+          { key: '/fulfillment/pack', icon: <CodeSandboxOutlined />, label: <span data-testid="menu-pack">{t('menu.pack')}</span> },
+          { key: '/fulfillment/shipments', icon: <SendOutlined />, label: <span data-testid="menu-shipments">{t('menu.shipments')}</span> },
+          { key: '/fulfillment/returns', icon: <RollbackOutlined />, label: <span data-testid="menu-returns-intake">{t('menu.returnsIntake')}</span> },
+          { key: '/fulfillment/couriers', icon: <CarOutlined />, label: <span data-testid="menu-couriers">{t('menu.couriers')}</span> },
         ],
       },
       {
@@ -131,9 +151,16 @@ export default function MainLayout() {
       : location.pathname
           .replace(/\/$/, '')
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
-          .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
-  // The orders group opens by itself only on an orders page (it is long).
-  const defaultOpen = ['inventory', 'catalog', 'system', ...(location.pathname.startsWith('/orders') ? ['orders'] : [])];
+          .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1')
+          .replace(/^(\/fulfillment\/waves)\/.+$/, '$1');
+  // The orders and fulfilment groups open by themselves only on their own pages (they are long).
+  const defaultOpen = [
+    'inventory',
+    'catalog',
+    'system',
+    ...(location.pathname.startsWith('/orders') ? ['orders'] : []),
+    ...(location.pathname.startsWith('/fulfillment') ? ['fulfillment'] : []),
+  ];
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -1,0 +1,1 @@
+"""Fulfilment (WMS): courier choice, waves, picking, the pack station, shipments and returns intake."""
