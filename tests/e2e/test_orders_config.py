@@ -245,3 +245,28 @@ def test_pay_merge_unmerge_and_complete_from_the_pool(page: Page, login, server)
     settle(page)
     page.get_by_test_id("order-complete-confirm").click()
     expect(drawer.get_by_test_id("order-detail-status")).to_have_text("已完成")
+
+
+def test_edit_an_orders_items_from_the_drawer(page: Page, login, server):
+    n = _shop(server)
+    o = _order(server, n, f"SO-L{n['sfx']}", phone="13300133009")
+    login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.goto(f"/orders/pool?channel={n['ch']}&order={o['ref']}")
+    drawer = page.get_by_test_id("order-detail")
+    expect(drawer.get_by_test_id("order-detail-status")).to_have_text("已分配")
+
+    # Two pieces at the paid price would cost more than was paid: refused, nothing changed.
+    page.get_by_test_id("order-edit-lines").click()
+    settle(page)
+    form = page.get_by_test_id("order-lines-form")
+    form.get_by_test_id("edit-line-qty").fill("2")
+    page.get_by_test_id("order-action-ok").click()
+    expect(form.locator(".ant-alert-error")).to_contain_text("请先补录付款")
+
+    # The second piece as a gift: accepted, the stock and the timeline follow.
+    form.get_by_test_id("edit-line-discount").fill("19.90")
+    page.get_by_test_id("order-action-ok").click()
+    expect(drawer.get_by_test_id("order-line-qty")).to_have_text("2")
+    expect(drawer.get_by_test_id("order-detail-status")).to_have_text("已分配")
+    expect(drawer.get_by_test_id("order-timeline")).to_contain_text(f"{n['sku']}×1 → {n['sku']}×2")

@@ -584,6 +584,22 @@ def edit_order(
         )
 
 
+class LinesIn(Input):
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+
+
+@router.put("/{ref}/lines", operation_id="editOrderLines")
+def edit_order_lines(
+    ref: str, body: LinesIn, request: Request, actor: Actor = Depends(requires("orders.order.review"))
+) -> OrderOut:
+    """Replace what an unshipped order sells (each line with its own price and discount); the
+    amounts follow, an allocated order is routed again. A paid order may not come to cost more
+    than was paid (409 ``orders.edit_underpaid``)."""
+    with unit_of_work(request, actor) as uow:
+        lines = [IntakeLine(x.sku, x.qty, x.unit_price_cents, x.discount_cents) for x in body.lines]
+        return _out(service.edit_lines(uow, ref, lines))
+
+
 class PayIn(Input):
     method: str
     amount_cents: int = Field(gt=0, le=10**12)

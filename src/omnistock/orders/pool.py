@@ -131,12 +131,20 @@ def insert_lines(uow: UnitOfWork, order_id: int, lines: Sequence) -> None:
 def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[OrderLine], int, int]:
     """The order's lines with their revenue after discounts (bundles expanded into components),
     the goods amount and the total discount. Refuses anything malformed."""
-    if not order.lines:
+    return checked_lines(uow, order.lines, order.discount_cents)
+
+
+def checked_lines(
+    uow: UnitOfWork, given: Sequence[IntakeLine], order_discount_cents: object = 0
+) -> tuple[list[OrderLine], int, int]:
+    """``given`` lines, checked, with the order discount spread over them to the cent and bundles
+    expanded: (lines, goods amount, total discount)."""
+    if not given:
         raise _bad("no_lines", "An order needs at least one line", "订单至少需要一行商品")
-    if len(order.lines) > 500:
+    if len(given) > 500:
         raise _bad("too_many_lines", "An order has at most 500 lines", "一个订单最多 500 行")
     lines: list[OrderLine] = []
-    for n, ln in enumerate(order.lines, 1):
+    for n, ln in enumerate(given, 1):
         try:
             sku = catalog.resolve_code(uow, ln.sku) if isinstance(ln.sku, str) else None
         except AppError:
@@ -173,7 +181,7 @@ def _checked_lines(uow: UnitOfWork, order: IntakeOrder) -> tuple[list[OrderLine]
     if len({x.sku.id for x in lines}) != len(lines):
         raise _bad("duplicate_sku_line", "The same SKU appears twice in one order", "同一订单中 SKU 重复")
     goods = sum(x.qty * x.price for x in lines)
-    order_discount = _money(order.discount_cents, "order discount", "订单优惠")
+    order_discount = _money(order_discount_cents, "order discount", "订单优惠")
     if order_discount > sum(x.revenue for x in lines):
         raise _bad("discount_exceeds", "The order discount is more than its goods", "订单优惠超过了商品金额")
     for x, share in zip(
@@ -1071,6 +1079,76 @@ def edit_order(
     if not values:
         raise _bad("nothing_to_change", "Nothing to change", "没有要修改的内容")
     uow.audit("orders.order.edit", DOC, o.ref, before=_plain(before), after=_plain(values))
+    return _result(o)
+
+
+_ORDER_MONEY = Sql(
+    "SELECT goods_cents, discount_cents, shipping_fee_cents, total_cents, paid_cents FROM sales_order WHERE id = :id"
+)
+_DROP_LINES = Sql("DELETE FROM sales_order_line WHERE order_id = :id")
+_SET_MONEY = Sql(
+    "UPDATE sales_order SET goods_cents = :goods, discount_cents = :discount, total_cents = :total, "
+    "updated_at = :now WHERE id = :id"
+)
+
+
+def edit_lines(uow: UnitOfWork, ref: str, lines: Sequence[IntakeLine]) -> Taken:
+    """Change what an unshipped order sells (another variant, another quantity, a gift added):
+    ``lines`` replace its lines, each with its own price and discount. The order's amounts follow;
+    a paid order may not come to cost more than was paid. An allocated order gives its stock
+    back and is routed again; a held one stays in the queue for the operator to release."""
+    uow.actor.require("orders.order.review")
+    o = locked(uow, ref)
+    if o.status not in _EDITABLE:
+        raise Conflict(
+            "orders.not_editable",
+            "Order {ref} is {state}; only unshipped orders can be edited",
+            "订单 {ref} 当前状态为 {state_zh}，只有未发货订单可以修改",
+            ref=o.ref,
+            state=o.status,
+            state_zh=rules.STATUS_NAMES[o.status][0],
+        )
+    new, goods, discount = checked_lines(uow, lines)
+    r = raw(uow.conn)
+    old_goods, old_discount, shipping, old_total, paid = r.one(_ORDER_MONEY, {"id": o.id})
+    total = rules.payable(goods, discount, shipping)
+    if o.status != rules.PENDING_PAYMENT and total > paid:
+        raise Conflict(
+            "orders.edit_underpaid",
+            "With these lines order {ref} would cost {total} cents but {paid} were paid; record a payment first",
+            "按这些商品，订单 {ref} 应付 {total} 分，但只付了 {paid} 分；请先补录付款",
+            ref=o.ref,
+            total=total,
+            paid=paid,
+        )
+    before = [[x.sku.code, x.qty] for x in order_lines(uow, o.id)]
+    if o.status == rules.ALLOCATED:
+        inventory.release(uow, doc_type=DOC, doc_id=o.id)
+        _move(uow, o, rules.READY, why={"lines_changed": True}, warehouse_id=None)
+    r.queue(_DROP_LINES, {"id": o.id})
+    insert_lines(uow, o.id, new)
+    r.queue(
+        _SET_MONEY, {"goods": goods, "discount": discount, "total": total, "now": r.dt(utcnow()), "id": o.id}
+    )
+    uow.audit(
+        "orders.order.edit",
+        DOC,
+        o.ref,
+        before={
+            "lines": before,
+            "goods_cents": old_goods,
+            "discount_cents": old_discount,
+            "total_cents": old_total,
+        },
+        after={
+            "lines": [[x.sku.code, x.qty] for x in new],
+            "goods_cents": goods,
+            "discount_cents": discount,
+            "total_cents": total,
+        },
+    )
+    if o.status == rules.READY and not (o.ship_after and o.ship_after > utcnow().date()):
+        allocate(uow, o)
     return _result(o)
 
 

@@ -665,6 +665,7 @@ from omnistock.orders.pool import (  # noqa: E402,F401
     channel_ref,
     close_order,
     complete_order,
+    edit_lines,
     edit_order,
     hold_order,
     pay_order,

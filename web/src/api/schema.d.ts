@@ -2301,6 +2301,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{ref}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit Order Lines
+         * @description Replace what an unshipped order sells (each line with its own price and discount); the
+         *     amounts follow, an allocated order is routed again. A paid order may not come to cost more
+         *     than was paid (409 ``orders.edit_underpaid``).
+         */
+        put: operations["editOrderLines"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{ref}/pay": {
         parameters: {
             query?: never;
@@ -3391,6 +3413,11 @@ export interface components {
             sku: string;
             /** Unit Price Cents */
             unit_price_cents: number;
+        };
+        /** LinesIn */
+        LinesIn: {
+            /** Lines */
+            lines: components["schemas"]["LineIn"][];
         };
         /** LoginIn */
         LoginIn: {
@@ -10316,6 +10343,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["HoldIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    editOrderLines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinesIn"];
             };
         };
         responses: {

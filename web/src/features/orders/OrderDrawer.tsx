@@ -36,7 +36,9 @@ import { formatCents, formatQty, parseYuanToCents, centsToYuanInput } from '../.
 import { HoldReasons, OrderStatusTag, UNSHIPPED, describeTimeline, payMethodOptions, provinceOptions, reasonText, statusLabel } from './orderCommon';
 
 type Option = { value: string; label: string };
-type Dialog = null | 'pay' | 'hold' | 'release' | 'route' | 'split' | 'cancel';
+type Dialog = null | 'pay' | 'hold' | 'release' | 'route' | 'split' | 'cancel' | 'lines';
+/** A line being edited: prices as typed (yuan). */
+type EditLine = { key: number; sku: string; qty: number | null; price: string; discount: string };
 
 /** The small dialogs of the drawer's actions: one field each (the split has its own table). */
 function ActionModal({
@@ -59,6 +61,7 @@ function ActionModal({
   const [reason, setReason] = useState('');
   const [warehouse, setWarehouse] = useState('');
   const [moves, setMoves] = useState<Record<string, number | null>>({});
+  const [edits, setEdits] = useState<EditLine[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -69,7 +72,17 @@ function ActionModal({
     setMoves({});
     setWarehouse('');
     setAmount(centsToYuanInput(Math.max(0, order.total_cents - order.paid_cents)));
+    setEdits(
+      order.lines.map((l) => ({
+        key: l.line_no,
+        sku: l.sku,
+        qty: l.qty,
+        price: centsToYuanInput(l.unit_price_cents),
+        discount: l.discount_cents ? centsToYuanInput(l.discount_cents) : '',
+      })),
+    );
   }, [dialog, order]);
+  const updateLine = (key: number, patch: Partial<EditLine>) => setEdits((prev) => prev.map((l) => (l.key === key ? { ...l, ...patch } : l)));
 
   if (!dialog) return null;
   const ref = order.ref;
@@ -109,6 +122,18 @@ function ActionModal({
         const out = await unwrap(api.POST('/api/v1/orders/{ref}/split', { ...path, body: { parts: [part] } }));
         const made = out.filter((o) => o.ref !== ref).map((o) => o.ref);
         onDone(t('order.splitDone', { refs: made.join(', ') }));
+      } else if (dialog === 'lines') {
+        const lines = edits.map((l, i) => {
+          const price = parseYuanToCents(l.price);
+          const discount = l.discount.trim() ? parseYuanToCents(l.discount) : 0;
+          if (!l.sku.trim() || !l.qty) throw new Error(t('order.linesIncomplete', { n: i + 1 }));
+          if (price === null || discount === null) throw new Error(t('order.form.badMoney', { field: `${t('order.unitPrice')} #${i + 1}` }));
+          return { sku: l.sku.trim(), qty: l.qty, unit_price_cents: price, discount_cents: discount };
+        });
+        if (lines.length === 0) throw new Error(t('order.linesIncomplete', { n: 1 }));
+        const out = await unwrap(api.PUT('/api/v1/orders/{ref}/lines', { ...path, body: { lines } }));
+        const reasons = out.hold_reasons.map((r) => reasonText(lang, r)).join('；');
+        onDone(t('order.actionDone', { ref, status: statusLabel(t, out.status) + (reasons ? ` (${reasons})` : '') }));
       }
       onClose();
     } catch (e) {
@@ -125,6 +150,7 @@ function ActionModal({
     route: t('order.action.route'),
     split: t('order.action.split'),
     cancel: t('order.action.cancel'),
+    lines: t('order.action.lines'),
   };
 
   let body: ReactNode = null;
@@ -184,11 +210,44 @@ function ActionModal({
     );
   }
 
+  if (dialog === 'lines') {
+    body = (
+      <>
+        <Typography.Paragraph type="secondary">{t('order.linesHint')}</Typography.Paragraph>
+        <Table<EditLine>
+          size="small"
+          rowKey="key"
+          pagination={false}
+          dataSource={edits}
+          onRow={() => ({ 'data-testid': 'order-edit-line' }) as never}
+          columns={[
+            { title: t('order.sku'), key: 'sku', render: (_, l) => <Input value={l.sku} maxLength={64} onChange={(e) => updateLine(l.key, { sku: e.target.value })} data-testid="edit-line-sku" /> },
+            { title: t('order.qty'), key: 'qty', width: 90, render: (_, l) => <InputNumber value={l.qty} min={1} max={1_000_000_000} precision={0} style={{ width: '100%' }} onChange={(v) => updateLine(l.key, { qty: typeof v === 'number' ? v : null })} data-testid="edit-line-qty" /> },
+            { title: t('order.form.priceYuan'), key: 'price', width: 110, render: (_, l) => <Input value={l.price} onChange={(e) => updateLine(l.key, { price: e.target.value })} data-testid="edit-line-price" /> },
+            { title: t('order.form.discountYuan'), key: 'discount', width: 110, render: (_, l) => <Input value={l.discount} onChange={(e) => updateLine(l.key, { discount: e.target.value })} data-testid="edit-line-discount" /> },
+            {
+              key: 'remove',
+              width: 40,
+              render: (_, l) => (
+                <Button size="small" type="text" danger disabled={edits.length === 1} onClick={() => setEdits((prev) => prev.filter((x) => x.key !== l.key))} data-testid="edit-line-remove">
+                  ×
+                </Button>
+              ),
+            },
+          ]}
+        />
+        <Button size="small" style={{ marginTop: 8 }} onClick={() => setEdits((prev) => [...prev, { key: Math.max(0, ...prev.map((x) => x.key)) + 1, sku: '', qty: 1, price: '', discount: '' }])} data-testid="edit-line-add">
+          {t('order.addLine')}
+        </Button>
+      </>
+    );
+  }
+
   return (
     <Modal
       open
       title={`${titles[dialog]} · ${ref}`}
-      width={dialog === 'split' ? 640 : 440}
+      width={dialog === 'split' || dialog === 'lines' ? 680 : 440}
       onCancel={onClose}
       onOk={() => void submit()}
       okText={titles[dialog]}
@@ -435,6 +494,11 @@ export default function OrderDrawer({
             {t('order.action.complete')}
           </Button>
         </Popconfirm>
+      )}
+      {review && UNSHIPPED.includes(s ?? '') && order.lines.length > 0 && (
+        <Button size="small" onClick={() => setDialog('lines')} data-testid="order-edit-lines">
+          {t('order.action.lines')}
+        </Button>
       )}
       {review && ['on_hold', 'ready', 'allocated'].includes(s ?? '') && order.lines.length > 0 && (
         <Button size="small" onClick={() => setDialog('split')} data-testid="order-split">

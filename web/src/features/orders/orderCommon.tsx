@@ -112,6 +112,8 @@ const EDIT_FIELDS: Record<string, MsgKey> = {
   seller_memo: 'order.sellerMemo',
   tags: 'order.tags',
   ship_after: 'order.shipAfter',
+  lines: 'order.lines',
+  total_cents: 'order.payable',
 };
 
 const asDict = (v: unknown): Dict => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Dict) : {});
@@ -134,8 +136,8 @@ export function describeTimeline(t: T, lang: Lang, e: OrderTimelineEntry): strin
     parts.push(t('order.tl.payment', { method: optLabel(t, 'order.pay', str(after.method)), amount: formatCents(after.amount_cents as number) }));
   } else if (action === 'edit') {
     const fields = Object.keys(after)
-      .filter((k) => k in EDIT_FIELDS && fmtValue(before[k]) !== fmtValue(after[k]))
-      .map((k) => `${t(EDIT_FIELDS[k])}: ${fmtValue(before[k])} → ${fmtValue(after[k])}`);
+      .filter((k) => k in EDIT_FIELDS && fmtValue(before[k], k) !== fmtValue(after[k], k))
+      .map((k) => `${t(EDIT_FIELDS[k])}: ${fmtValue(before[k], k)} → ${fmtValue(after[k], k)}`);
     parts.push(t('order.tl.edit', { fields: fields.join('; ') }));
   } else if (action === 'split') {
     parts.push(t('order.tl.split', { refs: asList(after.into).map(str).join(', ') }));
@@ -162,8 +164,11 @@ export function describeTimeline(t: T, lang: Lang, e: OrderTimelineEntry): strin
   return parts.join('，');
 }
 
-function fmtValue(v: unknown): string {
+function fmtValue(v: unknown, key?: string): string {
   if (v === null || v === undefined || v === '') return '-';
+  if (key === 'total_cents' && typeof v === 'number') return formatCents(v);
+  // An order's lines: [[sku, qty], ...] → "SKU×2, SKU×1"
+  if (key === 'lines' && Array.isArray(v)) return v.map((x) => (Array.isArray(x) ? `${str(x[0])}×${str(x[1])}` : str(x))).join(', ') || '-';
   if (Array.isArray(v)) return v.map(str).join(', ') || '-';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
