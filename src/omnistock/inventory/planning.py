@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, Integer, cast, func, select
 
 from omnistock.inventory import rules
 from omnistock.inventory.models import (
@@ -23,26 +23,24 @@ from omnistock.platform.uow import UnitOfWork
 
 def daily_shipped(
     uow: UnitOfWork, *, since: dt.date, until: dt.date, exclude: Sequence[str] = ()
-) -> list[tuple[int, int, dt.date, int]]:
-    """Units shipped per (warehouse id, SKU id, day) for days in [since, until); ``exclude`` names
-    document types whose shipments are not sales (goods returned to a supplier)."""
+) -> list[tuple[int, int, int, int]]:
+    """Units shipped per (warehouse id, SKU id, day number) for days in [since, until), the day
+    numbered from ``since`` (0, 1, …) so callers can index arrays without date arithmetic;
+    ``exclude`` names document types whose shipments are not sales (goods returned to a supplier)."""
     sm = stock_move.c
-    day = func.date(sm.at) if uow.dialect == "sqlite" else cast(sm.at, Date)
+    start = dt.datetime.combine(since, dt.time())
+    if uow.dialect == "sqlite":
+        day = cast(func.julianday(func.date(sm.at)) - func.julianday(since.isoformat()), Integer)
+    else:
+        day = cast(sm.at, Date) - since
     stmt = (
         select(sm.warehouse_id, sm.sku_id, day, -func.sum(sm.qty))
-        .where(
-            sm.kind == rules.SHIPMENT,
-            sm.at >= dt.datetime.combine(since, dt.time()),
-            sm.at < dt.datetime.combine(until, dt.time()),
-        )
+        .where(sm.kind == rules.SHIPMENT, sm.at >= start, sm.at < dt.datetime.combine(until, dt.time()))
         .group_by(sm.warehouse_id, sm.sku_id, day)
     )
     if exclude:
         stmt = stmt.where(sm.doc_type.not_in(list(exclude)))
-    return [
-        (w, s, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), int(q))
-        for w, s, d, q in uow.conn.execute(stmt)
-    ]
+    return [tuple(r) for r in uow.conn.execute(stmt)]
 
 
 def stock_positions(

@@ -16,13 +16,16 @@ days:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
 from omnistock.purchasing.forecast import forecast
 
 Z_SERVICE = 1.65
+HISTORY_DAYS = 180  # days of sales the workbench forecasts from
 STOCKOUT, CRITICAL, REORDER, OK = "stockout", "critical", "reorder", "ok"
 URGENCIES = (STOCKOUT, CRITICAL, REORDER, OK)
 
@@ -146,3 +149,30 @@ def suggest(
     sold = history[:, -recent_days:].sum(axis=1)
     health = stock_health(on_hand=on_hand, demand=f.daily, sold_recent=sold, overstock_days=overstock_days)
     return f, p, health, sold
+
+
+def _lookup(index: dict[int, int]) -> np.ndarray:
+    """An array mapping ids to positions (-1 for ids not in ``index``)."""
+    out = np.full(max(index, default=0) + 1, -1, dtype=np.int64)
+    out[list(index)] = list(index.values())
+    return out
+
+
+def sales_matrix(
+    sold: Sequence[tuple[int, int, int, int]], w_index: dict[int, int], s_index: dict[int, int], days: int
+) -> np.ndarray:
+    """Daily units sold as a (warehouses × SKUs, days) matrix, row ``w·len(SKUs) + s``, from rows
+    (warehouse id, SKU id, day number, units) — read straight into one integer array."""
+    n_s = len(s_index)
+    history = np.zeros((len(w_index) * n_s, days))
+    if not sold:
+        return history
+    a = np.fromiter(chain.from_iterable(sold), dtype=np.int64, count=4 * len(sold)).reshape(-1, 4)
+    w_of, s_of = _lookup(w_index), _lookup(s_index)
+    w_ok = (a[:, 0] >= 0) & (a[:, 0] < len(w_of))
+    s_ok = (a[:, 1] >= 0) & (a[:, 1] < len(s_of))
+    a = a[w_ok & s_ok & (a[:, 2] >= 0) & (a[:, 2] < days)]
+    wi, si = w_of[a[:, 0]], s_of[a[:, 1]]
+    keep = (wi >= 0) & (si >= 0)
+    np.add.at(history, ((wi * n_s + si)[keep], a[keep, 2]), a[keep, 3].astype(np.float64))
+    return history

@@ -26,7 +26,7 @@ from omnistock.purchasing import replenishment as rp
 from omnistock.purchasing import service as po_service
 from omnistock.purchasing.models import purchase_order, purchase_order_line, supplier, supplier_sku
 
-HISTORY_DAYS = 180
+HISTORY_DAYS = rp.HISTORY_DAYS
 OPEN_STATES = (rules.SUBMITTED, rules.APPROVED, rules.SENT, rules.PARTIAL)
 DEFAULT_LEAD = 7
 
@@ -94,10 +94,8 @@ def _compute(uow: UnitOfWork, warehouse: str | None, today: dt.date | None):
     s_index = {s.id: i for i, s in enumerate(skus)}
     n = n_w * n_s
     since = today - dt.timedelta(days=HISTORY_DAYS)
-    history = np.zeros((n, HISTORY_DAYS))
-    for w, s, day, q in inventory.daily_shipped(uow, since=since, until=today, exclude=("supplier_return",)):
-        if w in w_index and s in s_index:
-            history[w_index[w] * n_s + s_index[s], (day - since).days] += q
+    sold = inventory.daily_shipped(uow, since=since, until=today, exclude=("supplier_return",))
+    history = rp.sales_matrix(sold, w_index, s_index, HISTORY_DAYS)
 
     def per_row(values: dict[tuple[int, int], int], pick=lambda v: v) -> np.ndarray:
         out = np.zeros(n, dtype=np.int64)
