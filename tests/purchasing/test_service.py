@@ -13,7 +13,7 @@ from omnistock.platform.auth import Actor
 from omnistock.platform.errors import AppError, Conflict, Forbidden, Invalid
 from omnistock.purchasing import rules
 from omnistock.purchasing import service as purchasing
-from omnistock.purchasing.receiving import ReceiveLineIn
+from omnistock.purchasing.service import ReceiveLineIn
 from tests.inventory.helpers import balance, invariants, pool, snapshot
 from tests.purchasing.helpers import BOSS, BUYER, CLERK, approved_order, setup, uow
 

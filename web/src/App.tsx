@@ -37,6 +37,11 @@ const ReviewRulesPage = lazy(() => import('./features/orders/OrderConfigPages').
 const BlacklistPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.BlacklistPage })));
 const RouteRulesPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.RouteRulesPage })));
 const ChannelsPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.ChannelsPage })));
+const SuppliersPage = lazy(() => import('./features/purchasing/SuppliersPage'));
+const PurchaseOrdersPage = lazy(() => import('./features/purchasing/PurchaseOrdersPage'));
+const ReceivingPage = lazy(() => import('./features/purchasing/ReceivingPage'));
+const ReplenishmentPage = lazy(() => import('./features/purchasing/ReplenishmentPage'));
+const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -101,6 +106,11 @@ export default function App() {
                   <Route path="orders/route-rules" element={<RouteRulesPage />} />
                   <Route path="orders/channels" element={<ChannelsPage />} />
                   <Route path="orders/import" element={<OrderImportPage />} />
+                  <Route path="purchasing/suppliers" element={<SuppliersPage />} />
+                  <Route path="purchasing/orders" element={<PurchaseOrdersPage />} />
+                  <Route path="purchasing/receiving" element={<ReceivingPage />} />
+                  <Route path="purchasing/replenishment" element={<ReplenishmentPage />} />
+                  <Route path="purchasing/bills" element={<BillsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

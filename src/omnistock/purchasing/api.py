@@ -17,7 +17,7 @@ from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
 from omnistock.platform.http import language, unit_of_work
 from omnistock.platform.schemas import Input, Output, UtcDateTime
-from omnistock.purchasing import bills, pdf, receiving, service, workbench
+from omnistock.purchasing import pdf, service
 
 router = APIRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
 
@@ -169,14 +169,14 @@ def price_history(
 
 
 # -- settings -----------------------------------------------------------------------------------
-class SettingsOut(Output):
+class PurchasingSettingsOut(Output):
     tolerance_pct: int
     approval_thresholds: list[tuple[int, str]]
     target_days: int
     overstock_days: int
 
 
-class SettingsIn(Input):
+class PurchasingSettingsIn(Input):
     tolerance_pct: int | None = Field(default=None, ge=0, le=100)
     approval_thresholds: list[tuple[int, str]] | None = None
     target_days: int | None = Field(default=None, ge=1, le=3650)
@@ -184,45 +184,49 @@ class SettingsIn(Input):
 
 
 @router.get("/settings", operation_id="purchasingSettings")
-def get_settings(request: Request, actor: Actor = Depends(requires("purchasing.po.read"))) -> SettingsOut:
+def get_settings(
+    request: Request, actor: Actor = Depends(requires("purchasing.po.read"))
+) -> PurchasingSettingsOut:
     with unit_of_work(request, actor, readonly=True) as uow:
-        return SettingsOut.model_validate(service.settings(uow))
+        return PurchasingSettingsOut.model_validate(service.settings(uow))
 
 
 @router.put("/settings", operation_id="updatePurchasingSettings")
 def put_settings(
-    body: SettingsIn, request: Request, actor: Actor = Depends(requires("purchasing.settings.manage"))
-) -> SettingsOut:
+    body: PurchasingSettingsIn,
+    request: Request,
+    actor: Actor = Depends(requires("purchasing.settings.manage")),
+) -> PurchasingSettingsOut:
     changes = body.model_dump(exclude_none=True)
     if "approval_thresholds" in changes:
         changes["approval_thresholds"] = [list(t) for t in changes["approval_thresholds"]]
     with unit_of_work(request, actor) as uow:
-        return SettingsOut.model_validate(service.update_settings(uow, changes))
+        return PurchasingSettingsOut.model_validate(service.update_settings(uow, changes))
 
 
 # -- purchase orders ----------------------------------------------------------------------------
-class OrderLineIn(Input):
+class PurchaseOrderLineIn(Input):
     sku: Code
     qty: Qty
     price_cents: Cents | None = Field(default=None, description="Default: the supplier's price")
 
 
-class OrderIn(Input):
+class PurchaseOrderIn(Input):
     ref: str | None = Field(default=None, max_length=64)
     supplier: Code
     warehouse: Code
-    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    lines: list[PurchaseOrderLineIn] = Field(min_length=1, max_length=500)
     expected_date: dt.date | None = None
     note: str | None = Field(default=None, max_length=500)
 
 
-class OrderUpdate(Input):
-    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+class PurchaseOrderUpdate(Input):
+    lines: list[PurchaseOrderLineIn] = Field(min_length=1, max_length=500)
     expected_date: dt.date | None = None
     note: str | None = Field(default=None, max_length=500)
 
 
-class OrderLineOut(Output):
+class PurchaseOrderLineOut(Output):
     line_no: int
     sku: str
     tracking: str
@@ -234,7 +238,7 @@ class OrderLineOut(Output):
     remaining: int
 
 
-class OrderRow(Output):
+class PurchaseOrderRow(Output):
     id: int
     ref: str
     status: str
@@ -250,23 +254,23 @@ class OrderRow(Output):
     approved_by: str | None
 
 
-class OrderOut(OrderRow):
+class PurchaseOrderOut(PurchaseOrderRow):
     note: str | None
     submitted_at: UtcDateTime | None
     approved_at: UtcDateTime | None
     sent_at: UtcDateTime | None
     closed_at: UtcDateTime | None
-    lines: list[OrderLineOut]
+    lines: list[PurchaseOrderLineOut]
     approval_permission: str
     next: list[str]
 
 
-class OrderList(Output):
-    items: list[OrderRow]
+class PurchaseOrderList(Output):
+    items: list[PurchaseOrderRow]
     counts: dict[str, int]
 
 
-def _lines(lines: list[OrderLineIn]) -> list[service.OrderLineIn]:
+def _lines(lines: list[PurchaseOrderLineIn]) -> list[service.OrderLineIn]:
     return [service.OrderLineIn(x.sku, x.qty, x.price_cents) for x in lines]
 
 
@@ -277,16 +281,18 @@ def list_orders(
     supplier: str | None = None,
     q: str | None = None,
     actor: Actor = Depends(requires("purchasing.po.read")),
-) -> OrderList:
+) -> PurchaseOrderList:
     with unit_of_work(request, actor, readonly=True) as uow:
         items = service.list_orders(uow, status=status, supplier_code=supplier, q=q)
-        return OrderList(items=[OrderRow.model_validate(o) for o in items], counts=service.status_counts(uow))
+        return PurchaseOrderList(
+            items=[PurchaseOrderRow.model_validate(o) for o in items], counts=service.status_counts(uow)
+        )
 
 
 @router.post("/orders", status_code=201, operation_id="createPurchaseOrder")
 def create_order(
-    body: OrderIn, request: Request, actor: Actor = Depends(requires("purchasing.po.create"))
-) -> OrderOut:
+    body: PurchaseOrderIn, request: Request, actor: Actor = Depends(requires("purchasing.po.create"))
+) -> PurchaseOrderOut:
     with unit_of_work(request, actor) as uow:
         d = service.create_order(
             uow,
@@ -297,37 +303,37 @@ def create_order(
             expected_date=body.expected_date,
             note=body.note,
         )
-    return OrderOut.model_validate(d)
+    return PurchaseOrderOut.model_validate(d)
 
 
 @router.get("/orders/{order_id}", operation_id="getPurchaseOrder")
 def get_order(
     order_id: int, request: Request, actor: Actor = Depends(requires("purchasing.po.read"))
-) -> OrderOut:
+) -> PurchaseOrderOut:
     with unit_of_work(request, actor, readonly=True) as uow:
-        return OrderOut.model_validate(service.order_detail(uow, order_id))
+        return PurchaseOrderOut.model_validate(service.order_detail(uow, order_id))
 
 
 @router.get("/orders/by-ref/{ref}", operation_id="getPurchaseOrderByRef")
 def get_order_by_ref(
     ref: str, request: Request, actor: Actor = Depends(requires("purchasing.po.read"))
-) -> OrderOut:
+) -> PurchaseOrderOut:
     with unit_of_work(request, actor, readonly=True) as uow:
-        return OrderOut.model_validate(service.order_detail(uow, service.order_id_by_ref(uow, ref)))
+        return PurchaseOrderOut.model_validate(service.order_detail(uow, service.order_id_by_ref(uow, ref)))
 
 
 @router.put("/orders/{order_id}", operation_id="updatePurchaseOrder")
 def update_order(
     order_id: int,
-    body: OrderUpdate,
+    body: PurchaseOrderUpdate,
     request: Request,
     actor: Actor = Depends(requires("purchasing.po.create")),
-) -> OrderOut:
+) -> PurchaseOrderOut:
     with unit_of_work(request, actor) as uow:
         d = service.update_order(
             uow, order_id, lines=_lines(body.lines), expected_date=body.expected_date, note=body.note
         )
-    return OrderOut.model_validate(d)
+    return PurchaseOrderOut.model_validate(d)
 
 
 Action = Literal["submit", "approve", "reject", "send", "cancel", "close"]
@@ -344,12 +350,12 @@ _ACTIONS = {
 @router.post("/orders/{order_id}/actions/{action}", operation_id="purchaseOrderAction")
 def order_action(
     order_id: int, action: Action, request: Request, actor: Actor = Depends(requires("purchasing.po.read"))
-) -> OrderOut:
+) -> PurchaseOrderOut:
     """Move the order through its states: submit, approve / reject (by the permission its amount
     needs), send, cancel, close. The service checks each action's own permission."""
     with unit_of_work(request, actor) as uow:
         d = _ACTIONS[action](uow, order_id)
-    return OrderOut.model_validate(d)
+    return PurchaseOrderOut.model_validate(d)
 
 
 def _inline(content: bytes, media_type: str, filename: str) -> Response:
@@ -447,7 +453,7 @@ def receive_order(
         d = service.receive_order(
             uow,
             order_id,
-            lines=[receiving.ReceiveLineIn(**x.model_dump()) for x in body.lines],
+            lines=[service.ReceiveLineIn(**x.model_dump()) for x in body.lines],
             freight_cents=body.freight_cents,
             duty_cents=body.duty_cents,
             allocation=body.allocation,
@@ -521,53 +527,53 @@ def reject_hold(
     return HoldResult(id=d["id"], hold=d["hold"], return_ref=d["return"]["ref"])
 
 
-class ReturnLine(Input):
+class SupplierReturnLineIn(Input):
     sku: Code
     qty: Qty
     lot_no: Code | None = None
     serials: list[Code] = Field(default_factory=list, max_length=5000)
 
 
-class ReturnIn(Input):
+class SupplierReturnIn(Input):
     ref: str | None = Field(default=None, max_length=64)
     supplier: Code
     warehouse: Code
     order_id: int | None = None
     reason: str | None = Field(default=None, max_length=200)
-    lines: list[ReturnLine] = Field(min_length=1, max_length=500)
+    lines: list[SupplierReturnLineIn] = Field(min_length=1, max_length=500)
 
 
-class ReturnLineOut(Output):
+class SupplierReturnLineOut(Output):
     line_no: int
     sku: str
     qty: int
     value_cents: int
 
 
-class ReturnOut(Output):
+class SupplierReturnOut(Output):
     id: int
     ref: str
     supplier: str
     warehouse: str
     value_cents: int
-    lines: list[ReturnLineOut]
+    lines: list[SupplierReturnLineOut]
 
 
 @router.post("/returns", status_code=201, operation_id="returnToSupplier")
 def return_to_supplier(
-    body: ReturnIn, request: Request, actor: Actor = Depends(requires("purchasing.return.create"))
-) -> ReturnOut:
+    body: SupplierReturnIn, request: Request, actor: Actor = Depends(requires("purchasing.return.create"))
+) -> SupplierReturnOut:
     with unit_of_work(request, actor) as uow:
         d = service.return_to_supplier(
             uow,
             supplier_code=body.supplier,
             warehouse=body.warehouse,
-            lines=[receiving.ReturnLineIn(x.sku, x.qty, x.lot_no, tuple(x.serials)) for x in body.lines],
+            lines=[service.ReturnLineIn(x.sku, x.qty, x.lot_no, tuple(x.serials)) for x in body.lines],
             order_id=body.order_id,
             reason=body.reason,
             ref=body.ref,
         )
-    return ReturnOut.model_validate(d)
+    return SupplierReturnOut.model_validate(d)
 
 
 # Goods received from a supplier without a purchase order.
@@ -684,12 +690,10 @@ class DraftOrdersIn(Input):
 @router.post("/replenishment/draft-orders", status_code=201, operation_id="createDraftOrders")
 def create_draft_orders(
     body: DraftOrdersIn, request: Request, actor: Actor = Depends(requires("purchasing.po.create"))
-) -> list[OrderOut]:
+) -> list[PurchaseOrderOut]:
     with unit_of_work(request, actor) as uow:
-        made = service.create_draft_orders(
-            uow, [workbench.Pick(p.warehouse, p.sku, p.qty) for p in body.picks]
-        )
-    return [OrderOut.model_validate(d) for d in made]
+        made = service.create_draft_orders(uow, [service.Pick(p.warehouse, p.sku, p.qty) for p in body.picks])
+    return [PurchaseOrderOut.model_validate(d) for d in made]
 
 
 class HealthOut(Output):
@@ -778,7 +782,7 @@ def create_bill(
             bill_no=body.bill_no,
             order_id=body.order_id,
             bill_date=body.bill_date,
-            lines=[bills.BillLineIn(x.order_line_no, x.qty, x.price_cents) for x in body.lines],
+            lines=[service.BillLineIn(x.order_line_no, x.qty, x.price_cents) for x in body.lines],
         )
     return BillOut.model_validate(d)
 

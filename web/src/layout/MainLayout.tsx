@@ -33,6 +33,11 @@ import {
   StopOutlined,
   BranchesOutlined,
   ApiOutlined,
+  ShopOutlined,
+  SolutionOutlined,
+  InboxOutlined,
+  ThunderboltOutlined,
+  FileDoneOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -80,6 +85,18 @@ export default function MainLayout() {
           { key: '/orders/blacklist', icon: <StopOutlined />, label: <span data-testid="menu-blacklist">{t('menu.blacklist')}</span> },
           { key: '/orders/route-rules', icon: <BranchesOutlined />, label: <span data-testid="menu-route-rules">{t('menu.routeRules')}</span> },
           { key: '/orders/channels', icon: <ApiOutlined />, label: <span data-testid="menu-channels">{t('menu.channels')}</span> },
+        ],
+      },
+      {
+        key: 'purchasing',
+        icon: <ShopOutlined />,
+        label: <span data-testid="menu-purchasing">{t('menu.purchasing')}</span>,
+        children: [
+          { key: '/purchasing/orders', icon: <SolutionOutlined />, label: <span data-testid="menu-purchase-orders">{t('menu.purchaseOrders')}</span> },
+          { key: '/purchasing/receiving', icon: <InboxOutlined />, label: <span data-testid="menu-receiving">{t('menu.receiving')}</span> },
+          { key: '/purchasing/replenishment', icon: <ThunderboltOutlined />, label: <span data-testid="menu-replenishment">{t('menu.replenishment')}</span> },
+          { key: '/purchasing/suppliers', icon: <TeamOutlined />, label: <span data-testid="menu-suppliers">{t('menu.suppliers')}</span> },
+          { key: '/purchasing/bills', icon: <FileDoneOutlined />, label: <span data-testid="menu-bills">{t('menu.bills')}</span> },
         ],
       },
       {
@@ -132,8 +149,14 @@ export default function MainLayout() {
           .replace(/\/$/, '')
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1');
-  // The orders group opens by itself only on an orders page (it is long).
-  const defaultOpen = ['inventory', 'catalog', 'system', ...(location.pathname.startsWith('/orders') ? ['orders'] : [])];
+  // The orders and purchasing groups open by themselves only on one of their pages (they are long).
+  const defaultOpen = [
+    'inventory',
+    'catalog',
+    'system',
+    ...(location.pathname.startsWith('/orders') ? ['orders'] : []),
+    ...(location.pathname.startsWith('/purchasing') ? ['purchasing'] : []),
+  ];
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
