@@ -981,6 +981,14 @@ const zh = {
   'bill.date': '开票日期',
   'bill.unbilledQty': '未开票数量',
   'bill.unbilledAmount': '未开票金额',
+  'set.title': '采购设置',
+  'set.tolerance': '默认超收容差 %',
+  'set.targetDays': '补货目标天数',
+  'set.overstockDays': '积压阈值（天）',
+  'set.thresholds': '采购单审批阈值',
+  'set.from': '金额（元）起',
+  'set.needs': '需要权限',
+  'set.addTier': '添加阈值',
 };
 
 export type MsgKey = keyof typeof zh;
@@ -1962,6 +1970,14 @@ const en: Record<MsgKey, string> = {
   'bill.date': 'Bill date',
   'bill.unbilledQty': 'Unbilled qty',
   'bill.unbilledAmount': 'Unbilled amount',
+  'set.title': 'Purchasing settings',
+  'set.tolerance': 'Default over-receipt %',
+  'set.targetDays': 'Replenishment cover days',
+  'set.overstockDays': 'Overstock above (days)',
+  'set.thresholds': 'Approval thresholds',
+  'set.from': 'From amount (yuan)',
+  'set.needs': 'needs',
+  'set.addTier': 'Add threshold',
 };
 
 export const messages: Record<Lang, Record<MsgKey, string>> = { 'zh-CN': zh, 'en-US': en };

@@ -1,7 +1,7 @@
 // Suppliers (供应商): terms (lead time, payment, currency, tolerance), the SKUs each supplies with
 // price, MOQ and pack size, and the price history of a SKU.
 import { useEffect, useState } from 'react';
-import { App, Button, Card, Checkbox, Drawer, Form, Input, InputNumber, Modal, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Checkbox, Drawer, Form, Input, InputNumber, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api, unwrap } from '../../api/client';
 import type { PricePoint, Supplier, SupplierSku } from '../../api/types';
@@ -212,6 +212,81 @@ function SupplierSkus({ supplier, onClose }: { supplier: Supplier | null; onClos
   );
 }
 
+const APPROVALS = ['purchasing.po.approve', 'purchasing.po.approve_large'];
+
+/** Purchasing settings: receiving tolerance, replenishment cover, approval thresholds by amount. */
+function SettingsCard() {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [tiers, setTiers] = useState<{ key: number; from: string; permission: string }[]>([]);
+  useEffect(() => {
+    unwrap(api.GET('/api/v1/purchasing/settings'))
+      .then((s) => {
+        form.setFieldsValue({ tolerance_pct: s.tolerance_pct, target_days: s.target_days, overstock_days: s.overstock_days });
+        setTiers(s.approval_thresholds.map(([from, permission], i) => ({ key: i, from: centsToYuanInput(Number(from)), permission: String(permission) })));
+      })
+      .catch(() => setTiers([]));
+  }, [form]);
+  const save = async () => {
+    const v = await form.validateFields();
+    const thresholds: [number, string][] = [];
+    for (const tier of tiers) {
+      const cents = parseYuanToCents(tier.from);
+      if (cents === null) {
+        message.error(t('doc.needCost'));
+        return;
+      }
+      thresholds.push([cents, tier.permission]);
+    }
+    try {
+      await unwrap(api.PUT('/api/v1/purchasing/settings', { body: { ...v, approval_thresholds: thresholds } }));
+      message.success(t('common.saved'));
+    } catch (e) {
+      message.error(errorText(e));
+    }
+  };
+  return (
+    <Card size="small" title={t('set.title')} style={{ marginTop: 12 }}>
+      <Form form={form} layout="inline" size="small" style={{ rowGap: 8 }}>
+        <Form.Item name="tolerance_pct" label={t('set.tolerance')} rules={[{ required: true }]}>
+          <InputNumber min={0} max={100} precision={0} />
+        </Form.Item>
+        <Form.Item name="target_days" label={t('set.targetDays')} rules={[{ required: true }]}>
+          <InputNumber min={1} max={3650} precision={0} />
+        </Form.Item>
+        <Form.Item name="overstock_days" label={t('set.overstockDays')} rules={[{ required: true }]}>
+          <InputNumber min={1} max={3650} precision={0} />
+        </Form.Item>
+      </Form>
+      <Typography.Text strong style={{ display: 'block', margin: '12px 0 4px' }}>
+        {t('set.thresholds')}
+      </Typography.Text>
+      {tiers.map((tier) => (
+        <Space key={tier.key} style={{ marginBottom: 4 }}>
+          <span>{t('set.from')}</span>
+          <Input size="small" style={{ width: 120 }} value={tier.from} disabled={tier.from === '0.00'} onChange={(e) => setTiers((p) => p.map((x) => (x.key === tier.key ? { ...x, from: e.target.value } : x)))} />
+          <span>{t('set.needs')}</span>
+          <Select size="small" style={{ width: 200 }} value={tier.permission} onChange={(v) => setTiers((p) => p.map((x) => (x.key === tier.key ? { ...x, permission: v } : x)))} options={APPROVALS.map((a) => ({ value: a, label: optLabel(t, 'perm', a) }))} />
+          {tier.from !== '0.00' && (
+            <Button size="small" type="link" danger onClick={() => setTiers((p) => p.filter((x) => x.key !== tier.key))}>
+              {t('common.delete')}
+            </Button>
+          )}
+        </Space>
+      ))}
+      <Space style={{ display: 'flex', marginTop: 8 }}>
+        <Button size="small" icon={<PlusOutlined />} onClick={() => setTiers((p) => [...p, { key: Date.now(), from: '', permission: APPROVALS[1] }])}>
+          {t('set.addTier')}
+        </Button>
+        <Button size="small" type="primary" onClick={save}>
+          {t('common.save')}
+        </Button>
+      </Space>
+    </Card>
+  );
+}
+
 export default function SuppliersPage() {
   const { t } = useI18n();
   const [suppliers, reload] = useSuppliers();
@@ -260,6 +335,7 @@ export default function SuppliersPage() {
       />
       <SupplierForm open={formOpen} editing={editing} onClose={() => setFormOpen(false)} onSaved={reload} />
       <SupplierSkus supplier={skusOf} onClose={() => setSkusOf(null)} />
+      <SettingsCard />
     </Card>
   );
 }
