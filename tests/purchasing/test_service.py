@@ -341,3 +341,28 @@ def test_stock_health_lists_slow_movers(db):
     with uow(db, BOSS) as u:
         rows = purchasing.stock_health(u)
     assert [(r["sku"], r["warehouse"], r["kind"]) for r in rows] == [("STD-2", "WH-B", "slow_moving")]
+
+
+def test_requests_become_draft_orders_once(db):
+    with uow(db, CLERK) as u:
+        a = purchasing.create_request(u, warehouse="WH-A", sku="STD-1", qty=30, reason="门店补货")
+        b = purchasing.create_request(u, warehouse="WH-A", sku="STD-1", qty=5)
+        c = purchasing.create_request(u, warehouse="WH-A", sku="STD-2", qty=8)
+        d = purchasing.create_request(u, warehouse="WH-B", sku="STD-1", qty=1)
+    with uow(db, BUYER) as u:
+        purchasing.reject_request(u, d["id"])
+    before = snapshot(db)
+    with pytest.raises(Conflict) as e, uow(db, BUYER) as u:
+        purchasing.order_requests(u, [a["id"], d["id"]])  # d was rejected: nothing happens
+    assert e.value.code == "purchasing.request_not_open"
+    assert snapshot(db) == before
+    with uow(db, BUYER) as u:
+        made = purchasing.order_requests(u, [a["id"], b["id"], c["id"]])
+    assert len(made) == 1 and made[0]["supplier"] == "SUP-1" and made[0]["source"] == "request"
+    assert [(ln["sku"], ln["qty"]) for ln in made[0]["lines"]] == [("STD-1", 35), ("STD-2", 8)]
+    with uow(db, BOSS) as u:
+        rows = {r["id"]: r for r in purchasing.list_requests(u)}
+    assert rows[a["id"]]["status"] == "ordered" and rows[a["id"]]["order"] == made[0]["ref"]
+    assert rows[d["id"]]["status"] == "rejected"
+    with pytest.raises(Conflict), uow(db, BUYER) as u:
+        purchasing.order_requests(u, [a["id"]])

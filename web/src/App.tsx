@@ -42,6 +42,7 @@ const PurchaseOrdersPage = lazy(() => import('./features/purchasing/PurchaseOrde
 const ReceivingPage = lazy(() => import('./features/purchasing/ReceivingPage'));
 const ReplenishmentPage = lazy(() => import('./features/purchasing/ReplenishmentPage'));
 const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
+const RequestsPage = lazy(() => import('./features/purchasing/RequestsPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -111,6 +112,7 @@ export default function App() {
                   <Route path="purchasing/receiving" element={<ReceivingPage />} />
                   <Route path="purchasing/replenishment" element={<ReplenishmentPage />} />
                   <Route path="purchasing/bills" element={<BillsPage />} />
+                  <Route path="purchasing/requests" element={<RequestsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -989,6 +989,14 @@ const zh = {
   'set.from': '金额（元）起',
   'set.needs': '需要权限',
   'set.addTier': '添加阈值',
+  'menu.requests': '采购申请',
+  'req.new': '提交申请',
+  'req.neededBy': '需要日期',
+  'req.reason': '申请原因',
+  'req.status.open': '待处理',
+  'req.status.ordered': '已下单',
+  'req.status.rejected': '已驳回',
+  'po.source.request': '采购申请',
 };
 
 export type MsgKey = keyof typeof zh;
@@ -1978,6 +1986,14 @@ const en: Record<MsgKey, string> = {
   'set.from': 'From amount (yuan)',
   'set.needs': 'needs',
   'set.addTier': 'Add threshold',
+  'menu.requests': 'Purchase requests',
+  'req.new': 'Request',
+  'req.neededBy': 'Needed by',
+  'req.reason': 'Reason',
+  'req.status.open': 'Open',
+  'req.status.ordered': 'Ordered',
+  'req.status.rejected': 'Rejected',
+  'po.source.request': 'request',
 };
 
 export const messages: Record<Lang, Record<MsgKey, string>> = { 'zh-CN': zh, 'en-US': en };

@@ -717,6 +717,70 @@ def stock_health(
         return [HealthOut.model_validate(x) for x in service.stock_health(uow, warehouse=warehouse)]
 
 
+# -- purchase requests ------------------------------------------------------------------------
+class PurchaseRequestIn(Input):
+    warehouse: Code
+    sku: Code
+    qty: Qty
+    needed_by: dt.date | None = None
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class PurchaseRequestOut(Output):
+    id: int
+    ref: str
+    warehouse: str
+    sku: str
+    qty: int
+    needed_by: dt.date | None
+    reason: str | None
+    status: str
+    order: str | None
+    created_at: UtcDateTime
+    created_by: str
+    closed_by: str | None
+
+
+class RequestIdsIn(Input):
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+@router.get("/requests", operation_id="listPurchaseRequests")
+def list_requests(
+    request: Request,
+    status: Literal["open", "ordered", "rejected"] | None = None,
+    actor: Actor = Depends(requires("purchasing.po.read")),
+) -> list[PurchaseRequestOut]:
+    with unit_of_work(request, actor, readonly=True) as uow:
+        return [PurchaseRequestOut.model_validate(r) for r in service.list_requests(uow, status=status)]
+
+
+@router.post("/requests", status_code=201, operation_id="createPurchaseRequest")
+def create_request(
+    body: PurchaseRequestIn, request: Request, actor: Actor = Depends(requires("purchasing.request.create"))
+) -> PurchaseRequestOut:
+    with unit_of_work(request, actor) as uow:
+        return PurchaseRequestOut.model_validate(service.create_request(uow, **body.model_dump()))
+
+
+@router.post("/requests/{request_id}/reject", operation_id="rejectPurchaseRequest")
+def reject_request(
+    request_id: int, request: Request, actor: Actor = Depends(requires("purchasing.po.create"))
+) -> PurchaseRequestOut:
+    with unit_of_work(request, actor) as uow:
+        return PurchaseRequestOut.model_validate(service.reject_request(uow, request_id))
+
+
+@router.post("/requests/order", status_code=201, operation_id="orderPurchaseRequests")
+def order_requests(
+    body: RequestIdsIn, request: Request, actor: Actor = Depends(requires("purchasing.po.create"))
+) -> list[PurchaseOrderOut]:
+    """Open requests become draft purchase orders, one per preferred supplier and warehouse."""
+    with unit_of_work(request, actor) as uow:
+        made = service.order_requests(uow, body.ids)
+    return [PurchaseOrderOut.model_validate(d) for d in made]
+
+
 # -- supplier bills -----------------------------------------------------------------------------
 class BillLineIn(Input):
     order_line_no: int = Field(ge=1)

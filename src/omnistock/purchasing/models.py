@@ -116,6 +116,28 @@ purchase_order_line = Table(
     Index("ix_purchase_order_line_sku", "sku_id"),
 )
 
+# A request to buy (采购申请): someone needs a SKU in a warehouse; a purchaser turns open requests
+# into draft purchase orders (one per preferred supplier and warehouse) or rejects them.
+purchase_request = Table(
+    "purchase_request",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("warehouse_id", BigInteger, ForeignKey("warehouse.id"), nullable=False),
+    Column("sku_id", BigInteger, ForeignKey("sku.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("needed_by", Date),
+    Column("reason", String(200)),
+    Column("status", String(10), nullable=False),  # open | ordered | rejected
+    Column("order_id", BigInteger, ForeignKey("purchase_order.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("closed_at", DateTime),
+    Column("closed_by", String(64)),
+    CheckConstraint("qty > 0", name="qty"),
+    Index("ix_purchase_request_status", "status", "id"),
+)
+
 purchase_receipt = Table(
     "purchase_receipt",
     metadata,

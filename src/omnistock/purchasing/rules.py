@@ -57,6 +57,16 @@ def can_move(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, set())
 
 
+# Purchase requests: open until ordered (turned into a draft order) or rejected, exactly once.
+REQUEST_OPEN = "open"
+REQUEST_ORDERED = "ordered"
+REQUEST_REJECTED = "rejected"
+REQUEST_TRANSITIONS: dict[str, set[str]] = {
+    REQUEST_OPEN: {REQUEST_ORDERED, REQUEST_REJECTED},
+    REQUEST_ORDERED: set(),
+    REQUEST_REJECTED: set(),
+}
+
 # -- approval -------------------------------------------------------------------------------------
 APPROVE = "purchasing.po.approve"
 APPROVE_LARGE = "purchasing.po.approve_large"

@@ -44,6 +44,7 @@ register(
     ("purchasing.receipt.create", "采购收货", "Receive goods against purchase orders"),
     ("purchasing.hold.release", "质检放行与拒收", "Release or reject goods on quality hold"),
     ("purchasing.return.create", "采购退货", "Return goods to suppliers"),
+    ("purchasing.request.create", "提交采购申请", "Request purchases"),
     ("purchasing.replenishment.read", "查看智能补货", "View replenishment suggestions"),
     ("purchasing.bill.read", "查看供应商账单", "View supplier bills"),
     ("purchasing.bill.create", "登记供应商账单", "Enter supplier bills"),
@@ -832,3 +833,6 @@ from omnistock.purchasing.receiving import (  # noqa: E402,F401
     return_to_supplier,
 )
 from omnistock.purchasing.workbench import Pick, create_draft_orders, replenishment, stock_health  # noqa: E402,F401
+
+# isort: split
+from omnistock.purchasing.requests import create_request, list_requests, order_requests, reject_request  # noqa: E402,F401

@@ -2374,6 +2374,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchasing/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Requests */
+        get: operations["listPurchaseRequests"];
+        put?: never;
+        /** Create Request */
+        post: operations["createPurchaseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/requests/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Order Requests
+         * @description Open requests become draft purchase orders, one per preferred supplier and warehouse.
+         */
+        post: operations["orderPurchaseRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Request */
+        post: operations["rejectPurchaseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/purchasing/returns": {
         parameters: {
             query?: never;
@@ -4387,6 +4442,46 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** PurchaseRequestIn */
+        PurchaseRequestIn: {
+            /** Needed By */
+            needed_by?: string | null;
+            /** Qty */
+            qty: number;
+            /** Reason */
+            reason?: string | null;
+            /** Sku */
+            sku: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchaseRequestOut */
+        PurchaseRequestOut: {
+            /** Closed By */
+            closed_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Needed By */
+            needed_by: string | null;
+            /** Order */
+            order: string | null;
+            /** Qty */
+            qty: number;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
+            /** Sku */
+            sku: string;
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string;
+        };
         /** PurchasingSettingsIn */
         PurchasingSettingsIn: {
             /** Approval Thresholds */
@@ -4621,6 +4716,11 @@ export interface components {
             target_days: number;
             /** Total */
             total: number;
+        };
+        /** RequestIdsIn */
+        RequestIdsIn: {
+            /** Ids */
+            ids: number[];
         };
         /** ReturnIn */
         ReturnIn: {
@@ -10740,6 +10840,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseOrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPurchaseRequests: {
+        parameters: {
+            query?: {
+                status?: ("open" | "ordered" | "rejected") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createPurchaseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurchaseRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    orderPurchaseRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestIdsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejectPurchaseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"];
                 };
             };
             /** @description Validation Error */

@@ -97,3 +97,4 @@ export type StockHealthRow = Schemas['HealthOut'];
 export type SupplierBillRow = Schemas['BillRow'];
 export type SupplierBill = Schemas['BillOut'];
 export type Accrual = Schemas['AccrualOut'];
+export type PurchaseRequest = Schemas['PurchaseRequestOut'];

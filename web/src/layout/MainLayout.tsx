@@ -38,6 +38,7 @@ import {
   InboxOutlined,
   ThunderboltOutlined,
   FileDoneOutlined,
+  FormOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -92,6 +93,7 @@ export default function MainLayout() {
         icon: <ShopOutlined />,
         label: <span data-testid="menu-purchasing">{t('menu.purchasing')}</span>,
         children: [
+          { key: '/purchasing/requests', icon: <FormOutlined />, label: <span data-testid="menu-purchase-requests">{t('menu.requests')}</span> },
           { key: '/purchasing/orders', icon: <SolutionOutlined />, label: <span data-testid="menu-purchase-orders">{t('menu.purchaseOrders')}</span> },
           { key: '/purchasing/receiving', icon: <InboxOutlined />, label: <span data-testid="menu-receiving">{t('menu.receiving')}</span> },
           { key: '/purchasing/replenishment', icon: <ThunderboltOutlined />, label: <span data-testid="menu-replenishment">{t('menu.replenishment')}</span> },

@@ -67,6 +67,37 @@ def upgrade() -> None:
         batch_op.create_index("ix_purchase_order_supplier", ["supplier_id", "id"], unique=False)
 
     op.create_table(
+        "purchase_request",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("ref", sa.String(length=64), nullable=False),
+        sa.Column("warehouse_id", sa.BigInteger(), nullable=False),
+        sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.Column("needed_by", sa.Date(), nullable=True),
+        sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("closed_by", sa.String(length=64), nullable=True),
+        sa.CheckConstraint("qty > 0", name=op.f("ck_purchase_request_qty")),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["purchase_order.id"], name=op.f("fk_purchase_request_order_id_purchase_order")
+        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["sku.id"], name=op.f("fk_purchase_request_sku_id_sku")),
+        sa.ForeignKeyConstraint(
+            ["warehouse_id"], ["warehouse.id"], name=op.f("fk_purchase_request_warehouse_id_warehouse")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_request")),
+        sa.UniqueConstraint("ref", name=op.f("uq_purchase_request_ref")),
+    )
+    with op.batch_alter_table("purchase_request", schema=None) as batch_op:
+        batch_op.create_index("ix_purchase_request_status", ["status", "id"], unique=False)
+
+    op.create_table(
         "purchase_receipt",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -360,6 +391,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_purchase_receipt_order")
 
     op.drop_table("purchase_receipt")
+    with op.batch_alter_table("purchase_request", schema=None) as batch_op:
+        batch_op.drop_index("ix_purchase_request_status")
+
+    op.drop_table("purchase_request")
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.drop_index("ix_purchase_order_supplier")
         batch_op.drop_index("ix_purchase_order_status")
@@ -380,6 +415,7 @@ _ROLES = [
             "purchasing.*.read",
             "purchasing.supplier.manage",
             "purchasing.po.create",
+            "purchasing.request.create",
             "purchasing.return.create",
             "purchasing.bill.create",
             "catalog.*.read",
@@ -398,6 +434,7 @@ _ROLES = [
             "purchasing.*.read",
             "purchasing.supplier.manage",
             "purchasing.po.create",
+            "purchasing.request.create",
             "purchasing.po.approve",
             "purchasing.po.approve_large",
             "purchasing.return.create",
@@ -410,8 +447,8 @@ _ROLES = [
         ],
     },
 ]
-# Warehouse staff receive against purchase orders and release quality holds.
-_WAREHOUSE_GAINS = ["purchasing.receipt.create", "purchasing.hold.release"]
+# Warehouse staff receive against purchase orders, release quality holds and request purchases.
+_WAREHOUSE_GAINS = ["purchasing.receipt.create", "purchasing.hold.release", "purchasing.request.create"]
 
 
 def _purchasing_roles() -> None:
