@@ -743,8 +743,8 @@ def _order_pool_in_every_state(tx, rnd: random.Random, customers: list, shipped:
 
 
 def _purchasing_in_every_state(engine: Engine) -> None:
-    """Purchase orders as the purchaser (周杰) and the manager (孙丽) leave them: drafts made by the
-    replenishment workbench, one waiting for approval, approved, sent, partly received with goods
+    """Purchase orders as the purchaser (周杰) and the manager (孙丽) leave them: two open purchase
+    requests from the Shanghai warehouse, drafts made by the replenishment workbench, one waiting for approval, approved, sent, partly received with goods
     on quality hold, received and billed (matched), closed, and cancelled."""
     perms = {r["code"]: frozenset(r["permissions"]) for r in identity.BUILTIN_ROLES}
     buyer = Actor(None, "zhoujie", perms["purchaser"])
@@ -805,6 +805,9 @@ def _purchasing_in_every_state(engine: Engine) -> None:
     receive(arrived, [purchasing.ReceiveLineIn(tex[8], 25)])
     cancelled = po([(tex[0], 10)], wh="WH-CD")
     step(buyer, purchasing.cancel_order, cancelled)
+    with UnitOfWork(engine, clerk) as uow:  # the Shanghai warehouse asks for more of two T-shirts
+        for code, qty in ((tex[9], 30), (tex[10], 20)):
+            purchasing.create_request(uow, warehouse="WH-SH", sku=code, qty=qty, reason="直播活动备货")
     with UnitOfWork(engine, boss) as uow:
         due = [r for r in purchasing.replenishment(uow, due_only=True)["rows"] if r["supplier"]][:6]
     if due:

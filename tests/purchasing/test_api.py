@@ -126,3 +126,19 @@ def test_suppliers_settings_and_workbench_over_http(people):
     )
     assert r.status_code == 201 and r.json()[0]["supplier"] == "SUP-9"  # the cheapest
     assert buyer.get(f"{P}/stock-health").status_code == 200
+
+
+def test_requests_over_http(people):
+    buyer, clerk = people["buyer"], people["clerk"]
+    r = clerk.post(
+        f"{P}/requests", json={"warehouse": "WH-A", "sku": "STD-2", "qty": 12, "reason": "快卖完了"}
+    )
+    assert r.status_code == 201, r.text
+    req = r.json()
+    assert req["status"] == "open" and req["created_by"] == "clerk"
+    problem(clerk.post(f"{P}/requests/order", json={"ids": [req["id"]]}), 403, "auth.forbidden")
+    r = buyer.post(f"{P}/requests/order", json={"ids": [req["id"]]})
+    assert r.status_code == 201, r.text
+    assert r.json()[0]["lines"][0]["qty"] == 12
+    problem(buyer.post(f"{P}/requests/{req['id']}/reject"), 409, "purchasing.request_not_open")
+    assert buyer.get(f"{P}/requests", params={"status": "ordered"}).json()[0]["order"] == r.json()[0]["ref"]
