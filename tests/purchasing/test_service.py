@@ -366,3 +366,21 @@ def test_requests_become_draft_orders_once(db):
     assert rows[d["id"]]["status"] == "rejected"
     with pytest.raises(Conflict), uow(db, BUYER) as u:
         purchasing.order_requests(u, [a["id"]])
+
+
+def test_only_drafts_are_edited(db):
+    po_id = approved_order(db, [("STD-1", 10)])
+    before = snapshot(db)
+    with pytest.raises(Conflict) as e, uow(db, BUYER) as u:
+        purchasing.update_order(u, po_id, lines=[purchasing.OrderLineIn("STD-1", 99)])
+    assert e.value.code == "purchasing.not_draft"
+    assert snapshot(db) == before
+    with uow(db, BUYER) as u:
+        po = purchasing.create_order(
+            u, supplier_code="SUP-1", warehouse="WH-A", lines=[purchasing.OrderLineIn("STD-1", 1)]
+        )
+        out = purchasing.update_order(
+            u, po["id"], lines=[purchasing.OrderLineIn("STD-2", 4, 480)], note="改单"
+        )
+    assert [(ln["sku"], ln["qty"], ln["price_cents"]) for ln in out["lines"]] == [("STD-2", 4, 480)]
+    assert out["total_cents"] == 1920 and out["note"] == "改单"

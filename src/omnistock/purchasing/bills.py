@@ -97,8 +97,8 @@ def create_bill(
                 n=ln.order_line_no,
             )
         seen.add(ln.order_line_no)
-        po_service._count(ln.qty, "qty")
-        po_service._money(ln.price_cents, "price_cents")
+        po_service.check_qty(ln.qty, "qty")
+        po_service.check_amount(ln.price_cents, "price_cents")
         unbilled = received.get(o.line_no, 0) - o.billed
         m = rules.match_line(
             po_price=o.price_cents, billed_price=ln.price_cents, unbilled_received=unbilled, billed_qty=ln.qty

@@ -76,8 +76,8 @@ def receive_order(
         raise Invalid(
             "purchasing.bad_allocation", "Allocate landed costs by value or qty", "到岸费用按金额或数量分摊"
         )
-    po_service._money(freight_cents, "freight_cents")
-    po_service._money(duty_cents, "duty_cents")
+    po_service.check_amount(freight_cents, "freight_cents")
+    po_service.check_amount(duty_cents, "duty_cents")
     po = po_service.lock_order(uow, po_id)
     if po.status not in rules.RECEIVABLE:
         raise po_service.illegal(po.ref, po.status, rules.RECEIVED)
@@ -88,7 +88,7 @@ def receive_order(
     matched = []
     for i, ln in enumerate(lines, 1):
         s = catalog.resolve_code(uow, ln.code)
-        po_service._count(ln.qty, "qty")
+        po_service.check_qty(ln.qty, "qty")
         of_sku = [o for o in order_lines if o.sku_id == s.id]
         if not of_sku:
             raise Invalid(
@@ -259,6 +259,7 @@ def receive_order(
 
 
 def list_receipts(uow: UnitOfWork, po_id: int) -> list[dict]:
+    uow.actor.require("purchasing.po.read")
     pr, prl = purchase_receipt.c, purchase_receipt_line.c
     rows = uow.conn.execute(
         select(pr.id, pr.ref, pr.at, pr.freight_cents, pr.duty_cents, pr.allocation, pr.created_by)
@@ -462,7 +463,7 @@ def return_to_supplier(
     doc_lines, by_line = [], {}
     for i, ln in enumerate(lines, 1):
         s = catalog.resolve_code(uow, ln.sku)
-        po_service._count(ln.qty, "qty")
+        po_service.check_qty(ln.qty, "qty")
         doc_lines.append(inventory.DocLine(i, s, ln.qty, lot_no=ln.lot_no))
         by_line[i] = (s, ln)
     short = inventory.reserve(

@@ -42,7 +42,7 @@ def create_request(
             "{sku} 是组合商品，请申请其组件",
             sku=sku,
         )
-    po_service._count(qty, "qty")
+    po_service.check_qty(qty, "qty")
     if reason is not None and len(reason) > 200:
         raise Invalid(
             "purchasing.bad_reason", "A reason has at most 200 characters", "申请原因最长 200 个字符"

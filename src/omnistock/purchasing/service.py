@@ -185,7 +185,7 @@ def list_suppliers(uow: UnitOfWork) -> list[dict]:
     ]
 
 
-def _money(v: object, what: str) -> int:
+def check_amount(v: object, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_MONEY:
         raise Invalid(
             "purchasing.bad_amount",
@@ -197,7 +197,7 @@ def _money(v: object, what: str) -> int:
     return v
 
 
-def _count(v: object, what: str, *, low: int = 1) -> int:
+def check_qty(v: object, what: str, *, low: int = 1) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= 10**9:
         raise Invalid(
             "purchasing.bad_quantity",
@@ -225,9 +225,9 @@ def set_supplier_sku(
     uow.actor.require("purchasing.supplier.manage")
     sid = supplier_id(uow, supplier_code)
     s = catalog.sku_ref(uow, sku)
-    _money(price_cents, "price_cents")
-    _count(moq, "moq")
-    _count(pack_size, "pack_size")
+    check_amount(price_cents, "price_cents")
+    check_qty(moq, "moq")
+    check_qty(pack_size, "pack_size")
     now = utcnow()
     key = (supplier_sku.c.supplier_id == sid) & (supplier_sku.c.sku_id == s.id)
     old = uow.conn.execute(select(supplier_sku).where(key)).first()
@@ -347,7 +347,7 @@ def update_settings(uow: UnitOfWork, changes: dict[str, Any]) -> dict[str, Any]:
             value = [list(t) for t in sorted(value)]
         else:
             limit = rules.MAX_TOLERANCE_PCT if key == "tolerance_pct" else 3650
-            _count(value, key, low=0 if key == "tolerance_pct" else 1)
+            check_qty(value, key, low=0 if key == "tolerance_pct" else 1)
             if value > limit:
                 raise Invalid(
                     "purchasing.bad_setting",
@@ -398,7 +398,7 @@ def _priced_lines(uow: UnitOfWork, sid: int, lines: Sequence[OrderLineIn]) -> li
                 "{sku} 是组合商品，请采购其组件",
                 sku=ln.sku,
             )
-        _count(ln.qty, "qty")
+        check_qty(ln.qty, "qty")
         price = ln.price_cents
         if price is None:
             price = uow.conn.execute(
@@ -420,7 +420,7 @@ def _priced_lines(uow: UnitOfWork, sid: int, lines: Sequence[OrderLineIn]) -> li
                 "sku_id": s.id,
                 "sku": s.code,
                 "qty": ln.qty,
-                "price_cents": _money(price, "price"),
+                "price_cents": check_amount(price, "price"),
             }
         )
     return out
@@ -513,9 +513,16 @@ def update_order(
 ) -> dict:
     """Replace a draft order's lines (and expected date, note)."""
     uow.actor.require("purchasing.po.create")
-    po = _lock(uow, po_id)
+    po = lock_order(uow, po_id)
     if po.status != rules.DRAFT:
-        raise _illegal(po.ref, po.status, rules.DRAFT)
+        raise Conflict(
+            "purchasing.not_draft",
+            "Purchase order {ref} is {status}: only a draft can be edited",
+            "采购单 {ref} 当前为「{status_zh}」，只有草稿可以修改",
+            ref=po.ref,
+            status=po.status,
+            status_zh=rules.STATE_LABELS[po.status][0],
+        )
     priced = _priced_lines(uow, po.supplier_id, lines)
     before = order_detail(uow, po_id)
     total = sum(ln["qty"] * ln["price_cents"] for ln in priced)
@@ -552,7 +559,8 @@ def _brief(d: dict) -> dict:
     }
 
 
-def _lock(uow: UnitOfWork, po_id: int):
+def lock_order(uow: UnitOfWork, po_id: int):
+    """The order's row, locked until the transaction ends (PostgreSQL; SQLite serializes writers)."""
     row = uow.conn.execute(
         select(purchase_order).where(purchase_order.c.id == po_id).with_for_update()
     ).first()
@@ -561,7 +569,7 @@ def _lock(uow: UnitOfWork, po_id: int):
     return row
 
 
-def _illegal(ref: str, current: str, target: str) -> Conflict:
+def illegal(ref: str, current: str, target: str) -> Conflict:
     cur_zh, cur_en = rules.STATE_LABELS.get(current, (current, current))
     tgt_zh, tgt_en = rules.STATE_LABELS.get(target, (target, target))
     return Conflict(
@@ -594,7 +602,7 @@ def move(uow: UnitOfWork, po_id: int, target: str, **values: Any):
     ).first()
     if found is None:
         raise not_found("purchase_order", po_id, zh="采购单")
-    raise _illegal(found.ref, found.status, target)
+    raise illegal(found.ref, found.status, target)
 
 
 def _transition(uow: UnitOfWork, po_id: int, target: str, action: str, **values: Any) -> dict:
@@ -623,7 +631,7 @@ def approve_order(uow: UnitOfWork, po_id: int) -> dict:
     """Approve a submitted order: the approver needs the permission its amount requires, and may
     not approve an order they created without ``purchasing.po.approve_own``. The approved prices
     join the supplier's price history."""
-    po = _lock(uow, po_id)
+    po = lock_order(uow, po_id)
     uow.actor.require(approval_needed(uow, po.total_cents))
     if po.created_by == uow.actor.username and not uow.actor.has(rules.APPROVE_OWN):
         raise Forbidden(
@@ -645,7 +653,7 @@ def approve_order(uow: UnitOfWork, po_id: int) -> dict:
 
 def reject_order(uow: UnitOfWork, po_id: int) -> dict:
     """Send a submitted order back to its author as a draft."""
-    po = _lock(uow, po_id)
+    po = lock_order(uow, po_id)
     uow.actor.require(approval_needed(uow, po.total_cents))
     return _transition(uow, po_id, rules.DRAFT, "reject", submitted_at=None)
 
@@ -782,14 +790,6 @@ def order_lines_for(uow: UnitOfWork, po_id: int) -> list:
 def tolerance_pct(uow: UnitOfWork, sid: int) -> int:
     own = uow.conn.execute(select(supplier.c.tolerance_pct).where(supplier.c.id == sid)).scalar()
     return own if own is not None else int(settings(uow)["tolerance_pct"])
-
-
-def lock_order(uow: UnitOfWork, po_id: int):
-    return _lock(uow, po_id)
-
-
-def illegal(ref: str, current: str, target: str) -> Conflict:
-    return _illegal(ref, current, target)
 
 
 # ---------------------------------------------------------------------------------------------
