@@ -517,11 +517,11 @@ def update_order(
     if po.status != rules.DRAFT:
         raise Conflict(
             "purchasing.not_draft",
-            "Purchase order {ref} is {status}: only a draft can be edited",
-            "采购单 {ref} 当前为「{status_zh}」，只有草稿可以修改",
+            "Purchase order {ref} is {current}: only a draft can be edited",
+            "采购单 {ref} 当前为「{current_zh}」，只有草稿可以修改",
             ref=po.ref,
-            status=po.status,
-            status_zh=rules.STATE_LABELS[po.status][0],
+            current=po.status,
+            current_zh=rules.STATE_LABELS[po.status][0],
         )
     priced = _priced_lines(uow, po.supplier_id, lines)
     before = order_detail(uow, po_id)
