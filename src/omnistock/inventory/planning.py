@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Date, Integer, cast, func, select
+from sqlalchemy import Date, cast, func, select
 
 from omnistock.inventory import rules
 from omnistock.inventory.models import (
@@ -24,23 +24,27 @@ from omnistock.platform.uow import UnitOfWork
 def daily_shipped(
     uow: UnitOfWork, *, since: dt.date, until: dt.date, exclude: Sequence[str] = ()
 ) -> list[tuple[int, int, int, int]]:
-    """Units shipped per (warehouse id, SKU id, day number) for days in [since, until), the day
-    numbered from ``since`` (0, 1, …) so callers can index arrays without date arithmetic;
-    ``exclude`` names document types whose shipments are not sales (goods returned to a supplier)."""
+    """Units shipped as (warehouse id, SKU id, day number, units) for days in [since, until), the
+    day numbered from ``since`` (0, 1, …) so callers can index arrays without date arithmetic. One
+    row per shipment move — not grouped: a day's rows are for the caller to add up (grouping in
+    SQL costs a sort of the whole history; an array sums them for free). ``exclude`` names document
+    types whose shipments are not sales (goods returned to a supplier)."""
     sm = stock_move.c
-    start = dt.datetime.combine(since, dt.time())
-    if uow.dialect == "sqlite":
-        day = cast(func.julianday(func.date(sm.at)) - func.julianday(since.isoformat()), Integer)
-    else:
-        day = cast(sm.at, Date) - since
-    stmt = (
-        select(sm.warehouse_id, sm.sku_id, day, -func.sum(sm.qty))
-        .where(sm.kind == rules.SHIPMENT, sm.at >= start, sm.at < dt.datetime.combine(until, dt.time()))
-        .group_by(sm.warehouse_id, sm.sku_id, day)
+    sqlite = uow.dialect == "sqlite"
+    # SQLite stores times as ISO text: the day is its first ten characters, numbered in Python.
+    day = func.substr(sm.at, 1, 10) if sqlite else cast(sm.at, Date) - since
+    stmt = select(sm.warehouse_id, sm.sku_id, day, -sm.qty).where(
+        sm.kind == rules.SHIPMENT,
+        sm.at >= dt.datetime.combine(since, dt.time()),
+        sm.at < dt.datetime.combine(until, dt.time()),
     )
     if exclude:
         stmt = stmt.where(sm.doc_type.not_in(list(exclude)))
-    return [tuple(r) for r in uow.conn.execute(stmt)]
+    rows = uow.conn.execute(stmt).all()
+    if not sqlite:
+        return [tuple(r) for r in rows]
+    number = {(since + dt.timedelta(days=i)).isoformat(): i for i in range((until - since).days)}
+    return [(w, s, number[d], q) for w, s, d, q in rows]
 
 
 def stock_positions(

@@ -162,7 +162,8 @@ def sales_matrix(
     sold: Sequence[tuple[int, int, int, int]], w_index: dict[int, int], s_index: dict[int, int], days: int
 ) -> np.ndarray:
     """Daily units sold as a (warehouses × SKUs, days) matrix, row ``w·len(SKUs) + s``, from rows
-    (warehouse id, SKU id, day number, units) — read straight into one integer array."""
+    (warehouse id, SKU id, day number, units) — read straight into one integer array; rows of the
+    same warehouse, SKU and day add up."""
     n_s = len(s_index)
     history = np.zeros((len(w_index) * n_s, days))
     if not sold:
