@@ -384,3 +384,15 @@ def test_only_drafts_are_edited(db):
         )
     assert [(ln["sku"], ln["qty"], ln["price_cents"]) for ln in out["lines"]] == [("STD-2", 4, 480)]
     assert out["total_cents"] == 1920 and out["note"] == "改单"
+
+
+def test_rejecting_held_serials_returns_the_units_received(db):
+    po_id = approved_order(db, [("SER-1", 2)])
+    out = receive(db, po_id, [ReceiveLineIn("SER-1", 2, serials=("SN-A", "SN-B"), hold=True)])
+    with uow(db, CLERK) as u:
+        rejected = purchasing.reject_hold(u, out["lines"][0]["id"])
+    assert rejected["return"]["value_cents"] == 2 * 50000
+    assert balance(db, "SER-1") == (0, 0)
+    with uow(db) as u:
+        assert [s["status"] for s in inventory.list_serials(u, sku="SER-1")] == ["shipped", "shipped"]
+    assert invariants(db) == []

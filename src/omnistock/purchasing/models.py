@@ -166,6 +166,7 @@ purchase_receipt_line = Table(
     Column("landed_cents", BigInteger, nullable=False),  # freight and duty this line carries
     Column("value_cents", BigInteger, nullable=False),  # qty × price + landed: the stock value in
     Column("lot_no", String(64)),
+    Column("serials", Json),  # serial-tracked SKUs: the numbers received
     # Quality hold: none | held (on hand, not available) | released | rejected (returned)
     Column("hold", String(10), nullable=False),
     Column("hold_closed_at", DateTime),

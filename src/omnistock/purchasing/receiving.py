@@ -188,6 +188,7 @@ def receive_order(
                 landed_cents=extra,
                 value_cents=g + extra,
                 lot_no=lot_no,
+                serials=list(rl.serials) or None,
                 hold=HELD if ln.hold else NONE,
             )
             .returning(purchase_receipt_line.c.id)
@@ -366,8 +367,8 @@ def release_hold(uow: UnitOfWork, line_id: int) -> dict:
 def reject_hold(
     uow: UnitOfWork, line_id: int, *, reason: str | None = None, serials: Sequence[str] = ()
 ) -> dict:
-    """QC failed: the held goods go back to the supplier at their cost (serial-tracked goods name
-    their units)."""
+    """QC failed: the held goods go back to the supplier at their cost. Serial-tracked goods leave
+    as the units named, by default the very units the line received."""
     uow.actor.require("purchasing.hold.release")
     row = _held_line(uow, line_id, REJECTED)
     receipt = uow.conn.execute(
@@ -386,7 +387,7 @@ def reject_hold(
         uow,
         supplier_code=supplier_code,
         warehouse=inventory.warehouse_code(uow, po.warehouse_id),
-        lines=[ReturnLineIn(sku.code, row.qty, row.lot_no, tuple(serials))],
+        lines=[ReturnLineIn(sku.code, row.qty, row.lot_no, tuple(serials) or tuple(row.serials or ()))],
         order_id=receipt,
         reason=reason or "QC rejected",
         receipt_line_id=line_id,

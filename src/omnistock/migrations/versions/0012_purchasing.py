@@ -204,6 +204,13 @@ def upgrade() -> None:
         sa.Column("landed_cents", sa.BigInteger(), nullable=False),
         sa.Column("value_cents", sa.BigInteger(), nullable=False),
         sa.Column("lot_no", sa.String(length=64), nullable=True),
+        sa.Column(
+            "serials",
+            sa.JSON(none_as_null=True).with_variant(
+                postgresql.JSONB(none_as_null=True, astext_type=Text()), "postgresql"
+            ),
+            nullable=True,
+        ),
         sa.Column("hold", sa.String(length=10), nullable=False),
         sa.Column("hold_closed_at", sa.DateTime(), nullable=True),
         sa.Column("hold_closed_by", sa.String(length=64), nullable=True),
