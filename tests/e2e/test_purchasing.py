@@ -1,6 +1,6 @@
 """Purchasing in the browser: a purchase order made through the form, submitted, approved and
-received at the receiving station by scanning (stock appears); and the replenishment workbench
-turning a suggestion into a draft purchase order."""
+received at the receiving station by scanning, on quality hold until released (then the stock is
+available); and the replenishment workbench turning a suggestion into a draft purchase order."""
 
 from __future__ import annotations
 
@@ -101,9 +101,18 @@ def test_purchase_order_approved_and_received_by_scanning(page: Page, login, ser
     expect(page.get_by_test_id(f"rc-qty-{n['sku']}")).to_have_value("3")
     expect(scan).to_be_focused()  # the scanner box keeps the focus
     assert _available(server, n) == 0
+    page.get_by_test_id(f"rc-hold-{n['sku']}").check()  # quality hold: on hand, not available
     page.get_by_test_id("rc-submit").click()
     expect(page.get_by_test_id("po-status-received")).to_be_visible()
     expect(page.get_by_test_id("rc-remaining")).to_have_text("0")
+    assert _available(server, n) == 0
+    release = (
+        page.get_by_test_id("hold-table")
+        .locator("tr", has_text=n["sku"])
+        .locator("[data-testid^=hold-release-]")
+    )
+    release.click()
+    expect(page.get_by_test_id("hold-table").locator("tr", has_text=n["sku"])).to_have_count(0)
     assert _available(server, n) == 3
 
 

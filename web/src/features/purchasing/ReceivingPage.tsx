@@ -278,7 +278,7 @@ export default function ReceivingPage() {
                       <Tag>-</Tag>
                     ),
                 },
-                { title: t('rc.hold'), key: 'hold', render: (_: unknown, l: Line) => <Checkbox checked={l.hold} onChange={(e) => update(l.key, { hold: e.target.checked })} /> },
+                { title: t('rc.hold'), key: 'hold', render: (_: unknown, l: Line) => <Checkbox checked={l.hold} onChange={(e) => update(l.key, { hold: e.target.checked })} data-testid={`rc-hold-${l.sku}`} /> },
                 { title: '', key: 'x', render: (_: unknown, l: Line) => <Button size="small" type="link" danger onClick={() => setLines((p) => p.filter((x) => x.key !== l.key))}>{t('doc.removeLine')}</Button> },
               ]}
             />
