@@ -67,6 +67,13 @@ SUPPLIERS = [
     ("SUP-ELEC", "深圳华强电子科技有限公司"),
     ("SUP-HOME", "义乌优品家居有限公司"),
 ]
+# Supplier terms: (contact, phone, lead time days, payment terms, pack size of what they supply)
+SUPPLIER_TERMS = {
+    "SUP-TEX": ("陈经理", "0571-88886666", 10, "月结30天", 10),
+    "SUP-FOOD": ("杨主管", "0871-66668888", 7, "款到发货", 12),
+    "SUP-ELEC": ("刘工", "0755-83338888", 5, "月结60天", 5),
+    "SUP-HOME": ("吴小姐", "0579-85556666", 14, "月结30天", 6),
+}
 # (code, name, unit, price yuan, cost method, safety stock, supplier, cost ratio)
 PRODUCTS = [
     *[
@@ -298,9 +305,44 @@ def load(
             inventory.create_warehouse(uow, code=code, name=name)
         for code, name, kind in CHANNELS:
             orders.create_channel(uow, code=code, name=name, kind=kind)
+        identity.create_user(
+            uow,
+            username="zhoujie",
+            password=STAFF_PASSWORD,
+            display_name="周杰（采购员）",
+            roles=["purchaser"],
+            scopes={},
+        )
+        identity.create_user(
+            uow,
+            username="sunli",
+            password=STAFF_PASSWORD,
+            display_name="孙丽（采购经理）",
+            roles=["purchase_manager"],
+            scopes={},
+        )
         for code, name in SUPPLIERS:
-            purchasing.create_supplier(uow, code=code, name=name)
+            contact, phone, lead, terms, _ = SUPPLIER_TERMS[code]
+            purchasing.create_supplier(
+                uow,
+                code=code,
+                name=name,
+                fields=purchasing.SupplierFields(
+                    contact_name=contact, phone=phone, lead_time_days=lead, payment_terms=terms
+                ),
+            )
         _load_catalog(uow)
+        for p in PRODUCTS:  # what each supplier supplies, at about the cost the receipts carry
+            pack = SUPPLIER_TERMS[p[6]][4]
+            purchasing.set_supplier_sku(
+                uow,
+                p[6],
+                sku=p[0],
+                price_cents=int(p[3] * 100 * p[7]),
+                moq=pack * 2,
+                pack_size=pack,
+                preferred=True,
+            )
         for i in range(1, 301):
             name = rnd.choice(SURNAMES) + rnd.choice(GIVEN)
             phone = f"1{rnd.choice('3578')}{rnd.randint(0, 999999999):09d}"
@@ -544,6 +586,10 @@ def load(
     out.print(
         "demo: carriers, courier rules, tracking pools, and waves in Shanghai (one picked, two parcels out)"
     )
+    _purchasing_in_every_state(engine)
+    out.print(
+        "demo: purchase orders in every state, a quality hold, a matched bill, draft orders from replenishment"
+    )
     out.print(
         "demo: transfer orders (one received with a transit loss, one in transit) and a posted stocktake sheet"
     )
@@ -784,4 +830,79 @@ def _fulfillment(tx) -> None:
                 o["ref"],
                 items=[fulfillment.PackItem(i["sku"], i["qty"]) for i in o["items"]],
                 weight_g=800,
+            )
+
+
+def _purchasing_in_every_state(engine: Engine) -> None:
+    """Purchase orders as the purchaser (周杰) and the manager (孙丽) leave them: two open purchase
+    requests from the Shanghai warehouse, drafts made by the replenishment workbench, one waiting for approval, approved, sent, partly received with goods
+    on quality hold, received and billed (matched), closed, and cancelled."""
+    perms = {r["code"]: frozenset(r["permissions"]) for r in identity.BUILTIN_ROLES}
+    buyer = Actor(None, "zhoujie", perms["purchaser"])
+    boss = Actor(None, "sunli", perms["purchase_manager"])
+    clerk = Actor(None, "wangfang", perms["warehouse"])
+    plain = [p for p in PRODUCTS if tracking(p[0]) == "none"]
+
+    def po(sku_qty: list[tuple[str, int]], wh: str = "WH-SH") -> int:
+        sup = next(p[6] for p in PRODUCTS if p[0] == sku_qty[0][0])
+        with UnitOfWork(engine, buyer) as uow:
+            return purchasing.create_order(
+                uow,
+                supplier_code=sup,
+                warehouse=wh,
+                lines=[purchasing.OrderLineIn(s, q) for s, q in sku_qty],
+                expected_date=(dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).date(),
+            )["id"]
+
+    def step(actor: Actor, fn, po_id: int) -> None:
+        with UnitOfWork(engine, actor) as uow:
+            fn(uow, po_id)
+
+    def receive(po_id: int, lines: list[purchasing.ReceiveLineIn], **kw) -> None:
+        with UnitOfWork(engine, clerk) as uow:
+            purchasing.receive_order(uow, po_id, lines=lines, **kw)
+
+    tex = [p[0] for p in plain if p[6] == "SUP-TEX"]
+    approved_flow = [purchasing.submit_order, purchasing.approve_order]
+    waiting = po([(tex[0], 40), (tex[1], 40)])
+    step(buyer, purchasing.submit_order, waiting)
+    approved = po([(tex[2], 60)])
+    for fn in approved_flow:
+        step(boss if fn is purchasing.approve_order else buyer, fn, approved)
+    sent = po([(tex[3], 30), (tex[4], 30)], wh="WH-GZ")
+    for fn in (*approved_flow, purchasing.send_order):
+        step(boss if fn is purchasing.approve_order else buyer, fn, sent)
+    partly = po([(tex[5], 50), (tex[6], 20)])
+    for fn in (*approved_flow, purchasing.send_order):
+        step(boss if fn is purchasing.approve_order else buyer, fn, partly)
+    receive(partly, [purchasing.ReceiveLineIn(tex[5], 30), purchasing.ReceiveLineIn(tex[6], 20, hold=True)])
+    done = po([(tex[7], 20)])
+    for fn in (*approved_flow, purchasing.send_order):
+        step(boss if fn is purchasing.approve_order else buyer, fn, done)
+    receive(done, [purchasing.ReceiveLineIn(tex[7], 20)], freight_cents=3000)
+    with UnitOfWork(engine, buyer) as uow:
+        price = purchasing.order_detail(uow, done)["lines"][0]["price_cents"]
+        purchasing.create_bill(
+            uow,
+            supplier_code="SUP-TEX",
+            bill_no="FP-2026-0001",
+            order_id=done,
+            lines=[purchasing.BillLineIn(1, 20, price)],
+        )
+    step(buyer, purchasing.close_order, done)
+    arrived = po([(tex[8], 25)], wh="WH-CD")
+    for fn in approved_flow:
+        step(boss if fn is purchasing.approve_order else buyer, fn, arrived)
+    receive(arrived, [purchasing.ReceiveLineIn(tex[8], 25)])
+    cancelled = po([(tex[0], 10)], wh="WH-CD")
+    step(buyer, purchasing.cancel_order, cancelled)
+    with UnitOfWork(engine, clerk) as uow:  # the Shanghai warehouse asks for more of two T-shirts
+        for code, qty in ((tex[9], 30), (tex[10], 20)):
+            purchasing.create_request(uow, warehouse="WH-SH", sku=code, qty=qty, reason="直播活动备货")
+    with UnitOfWork(engine, boss) as uow:
+        due = [r for r in purchasing.replenishment(uow, due_only=True)["rows"] if r["supplier"]][:6]
+    if due:
+        with UnitOfWork(engine, buyer) as uow:
+            purchasing.create_draft_orders(
+                uow, [purchasing.Pick(r["warehouse"], r["sku"], r["suggested_qty"]) for r in due]
             )

@@ -239,7 +239,7 @@ def test_list_users_cursor_paging_and_search(engine, make_user):
         assert [u.username for u in identity.list_users(conn, q="SAN")[0]] == ["zhang_san"]
         assert identity.list_users(conn, q="%")[0] == []
         assert identity.count_users(conn) == 8
-        assert identity.count_roles(conn) == 5
+        assert identity.count_roles(conn) == len(identity.BUILTIN_ROLES)
 
 
 def test_roles_crud_and_builtin_protection(engine, make_user):

@@ -44,6 +44,12 @@ const PackStationPage = lazy(() => import('./features/fulfillment/PackStationPag
 const ShipmentsPage = lazy(() => import('./features/fulfillment/ShipmentsPage'));
 const ReturnsPage = lazy(() => import('./features/fulfillment/ReturnsPage'));
 const CouriersPage = lazy(() => import('./features/fulfillment/CouriersPage'));
+const SuppliersPage = lazy(() => import('./features/purchasing/SuppliersPage'));
+const PurchaseOrdersPage = lazy(() => import('./features/purchasing/PurchaseOrdersPage'));
+const ReceivingPage = lazy(() => import('./features/purchasing/ReceivingPage'));
+const ReplenishmentPage = lazy(() => import('./features/purchasing/ReplenishmentPage'));
+const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
+const RequestsPage = lazy(() => import('./features/purchasing/RequestsPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -115,6 +121,12 @@ export default function App() {
                   <Route path="fulfillment/shipments" element={<ShipmentsPage />} />
                   <Route path="fulfillment/returns" element={<ReturnsPage />} />
                   <Route path="fulfillment/couriers" element={<CouriersPage />} />
+                  <Route path="purchasing/suppliers" element={<SuppliersPage />} />
+                  <Route path="purchasing/orders" element={<PurchaseOrdersPage />} />
+                  <Route path="purchasing/receiving" element={<ReceivingPage />} />
+                  <Route path="purchasing/replenishment" element={<ReplenishmentPage />} />
+                  <Route path="purchasing/bills" element={<BillsPage />} />
+                  <Route path="purchasing/requests" element={<RequestsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

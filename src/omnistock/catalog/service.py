@@ -763,6 +763,27 @@ def list_skus(
     return _skus_from_rows(uow, rows[:limit]), nxt
 
 
+@dataclass(frozen=True)
+class PlanningSku:
+    """What replenishment planning needs of an active standard SKU."""
+
+    id: int
+    code: str
+    name: str
+    safety_stock: int
+
+
+def planning_skus(uow: UnitOfWork) -> list[PlanningSku]:
+    """Every active standard (not bundle) SKU, in one query (for purchasing's replenishment)."""
+    c = sku_t.c
+    rows = uow.conn.execute(
+        select(c.id, c.code, c.name, c.safety_stock)
+        .where(c.active.is_(True), c.kind == "standard")
+        .order_by(c.id)
+    )
+    return [PlanningSku(r.id, r.code, r.name, r.safety_stock) for r in rows]
+
+
 def count_skus(uow: UnitOfWork) -> int:
     return uow.conn.execute(select(func.count()).select_from(sku_t)).scalar_one()
 

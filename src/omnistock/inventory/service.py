@@ -230,6 +230,9 @@ class ReceiptLine:
     unit_cost_cents: int
     lot: LotIn | None = None  # batch-tracked SKUs: the batch received
     serials: Sequence[str] = ()  # serial-tracked SKUs: one scanned number per unit
+    # The line's whole value in cents when it is not qty × unit cost (a purchase receipt whose
+    # landed costs do not divide evenly over its pieces); default: qty × unit cost.
+    value_cents: int | None = None
 
     @classmethod
     def of(
@@ -309,6 +312,14 @@ def receive(
     for i, (s, ln) in enumerate(zip(skus, lines, strict=True), 1):
         _qty(ln.qty)
         _cost(ln.unit_cost_cents)
+        if ln.value_cents is not None and (
+            not rules.is_non_negative_int(ln.value_cents) or ln.value_cents > ln.qty * rules.MAX_UNIT_CENTS
+        ):
+            raise Invalid(
+                "inventory.bad_cost",
+                "A line value is a whole number of cents ≥ 0",
+                "行金额必须是不小于 0 的整数（分）",
+            )
         tracking.check_lot_in(s, ln.lot, i)
         serials.append(tracking.check_serials(s, ln.serials, ln.qty, i))
     at = _at(at)
@@ -358,7 +369,7 @@ def receive(
                 doc_id,
                 i,
                 ref,
-                value=ln.qty * ln.unit_cost_cents,
+                value=ln.qty * ln.unit_cost_cents if ln.value_cents is None else ln.value_cents,
                 unit_cost=ln.unit_cost_cents,
                 lot_id=lot,
                 serial_ids=u,
@@ -768,6 +779,7 @@ class DocLine:
     sku: catalog.SkuRef
     qty: int
     serials: Sequence[str] = ()  # returns of serial-tracked SKUs: the units coming back
+    lot_no: str | None = None  # reserve: this batch only (default: earliest expiry first)
 
 
 @dataclass(frozen=True)
@@ -811,7 +823,9 @@ def reserve(
     done, rows = [], []
     day = _at(at).date()
     for ln in sorted(lines, key=lambda x: x.sku.id):
-        if ln.sku.tracking == rules.BATCH:
+        if ln.lot_no is not None:
+            parts, free = [(tracking.existing_lot(uow, ln.sku, ln.lot_no, ln.line_no), ln.qty)], None
+        elif ln.sku.tracking == rules.BATCH:
             parts, free = tracking.allocate(r, warehouse_id, ln.sku, ln.qty, day)
         else:
             parts, free = [(0, ln.qty)], None
@@ -1043,6 +1057,7 @@ from omnistock.inventory.tracking import (  # noqa: E402,F401
 # Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
 from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
 from omnistock.inventory.bins import BinLine, bins_of, check_bin, set_bins, skus_in_bins  # noqa: E402,F401
+from omnistock.inventory.planning import daily_shipped, in_transit_to, stock_positions  # noqa: E402,F401
 
 # Two-step transfers and stocktake sheets live in their own modules; they are part of this public
 # surface too (import them from here: those modules use this one's helpers).

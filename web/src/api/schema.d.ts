@@ -2457,6 +2457,272 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchasing/accruals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Accruals
+         * @description Received, not yet billed (暂估应付), per order line at the order price.
+         */
+        get: operations["listAccruals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/bills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Bills */
+        get: operations["listSupplierBills"];
+        put?: never;
+        /** Create Bill */
+        post: operations["createSupplierBill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/bills/{bill_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Bill */
+        get: operations["getSupplierBill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/bills/{bill_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve Bill */
+        post: operations["approveSupplierBill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Holds */
+        get: operations["listQualityHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/holds/{line_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Hold */
+        post: operations["rejectQualityHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/holds/{line_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release Hold */
+        post: operations["releaseQualityHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Orders */
+        get: operations["listPurchaseOrders"];
+        put?: never;
+        /** Create Order */
+        post: operations["createPurchaseOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/by-ref/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order By Ref */
+        get: operations["getPurchaseOrderByRef"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order */
+        get: operations["getPurchaseOrder"];
+        /** Update Order */
+        put: operations["updatePurchaseOrder"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/{order_id}/actions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Order Action
+         * @description Move the order through its states: submit, approve / reject (by the permission its amount
+         *     needs), send, cancel, close. The service checks each action's own permission.
+         */
+        post: operations["purchaseOrderAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/{order_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Order Pdf */
+        get: operations["purchaseOrderPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/{order_id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Receipts */
+        get: operations["listPurchaseReceipts"];
+        put?: never;
+        /** Receive Order */
+        post: operations["receivePurchaseOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/orders/{order_id}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Order Xlsx */
+        get: operations["purchaseOrderXlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Price History */
+        get: operations["priceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/purchasing/receipts": {
         parameters: {
             query?: never;
@@ -2477,6 +2743,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchasing/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replenishment */
+        get: operations["replenishment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/replenishment/draft-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Draft Orders */
+        post: operations["createDraftOrders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Requests */
+        get: operations["listPurchaseRequests"];
+        put?: never;
+        /** Create Request */
+        post: operations["createPurchaseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/requests/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Order Requests
+         * @description Open requests become draft purchase orders, one per preferred supplier and warehouse.
+         */
+        post: operations["orderPurchaseRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Request */
+        post: operations["rejectPurchaseRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return To Supplier */
+        post: operations["returnToSupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["purchasingSettings"];
+        /** Put Settings */
+        put: operations["updatePurchasingSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/stock-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock Health */
+        get: operations["stockHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/supplier-skus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Supplier Skus */
+        get: operations["listSupplierSkus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/purchasing/suppliers": {
         parameters: {
             query?: never;
@@ -2490,6 +2914,57 @@ export interface paths {
         /** Create Supplier */
         post: operations["createSupplier"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/suppliers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Supplier */
+        put: operations["updateSupplier"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/suppliers/{code}/skus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Supplier Sku */
+        put: operations["setSupplierSku"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchasing/suppliers/{code}/skus/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Supplier Sku */
+        delete: operations["removeSupplierSku"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2518,6 +2993,29 @@ export interface components {
             name: string;
             /** Used Numbers */
             used_numbers: number;
+        };
+        /** AccrualOut */
+        AccrualOut: {
+            /** Accrued Cents */
+            accrued_cents: number;
+            /** Billed */
+            billed: number;
+            /** Order */
+            order: string;
+            /** Order Id */
+            order_id: number;
+            /** Order Line No */
+            order_line_no: number;
+            /** Received */
+            received: number;
+            /** Sku */
+            sku: string;
+            /** Supplier */
+            supplier: string;
+            /** Unbilled Cents */
+            unbilled_cents: number;
+            /** Unbilled Qty */
+            unbilled_qty: number;
         };
         /** AddSkusIn */
         AddSkusIn: {
@@ -2743,6 +3241,107 @@ export interface components {
             sku: string;
             /** Warehouses */
             warehouses: components["schemas"]["WarehouseAvailability"][];
+        };
+        /** BillIn */
+        BillIn: {
+            /** Bill Date */
+            bill_date?: string | null;
+            /** Bill No */
+            bill_no: string;
+            /** Lines */
+            lines: components["schemas"]["BillLineIn"][];
+            /** Order Id */
+            order_id: number;
+            /** Supplier */
+            supplier: string;
+        };
+        /** BillLineIn */
+        BillLineIn: {
+            /** Order Line No */
+            order_line_no: number;
+            /** Price Cents */
+            price_cents: number;
+            /** Qty */
+            qty: number;
+        };
+        /** BillLineOut */
+        BillLineOut: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Flags */
+            flags: string[];
+            /** Line No */
+            line_no: number;
+            /** Order Line No */
+            order_line_no: number;
+            /** Po Price Cents */
+            po_price_cents: number;
+            /** Price Cents */
+            price_cents: number;
+            /** Price Diff Cents */
+            price_diff_cents: number;
+            /** Qty */
+            qty: number;
+            /** Qty Diff */
+            qty_diff: number;
+            /** Sku */
+            sku: string;
+            /** Unbilled Received */
+            unbilled_received: number;
+        };
+        /** BillOut */
+        BillOut: {
+            /** Approved By */
+            approved_by: string | null;
+            /**
+             * Bill Date
+             * Format: date
+             */
+            bill_date: string;
+            /** Bill No */
+            bill_no: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["BillLineOut"][];
+            /** Order */
+            order: string;
+            /** Order Id */
+            order_id: number;
+            /** Status */
+            status: string;
+            /** Supplier */
+            supplier: string;
+            /** Total Cents */
+            total_cents: number;
+        };
+        /** BillRow */
+        BillRow: {
+            /** Approved By */
+            approved_by: string | null;
+            /**
+             * Bill Date
+             * Format: date
+             */
+            bill_date: string;
+            /** Bill No */
+            bill_no: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Order */
+            order: string;
+            /** Order Id */
+            order_id: number;
+            /** Status */
+            status: string;
+            /** Supplier */
+            supplier: string;
+            /** Total Cents */
+            total_cents: number;
         };
         /** BinLineIn */
         BinLineIn: {
@@ -3197,6 +3796,11 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
+        /** DraftOrdersIn */
+        DraftOrdersIn: {
+            /** Picks */
+            picks: components["schemas"]["PickIn"][];
+        };
         /** EditIn */
         EditIn: {
             address?: components["schemas"]["AddressIn"] | null;
@@ -3258,10 +3862,61 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** HealthOut */
+        HealthOut: {
+            /** Daily Demand */
+            daily_demand: number | null;
+            /** Days Of Cover */
+            days_of_cover: number | null;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** On Hand */
+            on_hand: number;
+            /** Sku */
+            sku: string;
+            /** Sold 30D */
+            sold_30d: number;
+            /** Warehouse */
+            warehouse: string;
+        };
         /** HoldIn */
         HoldIn: {
             /** Reason */
             reason: string;
+        };
+        /** HoldOut */
+        HoldOut: {
+            /** At */
+            at: string;
+            /** Hold */
+            hold: string;
+            /** Id */
+            id: number;
+            /** Lot No */
+            lot_no: string | null;
+            /** Order */
+            order: string;
+            /** Qty */
+            qty: number;
+            /** Receipt */
+            receipt: string;
+            /** Sku */
+            sku: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** HoldResult */
+        HoldResult: {
+            /** Hold */
+            hold: string;
+            /** Id */
+            id: number;
+            /** Return Ref */
+            return_ref?: string | null;
         };
         /** IdOut */
         IdOut: {
@@ -3987,6 +4642,15 @@ export interface components {
             /** Sku */
             sku: string;
         };
+        /** PickIn */
+        PickIn: {
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Warehouse */
+            warehouse: string;
+        };
         /** PickLineOut */
         PickLineOut: {
             /** Barcode */
@@ -4051,6 +4715,21 @@ export interface components {
              * @description Lines not listed were picked in full
              */
             picks?: components["schemas"]["PickBody"][];
+        };
+        /** PricePointOut */
+        PricePointOut: {
+            /** At */
+            at: string;
+            /** Price Cents */
+            price_cents: number;
+            /** Ref */
+            ref: string | null;
+            /** Sku */
+            sku: string;
+            /** Source */
+            source: string;
+            /** Supplier */
+            supplier: string;
         };
         /** ProductDetailOut */
         ProductDetailOut: {
@@ -4249,6 +4928,214 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** PurchaseOrderIn */
+        PurchaseOrderIn: {
+            /** Expected Date */
+            expected_date?: string | null;
+            /** Lines */
+            lines: components["schemas"]["PurchaseOrderLineIn"][];
+            /** Note */
+            note?: string | null;
+            /** Ref */
+            ref?: string | null;
+            /** Supplier */
+            supplier: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchaseOrderLineIn */
+        PurchaseOrderLineIn: {
+            /**
+             * Price Cents
+             * @description Default: the supplier's price
+             */
+            price_cents?: number | null;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+        };
+        /** PurchaseOrderLineOut */
+        PurchaseOrderLineOut: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Billed */
+            billed: number;
+            /** Line No */
+            line_no: number;
+            /** Price Cents */
+            price_cents: number;
+            /** Qty */
+            qty: number;
+            /** Received */
+            received: number;
+            /** Remaining */
+            remaining: number;
+            /** Sku */
+            sku: string;
+            /** Tracking */
+            tracking: string;
+        };
+        /** PurchaseOrderList */
+        PurchaseOrderList: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["PurchaseOrderRow"][];
+        };
+        /** PurchaseOrderOut */
+        PurchaseOrderOut: {
+            /** Approval Permission */
+            approval_permission: string;
+            /** Approved At */
+            approved_at: string | null;
+            /** Approved By */
+            approved_by: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Currency */
+            currency: string;
+            /** Expected Date */
+            expected_date: string | null;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["PurchaseOrderLineOut"][];
+            /** Next */
+            next: string[];
+            /** Note */
+            note: string | null;
+            /** Ref */
+            ref: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Supplier */
+            supplier: string;
+            /** Supplier Name */
+            supplier_name: string;
+            /** Total Cents */
+            total_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchaseOrderRow */
+        PurchaseOrderRow: {
+            /** Approved By */
+            approved_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Currency */
+            currency: string;
+            /** Expected Date */
+            expected_date: string | null;
+            /** Id */
+            id: number;
+            /** Ref */
+            ref: string;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Supplier */
+            supplier: string;
+            /** Supplier Name */
+            supplier_name: string;
+            /** Total Cents */
+            total_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchaseOrderUpdate */
+        PurchaseOrderUpdate: {
+            /** Expected Date */
+            expected_date?: string | null;
+            /** Lines */
+            lines: components["schemas"]["PurchaseOrderLineIn"][];
+            /** Note */
+            note?: string | null;
+        };
+        /** PurchaseRequestIn */
+        PurchaseRequestIn: {
+            /** Needed By */
+            needed_by?: string | null;
+            /** Qty */
+            qty: number;
+            /** Reason */
+            reason?: string | null;
+            /** Sku */
+            sku: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchaseRequestOut */
+        PurchaseRequestOut: {
+            /** Closed By */
+            closed_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Needed By */
+            needed_by: string | null;
+            /** Order */
+            order: string | null;
+            /** Qty */
+            qty: number;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
+            /** Sku */
+            sku: string;
+            /** Status */
+            status: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** PurchasingSettingsIn */
+        PurchasingSettingsIn: {
+            /** Approval Thresholds */
+            approval_thresholds?: [
+                number,
+                string
+            ][] | null;
+            /** Overstock Days */
+            overstock_days?: number | null;
+            /** Target Days */
+            target_days?: number | null;
+            /** Tolerance Pct */
+            tolerance_pct?: number | null;
+        };
+        /** PurchasingSettingsOut */
+        PurchasingSettingsOut: {
+            /** Approval Thresholds */
+            approval_thresholds: [
+                number,
+                string
+            ][];
+            /** Overstock Days */
+            overstock_days: number;
+            /** Target Days */
+            target_days: number;
+            /** Tolerance Pct */
+            tolerance_pct: number;
+        };
         /** ReasonOut */
         ReasonOut: {
             /** Code */
@@ -4301,6 +5188,108 @@ export interface components {
             /** Unit Cost Cents */
             unit_cost_cents: number;
         };
+        /** ReceiptLineOut */
+        ReceiptLineOut: {
+            /** Hold */
+            hold: string;
+            /** Id */
+            id?: number | null;
+            /** Landed Cents */
+            landed_cents: number;
+            /** Line No */
+            line_no: number;
+            /** Lot No */
+            lot_no: string | null;
+            /** Order Line No */
+            order_line_no: number;
+            /** Price Cents */
+            price_cents: number;
+            /** Qty */
+            qty: number;
+            /**
+             * Serials
+             * @default []
+             */
+            serials: string[];
+            /** Sku */
+            sku: string;
+            /** Value Cents */
+            value_cents: number;
+        };
+        /** ReceiptOut */
+        ReceiptOut: {
+            /** Allocation */
+            allocation: string;
+            /** At */
+            at: string;
+            /** Duty Cents */
+            duty_cents: number;
+            /** Freight Cents */
+            freight_cents: number;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["ReceiptLineOut"][];
+            /** Order */
+            order?: string | null;
+            /** Order Status */
+            order_status?: string | null;
+            /** Ref */
+            ref: string;
+            /** Warehouse */
+            warehouse?: string | null;
+        };
+        /** ReceiveIn */
+        ReceiveIn: {
+            /**
+             * Allocation
+             * @default value
+             * @enum {string}
+             */
+            allocation: "value" | "qty";
+            /** At */
+            at?: string | null;
+            /**
+             * Duty Cents
+             * @default 0
+             */
+            duty_cents: number;
+            /**
+             * Freight Cents
+             * @default 0
+             */
+            freight_cents: number;
+            /** Lines */
+            lines: components["schemas"]["ReceiveLine"][];
+            /** Ref */
+            ref?: string | null;
+        };
+        /** ReceiveLine */
+        ReceiveLine: {
+            /**
+             * Code
+             * @description SKU code or barcode, as scanned
+             */
+            code: string;
+            /** Expiry Date */
+            expiry_date?: string | null;
+            /**
+             * Hold
+             * @description Quality hold: on hand, not available until released
+             * @default false
+             */
+            hold: boolean;
+            /** Lot No */
+            lot_no?: string | null;
+            /** Production Date */
+            production_date?: string | null;
+            /** Qty */
+            qty: number;
+            /** Serials */
+            serials?: string[];
+            /** Supplier Lot No */
+            supplier_lot_no?: string | null;
+        };
         /** ReceivedLineIn */
         ReceivedLineIn: {
             /**
@@ -4321,6 +5310,13 @@ export interface components {
             /** Refs */
             refs: string[];
         };
+        /** RejectIn */
+        RejectIn: {
+            /** Reason */
+            reason?: string | null;
+            /** Serials */
+            serials?: string[];
+        };
         /** RelatedOut */
         RelatedOut: {
             /** Merged From */
@@ -4338,6 +5334,26 @@ export interface components {
             dropped: string[];
             /** Ref */
             ref: string;
+        };
+        /** ReplenishmentOut */
+        ReplenishmentOut: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** History Days */
+            history_days: number;
+            /** Rows */
+            rows: components["schemas"]["SuggestionOut"][];
+            /** Target Days */
+            target_days: number;
+            /** Total */
+            total: number;
+        };
+        /** RequestIdsIn */
+        RequestIdsIn: {
+            /** Ids */
+            ids: number[];
         };
         /** ReturnIn */
         ReturnIn: {
@@ -5322,6 +6338,65 @@ export interface components {
             /** Uncounted Lines */
             uncounted_lines: number;
         };
+        /** SuggestionOut */
+        SuggestionOut: {
+            /** Available */
+            available: number;
+            /** Backtest Mae */
+            backtest_mae: number | null;
+            /** Backtest Wmape */
+            backtest_wmape: number | null;
+            /** Daily Demand */
+            daily_demand: number | null;
+            /** Days Of Cover */
+            days_of_cover: number | null;
+            /** In Transit */
+            in_transit: number;
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Model */
+            model: string;
+            /** Moq */
+            moq: number;
+            /** Naive Mae */
+            naive_mae: number | null;
+            /** Name */
+            name: string;
+            /** Need */
+            need: number;
+            /** On Hand */
+            on_hand: number;
+            /** Open Po */
+            open_po: number;
+            /** Pack Size */
+            pack_size: number;
+            /** Position */
+            position: number;
+            /** Price Cents */
+            price_cents: number | null;
+            /** Reorder Point */
+            reorder_point: number;
+            /** Safety From Catalog */
+            safety_from_catalog: boolean;
+            /** Safety Stock */
+            safety_stock: number;
+            /** Sku */
+            sku: string;
+            /** Slack Days */
+            slack_days: number | null;
+            /** Sold 30D */
+            sold_30d: number;
+            /** Suggested Qty */
+            suggested_qty: number;
+            /** Supplier */
+            supplier: string | null;
+            /** Target Level */
+            target_level: number;
+            /** Urgency */
+            urgency: string;
+            /** Warehouse */
+            warehouse: string;
+        };
         /** Summary */
         Summary: {
             /** Audit Today */
@@ -5347,19 +6422,208 @@ export interface components {
         };
         /** SupplierIn */
         SupplierIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Address */
+            address?: string | null;
             /** Code */
             code: string;
+            /** Contact Name */
+            contact_name?: string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
+            /** Email */
+            email?: string | null;
+            /**
+             * Lead Time Days
+             * @default 7
+             */
+            lead_time_days: number;
             /** Name */
             name: string;
+            /** Payment Terms */
+            payment_terms?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Tolerance Pct
+             * @description Over-receipt allowed, %
+             */
+            tolerance_pct?: number | null;
         };
         /** SupplierOut */
         SupplierOut: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Address */
+            address?: string | null;
             /** Code */
             code: string;
+            /** Contact Name */
+            contact_name?: string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
+            /** Email */
+            email?: string | null;
             /** Id */
             id: number;
+            /**
+             * Lead Time Days
+             * @default 7
+             */
+            lead_time_days: number;
             /** Name */
             name: string;
+            /** Payment Terms */
+            payment_terms?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Tolerance Pct */
+            tolerance_pct?: number | null;
+        };
+        /** SupplierReturnIn */
+        SupplierReturnIn: {
+            /** Lines */
+            lines: components["schemas"]["SupplierReturnLineIn"][];
+            /** Order Id */
+            order_id?: number | null;
+            /** Reason */
+            reason?: string | null;
+            /** Ref */
+            ref?: string | null;
+            /** Supplier */
+            supplier: string;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** SupplierReturnLineIn */
+        SupplierReturnLineIn: {
+            /** Lot No */
+            lot_no?: string | null;
+            /** Qty */
+            qty: number;
+            /** Serials */
+            serials?: string[];
+            /** Sku */
+            sku: string;
+        };
+        /** SupplierReturnLineOut */
+        SupplierReturnLineOut: {
+            /** Line No */
+            line_no: number;
+            /** Qty */
+            qty: number;
+            /** Sku */
+            sku: string;
+            /** Value Cents */
+            value_cents: number;
+        };
+        /** SupplierReturnOut */
+        SupplierReturnOut: {
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["SupplierReturnLineOut"][];
+            /** Ref */
+            ref: string;
+            /** Supplier */
+            supplier: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** SupplierSkuIn */
+        SupplierSkuIn: {
+            /**
+             * Moq
+             * @default 1
+             */
+            moq: number;
+            /**
+             * Pack Size
+             * @default 1
+             */
+            pack_size: number;
+            /**
+             * Preferred
+             * @default false
+             */
+            preferred: boolean;
+            /** Price Cents */
+            price_cents: number;
+            /** Sku */
+            sku: string;
+            /** Supplier Sku Code */
+            supplier_sku_code?: string | null;
+        };
+        /** SupplierSkuOut */
+        SupplierSkuOut: {
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Moq */
+            moq: number;
+            /** Pack Size */
+            pack_size: number;
+            /** Preferred */
+            preferred: boolean;
+            /** Price Cents */
+            price_cents: number;
+            /** Sku */
+            sku: string;
+            /** Supplier */
+            supplier: string;
+            /** Supplier Sku Code */
+            supplier_sku_code: string | null;
+        };
+        /** SupplierUpdate */
+        SupplierUpdate: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Address */
+            address?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Contact Name */
+            contact_name?: string | null;
+            /**
+             * Currency
+             * @default CNY
+             */
+            currency: string;
+            /** Email */
+            email?: string | null;
+            /**
+             * Lead Time Days
+             * @default 7
+             */
+            lead_time_days: number;
+            /** Name */
+            name: string;
+            /** Payment Terms */
+            payment_terms?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Tolerance Pct
+             * @description Over-receipt allowed, %
+             */
+            tolerance_pct?: number | null;
         };
         /** TimelineOut */
         TimelineOut: {
@@ -10644,6 +11908,615 @@ export interface operations {
             };
         };
     };
+    listAccruals: {
+        parameters: {
+            query?: {
+                supplier?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccrualOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSupplierBills: {
+        parameters: {
+            query?: {
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillRow"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createSupplierBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getSupplierBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bill_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approveSupplierBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bill_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listQualityHolds: {
+        parameters: {
+            query?: {
+                state?: "held" | "released" | "rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejectQualityHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    releaseQualityHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                line_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPurchaseOrders: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                supplier?: string | null;
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createPurchaseOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurchaseOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getPurchaseOrderByRef: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getPurchaseOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updatePurchaseOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurchaseOrderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    purchaseOrderAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                action: "submit" | "approve" | "reject" | "send" | "cancel" | "close";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    purchaseOrderPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPurchaseReceipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    receivePurchaseOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    purchaseOrderXlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order as an Excel file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    priceHistory: {
+        parameters: {
+            query?: {
+                sku?: string | null;
+                supplier?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePointOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     receiveGoods: {
         parameters: {
             query?: never;
@@ -10666,6 +12539,348 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replenishment: {
+        parameters: {
+            query?: {
+                warehouse?: string | null;
+                due_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplenishmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createDraftOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftOrdersIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPurchaseRequests: {
+        parameters: {
+            query?: {
+                status?: ("open" | "ordered" | "rejected") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createPurchaseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurchaseRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    orderPurchaseRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestIdsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejectPurchaseRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    returnToSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierReturnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierReturnOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    purchasingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchasingSettingsOut"];
+                };
+            };
+        };
+    };
+    updatePurchasingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PurchasingSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchasingSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stockHealth: {
+        parameters: {
+            query?: {
+                warehouse?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSupplierSkus: {
+        parameters: {
+            query?: {
+                supplier?: string | null;
+                sku?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierSkuOut"][];
                 };
             };
             /** @description Validation Error */
@@ -10720,6 +12935,106 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SupplierOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    setSupplierSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierSkuIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierSkuOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    removeSupplierSku: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

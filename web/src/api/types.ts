@@ -84,3 +84,17 @@ export type OrderReason = Schemas['ReasonOut'];
 export type OrderTimelineEntry = Schemas['TimelineOut'];
 export type OrderBulkResult = Schemas['BulkResult'];
 export type OrderAddress = Schemas['AddressOut'];
+
+export type SupplierSku = Schemas['SupplierSkuOut'];
+export type PricePoint = Schemas['PricePointOut'];
+export type PurchaseOrderRow = Schemas['PurchaseOrderRow'];
+export type PurchaseOrder = Schemas['PurchaseOrderOut'];
+export type PurchaseReceipt = Schemas['ReceiptOut'];
+export type QualityHold = Schemas['HoldOut'];
+export type Suggestion = Schemas['SuggestionOut'];
+export type Replenishment = Schemas['ReplenishmentOut'];
+export type StockHealthRow = Schemas['HealthOut'];
+export type SupplierBillRow = Schemas['BillRow'];
+export type SupplierBill = Schemas['BillOut'];
+export type Accrual = Schemas['AccrualOut'];
+export type PurchaseRequest = Schemas['PurchaseRequestOut'];

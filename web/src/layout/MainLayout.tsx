@@ -40,6 +40,11 @@ import {
   RollbackOutlined,
   FundOutlined,
   SendOutlined,
+  ShopOutlined,
+  SolutionOutlined,
+  ThunderboltOutlined,
+  FileDoneOutlined,
+  FormOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -103,6 +108,19 @@ export default function MainLayout() {
         ],
       },
       {
+        key: 'purchasing',
+        icon: <ShopOutlined />,
+        label: <span data-testid="menu-purchasing">{t('menu.purchasing')}</span>,
+        children: [
+          { key: '/purchasing/requests', icon: <FormOutlined />, label: <span data-testid="menu-purchase-requests">{t('menu.requests')}</span> },
+          { key: '/purchasing/orders', icon: <SolutionOutlined />, label: <span data-testid="menu-purchase-orders">{t('menu.purchaseOrders')}</span> },
+          { key: '/purchasing/receiving', icon: <InboxOutlined />, label: <span data-testid="menu-receiving">{t('menu.receiving')}</span> },
+          { key: '/purchasing/replenishment', icon: <ThunderboltOutlined />, label: <span data-testid="menu-replenishment">{t('menu.replenishment')}</span> },
+          { key: '/purchasing/suppliers', icon: <TeamOutlined />, label: <span data-testid="menu-suppliers">{t('menu.suppliers')}</span> },
+          { key: '/purchasing/bills', icon: <FileDoneOutlined />, label: <span data-testid="menu-bills">{t('menu.bills')}</span> },
+        ],
+      },
+      {
         key: 'inventory',
         icon: <DatabaseOutlined />,
         label: <span data-testid="menu-inventory">{t('menu.inventory')}</span>,
@@ -153,13 +171,14 @@ export default function MainLayout() {
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1')
           .replace(/^(\/fulfillment\/waves)\/.+$/, '$1');
-  // The orders and fulfilment groups open by themselves only on their own pages (they are long).
+  // The orders, fulfilment and purchasing groups open by themselves only on their own pages (they are long).
   const defaultOpen = [
     'inventory',
     'catalog',
     'system',
     ...(location.pathname.startsWith('/orders') ? ['orders'] : []),
     ...(location.pathname.startsWith('/fulfillment') ? ['fulfillment'] : []),
+    ...(location.pathname.startsWith('/purchasing') ? ['purchasing'] : []),
   ];
 
   return (

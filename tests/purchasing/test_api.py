@@ -1,0 +1,144 @@
+"""Purchasing over HTTP through the real app: the order flow with separate buyer and approver,
+receiving by scan, problems as problem+json, PDF/Excel, replenishment and bills."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.purchasing.helpers import setup
+
+P = "/api/v1/purchasing"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def people(engine, app, make_user, login):
+    setup(engine)
+    out = {}
+    for name, roles in (("buyer", ["purchaser"]), ("boss", ["purchase_manager"]), ("clerk", ["warehouse"])):
+        make_user(name, roles=roles)
+        c = TestClient(app)
+        c.headers["Authorization"] = f"Bearer {login(name)}"
+        out[name] = c
+    return out
+
+
+def problem(r, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["code"] == code
+    assert set(body["messages"]) == {"zh-CN", "en"}
+    return body
+
+
+def test_order_flow_over_http(people):
+    buyer, boss, clerk = people["buyer"], people["boss"], people["clerk"]
+    r = buyer.post(
+        f"{P}/orders", json={"supplier": "SUP-1", "warehouse": "WH-A", "lines": [{"sku": "STD-1", "qty": 10}]}
+    )
+    assert r.status_code == 201, r.text
+    po = r.json()
+    assert (
+        po["status"] == "draft" and po["total_cents"] == 10_000 and po["next"] == ["cancelled", "submitted"]
+    )
+    assert buyer.post(f"{P}/orders/{po['id']}/actions/submit").json()["status"] == "submitted"
+    problem(buyer.post(f"{P}/orders/{po['id']}/actions/approve"), 403, "auth.forbidden")
+    assert boss.post(f"{P}/orders/{po['id']}/actions/approve").json()["status"] == "approved"
+    # the receiving station: scan the order, then barcodes
+    assert clerk.get(f"{P}/orders/by-ref/{po['ref']}").json()["id"] == po["id"]
+    problem(
+        clerk.post(f"{P}/orders/{po['id']}/receipts", json={"lines": [{"code": "000000", "qty": 1}]}),
+        404,
+        "catalog.unknown_code",
+    )
+    problem(
+        clerk.post(f"{P}/orders/{po['id']}/receipts", json={"lines": [{"code": "6900001", "qty": 12}]}),
+        409,
+        "purchasing.over_tolerance",
+    )
+    r = clerk.post(
+        f"{P}/orders/{po['id']}/receipts",
+        json={"lines": [{"code": "6900001", "qty": 10}], "freight_cents": 500, "allocation": "qty"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["order_status"] == "received"
+    assert r.json()["lines"][0]["value_cents"] == 10_500
+    stock = clerk.get("/api/v1/inventory/availability", params={"sku": "STD-1"})
+    assert stock.status_code == 200
+    receipts = boss.get(f"{P}/orders/{po['id']}/receipts").json()
+    assert receipts[0]["lines"][0]["landed_cents"] == 500
+    assert boss.post(f"{P}/orders/{po['id']}/actions/close").json()["status"] == "closed"
+    problem(boss.post(f"{P}/orders/{po['id']}/actions/cancel"), 409, "purchasing.illegal_transition")
+    pdf = boss.get(f"{P}/orders/{po['id']}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = boss.get(f"{P}/orders/{po['id']}/xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_bills_and_accruals_over_http(people):
+    buyer, boss, clerk = people["buyer"], people["boss"], people["clerk"]
+    po = buyer.post(
+        f"{P}/orders", json={"supplier": "SUP-1", "warehouse": "WH-A", "lines": [{"sku": "STD-2", "qty": 4}]}
+    ).json()
+    buyer.post(f"{P}/orders/{po['id']}/actions/submit")
+    boss.post(f"{P}/orders/{po['id']}/actions/approve")
+    clerk.post(f"{P}/orders/{po['id']}/receipts", json={"lines": [{"code": "STD-2", "qty": 4}]})
+    acc = buyer.get(f"{P}/accruals").json()
+    assert acc[0]["unbilled_qty"] == 4 and acc[0]["unbilled_cents"] == 2000
+    r = buyer.post(
+        f"{P}/bills",
+        json={
+            "supplier": "SUP-1",
+            "bill_no": "F-1",
+            "order_id": po["id"],
+            "lines": [{"order_line_no": 1, "qty": 4, "price_cents": 500}],
+        },
+    )
+    assert r.status_code == 201 and r.json()["status"] == "matched"
+    assert buyer.get(f"{P}/accruals").json()[0]["unbilled_qty"] == 0
+    assert boss.post(f"{P}/bills/{r.json()['id']}/approve").json()["status"] == "approved"
+
+
+def test_suppliers_settings_and_workbench_over_http(people):
+    buyer, boss = people["buyer"], people["boss"]
+    r = buyer.post(
+        f"{P}/suppliers", json={"code": "SUP-9", "name": "新供应商", "lead_time_days": 12, "currency": "usd"}
+    )
+    assert r.status_code == 201 and r.json()["currency"] == "USD"
+    r = buyer.put(
+        f"{P}/suppliers/SUP-9/skus", json={"sku": "STD-2", "price_cents": 450, "moq": 20, "pack_size": 10}
+    )
+    assert r.status_code == 200 and r.json()[0]["moq"] == 20
+    assert len(buyer.get(f"{P}/price-history", params={"sku": "STD-2"}).json()) == 2
+    problem(buyer.put(f"{P}/settings", json={"tolerance_pct": 3}), 403, "auth.forbidden")
+    assert boss.put(f"{P}/settings", json={"tolerance_pct": 3}).json()["tolerance_pct"] == 3
+    problem(
+        boss.put(f"{P}/settings", json={"approval_thresholds": [[100, "purchasing.po.approve"]]}),
+        422,
+        "purchasing.bad_setting",
+    )
+    wb = buyer.get(f"{P}/replenishment").json()
+    assert set(wb["counts"]) == {"stockout", "critical", "reorder", "ok"}
+    r = buyer.post(
+        f"{P}/replenishment/draft-orders", json={"picks": [{"warehouse": "WH-A", "sku": "STD-2", "qty": 40}]}
+    )
+    assert r.status_code == 201 and r.json()[0]["supplier"] == "SUP-9"  # the cheapest
+    assert buyer.get(f"{P}/stock-health").status_code == 200
+
+
+def test_requests_over_http(people):
+    buyer, clerk = people["buyer"], people["clerk"]
+    r = clerk.post(
+        f"{P}/requests", json={"warehouse": "WH-A", "sku": "STD-2", "qty": 12, "reason": "快卖完了"}
+    )
+    assert r.status_code == 201, r.text
+    req = r.json()
+    assert req["status"] == "open" and req["created_by"] == "clerk"
+    problem(clerk.post(f"{P}/requests/order", json={"ids": [req["id"]]}), 403, "auth.forbidden")
+    r = buyer.post(f"{P}/requests/order", json={"ids": [req["id"]]})
+    assert r.status_code == 201, r.text
+    assert r.json()[0]["lines"][0]["qty"] == 12
+    problem(buyer.post(f"{P}/requests/{req['id']}/reject"), 409, "purchasing.request_not_open")
+    assert buyer.get(f"{P}/requests", params={"status": "ordered"}).json()[0]["order"] == r.json()[0]["ref"]
