@@ -67,6 +67,14 @@ def _pick(page: Page, select, text: str, typed: str | None = None) -> None:
     if typed:
         page.keyboard.type(typed)
     option = page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=text).first
+    # A long list is virtual: only the options in view exist. Scroll it until the one wanted does.
+    holder = page.locator(".ant-select-dropdown:visible .rc-virtual-list-holder").first
+    for _ in range(40):
+        if option.count() or not holder.count():
+            break
+        holder.hover()
+        page.mouse.wheel(0, 160)
+        page.wait_for_timeout(50)
     expect(option).to_be_visible()
     settle(page)
     option.click()
