@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # The demo company's administrator (created by `omnistock demo`).
 DEMO_USER := admin
 DEMO_PASSWORD := OmniStock\#2026
@@ -55,13 +56,17 @@ run: install web
 	$(BIN)/omnistock serve
 
 # -- test ----------------------------------------------------------------------------------------
-# Playwright drives Debian's chromium; install it when missing (as root), else say how.
+# Playwright drives Debian's chromium, and printed PDFs embed a CJK TrueType font (Debian's
+# fonts-wqy-microhei; see platform/pdf.py): install what is missing (as root), else say how.
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing=" chromium"; \
+	[ -f $(CJK_FONT) ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	  else \
-	    echo "error: $(CHROMIUM) is missing; install it: sudo apt-get install -y chromium" >&2; exit 1; \
+	    echo "error: missing$$missing; install: sudo apt-get install -y$$missing" >&2; exit 1; \
 	  fi; \
 	fi
 

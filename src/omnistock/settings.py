@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # The worker's stock-alert scan (seconds between scans) and how long notifications are kept.
     alert_scan_seconds: float = 300.0
     notification_keep_days: int = 90
+    # A CJK TrueType font (.ttf, or .ttc: its first face) embedded in printed PDFs; unset: the
+    # first known system font (``platform.pdf.KNOWN_FONTS``, e.g. Debian's fonts-wqy-microhei).
+    pdf_font: str | None = None
 
 
 @lru_cache

@@ -180,3 +180,23 @@ def test_worker_runs_periodic_jobs_on_their_interval(engine):
     worker = OutboxWorker(engine, jobs=[PeriodicJob("count", 3600, job), PeriodicJob("broken", 3600, broken)])
     assert worker.run_due_jobs() == 2 and runs == [engine]
     assert worker.run_due_jobs() == 0 and len(runs) == 1  # not due again for an hour
+
+
+def test_a_handler_with_the_engine_runs_outside_any_transaction(engine):
+    """It reads (and could write) in its own units of work — on SQLite a write needs the lock,
+    so this would block if the worker held a transaction open around the handler."""
+    t, seen = topic(), []
+
+    def handler(e, msg: Message) -> None:
+        with UnitOfWork(e, Actor.system("test")) as uow:
+            uow.audit("t.engine", "t", str(msg.id))
+        seen.append(msg.payload)
+        if len(seen) == 1:
+            raise ConnectionError("receiver down")
+
+    register_handler(t, handler, with_engine=True)
+    enqueue(engine, t, {"n": 1})
+    assert deliver_due(engine) == 0 and "receiver down" in rows(engine)[0].last_error
+    make_due(engine)
+    assert deliver_due(engine) == 1 and seen == [{"n": 1}, {"n": 1}]
+    assert rows(engine)[0].delivered_at is not None and rows(engine)[0].attempts == 2

@@ -1,9 +1,9 @@
 """Printed documents: the pick list (A4, sorted by bin), the packing slip (A4) and the shipping
 label (100×150 mm thermal or A4) with the tracking number as a Code 128 barcode.
 
-Chinese text uses the Adobe CID font STSong-Light that reportlab knows without a font file; it
-is not embedded, so the viewer or printer driver supplies the glyphs (every Chinese-locale system
-has a Song typeface; a machine without any CJK font shows the Latin text only).
+Chinese text (receivers, addresses, SKU names) uses the CJK TrueType font of
+``platform.pdf.register_cjk_font``, subset-embedded in every file, so a label prints the same on
+any viewer or thermal-printer driver, whatever fonts it has.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from omnistock.platform.pdf import register_cjk_font
+
+FONT = register_cjk_font()
 LABEL_100x150 = (100 * mm, 150 * mm)
 LABEL_SIZES = ("100x150", "a4")
 

@@ -1,11 +1,13 @@
 """Sales channels as the order pool sees them: their settings, the webhook secret their pushes
-are signed with, and taking an order from a channel's webhook or from an import file."""
+are signed with, the URL shipments are written back to (``orders.writeback``), and taking an
+order from a channel's webhook or from an import file."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
@@ -25,10 +27,41 @@ class ChannelView:
     active: bool
     adapter: str | None
     has_secret: bool
+    writeback_url: str | None
 
 
 def _view(r) -> ChannelView:
-    return ChannelView(r.code, r.name, r.kind, r.active, r.adapter, bool(r.webhook_secret))
+    return ChannelView(r.code, r.name, r.kind, r.active, r.adapter, bool(r.webhook_secret), r.writeback_url)
+
+
+WRITEBACK_URL_MAX = 500
+
+
+def check_writeback_url(url: str) -> str:
+    """``url`` stripped, if it is an absolute http(s) URL with a host; ``orders.bad_writeback_url``
+    (422) otherwise."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        good = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and not any(c.isspace() for c in text)
+            and len(text) <= WRITEBACK_URL_MAX
+        )
+    except ValueError:
+        good = False
+    if not good:
+        raise _bad(
+            "bad_writeback_url",
+            "The write-back URL must be an http:// or https:// address with a host, at most {max} "
+            "characters (got {url})",
+            "回传地址必须是带主机名的 http:// 或 https:// 地址，最多 {max} 个字符（收到 {url}）",
+            url=text[:100],
+            max=WRITEBACK_URL_MAX,
+        )
+    return text
 
 
 def list_channels(uow: UnitOfWork) -> list[ChannelView]:
@@ -58,8 +91,10 @@ def update_channel(
     kind: str | None = None,
     active: bool | None = None,
     adapter: str | None | type(...) = ...,
+    writeback_url: str | None | type(...) = ...,
 ) -> ChannelView:
-    """Change a channel's name, kind, switch it on or off, or say which adapter reads its pushes."""
+    """Change a channel's name, kind, switch it on or off, say which adapter reads its pushes, or
+    where its shipments are written back (None or blank: nowhere)."""
     uow.actor.require("orders.channel.manage")
     before = _row(uow, code)
     values: dict = {}
@@ -85,6 +120,9 @@ def update_channel(
                 "bad_adapter", "An adapter is one of: shopify, generic", "接入方式必须是 shopify 或 generic"
             )
         values["adapter"] = adapter
+    if writeback_url is not ...:
+        url = None if writeback_url is None or not writeback_url.strip() else writeback_url
+        values["writeback_url"] = None if url is None else check_writeback_url(url)
     if values:
         uow.conn.execute(update(channel).where(channel.c.id == before.id).values(**values))
         uow.audit(

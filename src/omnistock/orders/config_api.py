@@ -36,6 +36,7 @@ class ChannelOut(Output):
     active: bool
     adapter: str | None
     has_secret: bool
+    writeback_url: str | None = Field(description="Where shipped parcels are POSTed back (docs/channels.md)")
     webhook_path: str
 
 
@@ -58,6 +59,12 @@ class ChannelPatch(Input):
     adapter: Literal["shopify", "generic", "none"] | None = Field(
         default=None, description="Which adapter reads this channel's webhooks; none switches webhooks off"
     )
+    writeback_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="http(s) URL shipments are POSTed to, signed with the webhook secret; an empty "
+        "string removes it (nothing is sent)",
+    )
 
 
 @router.patch("/channels/{code}", operation_id="updateChannel")
@@ -65,10 +72,17 @@ def update_channel(
     code: str, body: ChannelPatch, request: Request, actor: Actor = Depends(requires("orders.channel.manage"))
 ) -> ChannelOut:
     adapter: Any = ... if body.adapter is None else (None if body.adapter == "none" else body.adapter)
+    writeback: Any = ... if body.writeback_url is None else body.writeback_url
     with unit_of_work(request, actor) as uow:
         return _channel(
             channels.update_channel(
-                uow, code, name=body.name, kind=body.kind, active=body.active, adapter=adapter
+                uow,
+                code,
+                name=body.name,
+                kind=body.kind,
+                active=body.active,
+                adapter=adapter,
+                writeback_url=writeback,
             )
         )
 

@@ -30,6 +30,9 @@ channel = Table(
     # signatures are made with (needed in clear to verify an HMAC; never shown again once set).
     Column("adapter", String(16)),
     Column("webhook_secret", String(128)),
+    # Shipments written back to the channel: where ``orders.writeback`` POSTs them (signed with
+    # the webhook secret); none: nothing is sent.
+    Column("writeback_url", String(500)),
 )
 
 customer = Table(

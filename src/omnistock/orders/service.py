@@ -646,7 +646,9 @@ def totals(conn) -> dict:
 
 # isort: split
 # The order pool (intake, review, routing, the exception queue, split and merge) and what operators
-# configure for it are part of this public surface too.
+# configure for it are part of this public surface too; importing ``writeback`` registers this
+# area's handler of ``fulfillment.shipped`` (shipments written back to their channel).
+from omnistock.orders import writeback  # noqa: E402,F401
 from omnistock.orders.config import (  # noqa: E402,F401
     add_blacklist,
     delete_route_rule,

@@ -7,7 +7,10 @@ idempotent: it receives the message id to deduplicate on.
 
 A handler whose effect stays in this database (an in-app notification) is registered with
 ``in_transaction=True``: it gets the connection of the transaction that marks the message
-delivered, so its rows and the acknowledgement commit together.
+delivered, so its rows and the acknowledgement commit together. A handler that must read the
+database before its network call (a channel's URL and secret) is registered with
+``with_engine=True``: it gets the engine and opens its own short read, so no transaction is open
+while it waits on the network.
 
 The worker also runs periodic jobs (``PeriodicJob``, e.g. the stock-alert scan) between
 deliveries; a job opens its own units of work and may enqueue messages like any command.
@@ -74,15 +77,29 @@ class Message:
 
 Handler = Callable[[Message], None]
 LocalHandler = Callable[[Connection, Message], None]
+EngineHandler = Callable[[Engine, Message], None]
 _handlers: dict[str, Handler] = {}
 _local_handlers: dict[str, LocalHandler] = {}
+_engine_handlers: dict[str, EngineHandler] = {}
 
 
-def register_handler(topic: str, handler: Callable, *, in_transaction: bool = False) -> None:
+def register_handler(
+    topic: str, handler: Callable, *, in_transaction: bool = False, with_engine: bool = False
+) -> None:
     """``handler(message)``; with ``in_transaction``, ``handler(conn, message)`` inside the
-    transaction that marks the message delivered (for effects in this same database)."""
-    (_local_handlers if in_transaction else _handlers)[topic] = handler
-    (_handlers if in_transaction else _local_handlers).pop(topic, None)
+    transaction that marks the message delivered (for effects in this same database); with
+    ``with_engine``, ``handler(engine, message)`` outside any transaction (it reads what it needs
+    in its own unit of work, then does its I/O). A topic has one handler: the last registered."""
+    if in_transaction and with_engine:
+        raise ValueError("in_transaction and with_engine exclude each other")
+    for registry in (_handlers, _local_handlers, _engine_handlers):
+        registry.pop(topic, None)
+    if in_transaction:
+        _local_handlers[topic] = handler
+    elif with_engine:
+        _engine_handlers[topic] = handler
+    else:
+        _handlers[topic] = handler
 
 
 def enqueue(uow, topic: str, payload: dict[str, Any], *, key: str | None = None) -> None:
@@ -141,6 +158,7 @@ def deliver_due(engine: Engine, *, batch: int = 50, topics: Sequence[str] | None
             row = conn.execute(select(outbox_message).where(outbox_message.c.id == msg_id)).one()
         msg = Message(row.id, row.topic, row.key, row.payload, row.attempts)
         local = _local_handlers.get(msg.topic)
+        with_engine = _engine_handlers.get(msg.topic)
         handler = _handlers.get(msg.topic)
         try:
             if local is not None:
@@ -149,9 +167,12 @@ def deliver_due(engine: Engine, *, batch: int = 50, topics: Sequence[str] | None
                     _mark_delivered(conn, msg.id)
                 delivered += 1
                 continue
-            if handler is None:
+            if with_engine is not None:
+                with_engine(engine, msg)
+            elif handler is None:
                 raise LookupError(f"no handler for topic {msg.topic!r}")
-            handler(msg)
+            else:
+                handler(msg)
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             backoff = min(dt.timedelta(seconds=2**msg.attempts), MAX_BACKOFF)
             log.warning("outbox message %s (%s) failed: %s", msg.id, msg.topic, exc)

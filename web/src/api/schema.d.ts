@@ -3583,6 +3583,11 @@ export interface components {
             name: string;
             /** Webhook Path */
             webhook_path: string;
+            /**
+             * Writeback Url
+             * @description Where shipped parcels are POSTed back (docs/channels.md)
+             */
+            writeback_url: string | null;
         };
         /** ChannelPatch */
         ChannelPatch: {
@@ -3597,6 +3602,11 @@ export interface components {
             kind?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Writeback Url
+             * @description http(s) URL shipments are POSTed to, signed with the webhook secret; an empty string removes it (nothing is sent)
+             */
+            writeback_url?: string | null;
         };
         /** ComponentIn */
         ComponentIn: {

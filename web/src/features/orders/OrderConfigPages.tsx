@@ -503,7 +503,7 @@ export function ChannelsPage() {
     }
   };
 
-  const patch = async (c: Channel, body: { adapter?: 'shopify' | 'generic' | 'none'; active?: boolean }) => {
+  const patch = async (c: Channel, body: { adapter?: 'shopify' | 'generic' | 'none'; active?: boolean; writeback_url?: string }) => {
     try {
       await unwrap(api.PATCH('/api/v1/orders/channels/{code}', { params: { path: { code: c.code } }, body }));
       void list.reload();
@@ -602,6 +602,37 @@ export function ChannelsPage() {
               ) : (
                 '-'
               ),
+          },
+          {
+            title: t('cfg.writeback'),
+            dataIndex: 'writeback_url',
+            width: 260,
+            render: (v: string | null, c) => (
+              <Space direction="vertical" size={0} data-testid="channel-writeback">
+                <Typography.Text
+                  style={{ fontSize: 12 }}
+                  type={v ? undefined : 'secondary'}
+                  editable={
+                    manage
+                      ? {
+                          text: v ?? '',
+                          tooltip: t('cfg.writebackEdit'),
+                          onChange: (url) => {
+                            if (url.trim() !== (v ?? '')) void patch(c, { writeback_url: url.trim() });
+                          },
+                        }
+                      : false
+                  }
+                >
+                  {v || t('cfg.writebackNone')}
+                </Typography.Text>
+                {v && !c.has_secret && (
+                  <Typography.Text type="warning" style={{ fontSize: 12 }}>
+                    {t('cfg.writebackNoSecret')}
+                  </Typography.Text>
+                )}
+              </Space>
+            ),
           },
           {
             title: '',
