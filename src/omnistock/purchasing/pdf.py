@@ -1,5 +1,5 @@
-"""The printable purchase order: an A4 PDF with Chinese and English labels (reportlab's built-in
-CID font STSong-Light, so no font file is needed), and the same order as an Excel workbook."""
+"""The printable purchase order: an A4 PDF with Chinese and English labels (in the embedded CJK
+font of ``platform.pdf``, so it prints anywhere), and the same order as an Excel workbook."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import io
 
 from omnistock.platform import excel
 from omnistock.platform.money import format_cents
+from omnistock.platform.pdf import register_cjk_font
 from omnistock.purchasing import rules
-
-FONT = "STSong-Light"
 
 
 def _state(status: str) -> str:
@@ -22,14 +21,11 @@ def order_pdf(d: dict) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("t", fontName=FONT, fontSize=16, leading=20)
-    body = ParagraphStyle("b", fontName=FONT, fontSize=9, leading=12)
+    font = register_cjk_font()
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=20)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm)
     head = [
@@ -54,7 +50,7 @@ def order_pdf(d: dict) -> bytes:
         ["", "合计 Total", sum(ln["qty"] for ln in d["lines"]), "", format_cents(d["total_cents"]), ""]
     )
     grid = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
     ]
