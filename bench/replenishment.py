@@ -2,7 +2,7 @@
 
 Generates 180 days of daily sales per (warehouse, SKU) — rates spread log-normally, weekly
 seasonality of varying strength on most series, intermittent demand on some, new SKUs with a short
-history — as the ledger query returns them (one row per warehouse, SKU and day sold), plus stock,
+history — as the ledger's daily totals return them (one row per warehouse, SKU and day sold), plus stock,
 open orders, in-transit, lead times, MOQs and pack sizes. Then times what
 ``purchasing.workbench.replenishment`` does after its reads: the sales matrix, the forecast (every
 model backtested, one chosen per series), the plan and the rows the API returns.
@@ -53,7 +53,7 @@ def end_to_end(n_s: int, n_w: int, y: np.ndarray, on_hand: np.ndarray) -> None:
     from sqlalchemy import insert
 
     from omnistock.catalog.models import sku
-    from omnistock.inventory.models import stock_balance, stock_move, warehouse
+    from omnistock.inventory.models import shipped_daily, stock_balance, stock_move, warehouse
     from omnistock.platform import migrate
     from omnistock.platform.auth import Actor
     from omnistock.platform.db import make_engine
@@ -136,10 +136,31 @@ def end_to_end(n_s: int, n_w: int, y: np.ndarray, on_hand: np.ndarray) -> None:
             ]
             for chunk in range(0, len(rows), 200_000):
                 conn.execute(insert(stock_move), rows[chunk : chunk + 200_000])
+            # The ledger keeps each day's shipment totals with its rows: so does the load.
+            daily = [
+                {
+                    "warehouse_id": row["warehouse_id"],
+                    "sku_id": row["sku_id"],
+                    "day": row["at"].date(),
+                    "doc_type": row["doc_type"],
+                    "qty": -row["qty"],
+                }
+                for row in rows
+            ]
+            for chunk in range(0, len(daily), 200_000):
+                conn.execute(insert(shipped_daily), daily[chunk : chunk + 200_000])
         print(f"end to end on SQLite: {len(rows):,} ledger rows loaded in {time.perf_counter() - t0:.0f} s")
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
+        from omnistock.inventory import service as inventory
+
         for _ in range(2):
+            t0 = time.perf_counter()
+            with UnitOfWork(engine, Actor.system("bench"), readonly=True) as uow:
+                got = inventory.daily_shipped(
+                    uow, since=today - dt.timedelta(days=rp.HISTORY_DAYS), until=today
+                )
+            print(f"the daily shipment totals alone: {time.perf_counter() - t0:.2f} s ({len(got):,} rows)")
             t0 = time.perf_counter()
             with UnitOfWork(engine, Actor.system("bench"), readonly=True) as uow:
                 out = purchasing.replenishment(uow, today=today)

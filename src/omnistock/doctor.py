@@ -20,6 +20,7 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
     if not problems:
         out.print("✓ stock balances = Σ ledger; reserved = Σ open reservations; no negative on-hand")
         out.print("✓ stock in transit = Σ (shipped − received − lost) of transfer orders on the road")
+        out.print("✓ daily shipment totals (replenishment's history) = Σ ledger shipments")
         out.print(
             "✓ inventory value = Σ pools/layers = received − COGS − shrinkage (transit losses included)"
         )

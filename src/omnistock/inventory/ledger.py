@@ -194,6 +194,28 @@ def _plan(r: Raw, sku: SkuRef, state: PoolState | None, at: dt.datetime, moves: 
     return vals, snaps, new, params
 
 
+_SHIPPED_DAILY = Sql(
+    "INSERT INTO shipped_daily (warehouse_id, sku_id, day, doc_type, qty) VALUES (:w, :s, :day, :doc_type, :q) "
+    "ON CONFLICT (warehouse_id, sku_id, day, doc_type) DO UPDATE SET qty = shipped_daily.qty + excluded.qty"
+)
+
+
+def _count_shipped(r: Raw, at: dt.datetime, moves: list[Move]) -> None:
+    """Add the shipments among ``moves`` to the day's totals (one row per warehouse, SKU and
+    document type), in SKU order like every other write here."""
+    totals: dict[tuple[int, int, str], int] = {}
+    for m in moves:
+        if m.kind == rules.SHIPMENT:
+            key = (m.sku.id, m.warehouse_id, m.doc_type)
+            totals[key] = totals.get(key, 0) - m.qty
+    if totals:
+        day = at.date().isoformat() if r.sqlite else at.date()
+        r.queue_many(
+            _SHIPPED_DAILY,
+            [{"w": w, "s": s, "day": day, "doc_type": d, "q": q} for (s, w, d), q in sorted(totals.items())],
+        )
+
+
 def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
     """Value and write ledger rows (several SKUs at once); returns each move's value, in order.
 
@@ -269,6 +291,7 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
                 }
             )
     _write_moves(r, rows, row_moves)
+    _count_shipped(r, at, moves)
     return values
 
 

@@ -111,6 +111,20 @@ stock_move = Table(
     Index("ix_stock_move_doc", "doc_type", "doc_id", "line_no"),
 )
 
+# Units shipped per warehouse, SKU, day (UTC) and document type: kept by the ledger in the same
+# transaction as each shipment row (so it always equals the ledger's shipments; `doctor` checks),
+# read by replenishment planning instead of millions of ledger rows.
+shipped_daily = Table(
+    "shipped_daily",
+    metadata,
+    Column("warehouse_id", BigInteger, primary_key=True),
+    Column("sku_id", BigInteger, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("doc_type", String(24), primary_key=True),
+    Column("qty", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # One row per SKU that ever had stock: its current valuation.
 cost_pool = Table(
     "cost_pool",

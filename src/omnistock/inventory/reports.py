@@ -450,6 +450,38 @@ def on_hand_digest(conn: Connection) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
+def _shipped_daily_check(day: str) -> str:
+    ledger = (
+        f"SELECT warehouse_id, sku_id, {day} AS day, doc_type, -SUM(qty) AS qty FROM stock_move "
+        f"WHERE kind = 'shipment' GROUP BY warehouse_id, sku_id, {day}, doc_type"
+    )
+    return (
+        f"SELECT l.warehouse_id, l.sku_id, l.day, l.doc_type, l.qty, d.qty FROM ({ledger}) l "
+        "LEFT JOIN shipped_daily d ON d.warehouse_id = l.warehouse_id AND d.sku_id = l.sku_id "
+        "AND d.day = l.day AND d.doc_type = l.doc_type WHERE d.qty IS NULL OR d.qty <> l.qty "
+        f"UNION ALL SELECT d.warehouse_id, d.sku_id, d.day, d.doc_type, l.qty, d.qty FROM shipped_daily d "
+        f"LEFT JOIN ({ledger}) l ON d.warehouse_id = l.warehouse_id AND d.sku_id = l.sku_id "
+        "AND d.day = l.day AND d.doc_type = l.doc_type WHERE l.qty IS NULL LIMIT 1"
+    )
+
+
+_SHIPPED_DAILY_CHECK = Sql(
+    _shipped_daily_check("substr(at, 1, 10)"), pg=_shipped_daily_check("CAST(at AS DATE)")
+)
+
+
+def _check_shipped_daily(conn: Connection) -> list[str]:
+    """The daily shipment totals replenishment reads equal the ledger's shipments."""
+    bad = raw(conn).one(_SHIPPED_DAILY_CHECK)
+    if bad is None:
+        return []
+    w, s, day, doc_type, ledger_qty, daily_qty = bad
+    return [
+        f"shipped_daily(warehouse_id={w}, sku_id={s}, day={day}, doc_type={doc_type}): {daily_qty} ≠ "
+        f"Σ ledger shipments {ledger_qty or 0}"
+    ]
+
+
 def check_invariants(conn: Connection) -> list[str]:
     """Every broken invariant, naming the first offending row of each kind."""
     problems: list[str] = []
@@ -561,6 +593,7 @@ def check_invariants(conn: Connection) -> list[str]:
         problems.append(f"cost_pool(sku_id={bad[0]}): value {bad[2]} with qty {bad[1]}")
     problems += _serial_problems(conn)
     problems += _check_transit(conn)
+    problems += _check_shipped_daily(conn)
     t = totals(conn)
     if t["inventory_value"] != t["received_value"] - t["cogs"] - t["shrinkage"]:
         problems.append(
