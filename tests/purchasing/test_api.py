@@ -142,3 +142,50 @@ def test_requests_over_http(people):
     assert r.json()[0]["lines"][0]["qty"] == 12
     problem(buyer.post(f"{P}/requests/{req['id']}/reject"), 409, "purchasing.request_not_open")
     assert buyer.get(f"{P}/requests", params={"status": "ordered"}).json()[0]["order"] == r.json()[0]["ref"]
+
+
+def _received_order(people, sku: str, qty: int) -> dict:
+    buyer, boss, clerk = people["buyer"], people["boss"], people["clerk"]
+    po = buyer.post(
+        f"{P}/orders", json={"supplier": "SUP-1", "warehouse": "WH-A", "lines": [{"sku": sku, "qty": qty}]}
+    ).json()
+    buyer.post(f"{P}/orders/{po['id']}/actions/submit")
+    boss.post(f"{P}/orders/{po['id']}/actions/approve")
+    r = clerk.post(f"{P}/orders/{po['id']}/receipts", json={"lines": [{"code": sku, "qty": qty}]})
+    assert r.status_code == 201, r.text
+    return po
+
+
+def test_supplier_returns_over_http(people):
+    buyer = people["buyer"]
+    po = _received_order(people, "STD-2", 4)
+    body = {"supplier": "SUP-1", "warehouse": "WH-A", "order_id": po["id"], "reason": "质量问题"}
+    problem(
+        buyer.post(f"{P}/returns", json=body | {"lines": [{"sku": "STD-2", "qty": 5}]}),
+        422,
+        "purchasing.return_exceeds_received",
+    )
+    problem(
+        buyer.post(f"{P}/returns", json=body | {"lines": [{"sku": "STD-1", "qty": 1}]}),
+        422,
+        "purchasing.not_on_order",
+    )
+    for qty in (1, 2):
+        r = buyer.post(f"{P}/returns", json=body | {"lines": [{"sku": "STD-2", "qty": qty}]})
+        assert r.status_code == 201, r.text
+    assert buyer.get(f"{P}/orders/{po['id']}").json()["lines"][0]["received"] == 1
+    problem(
+        buyer.post(f"{P}/returns", json=body | {"lines": [{"sku": "STD-2", "qty": 2}]}),
+        422,
+        "purchasing.return_exceeds_received",
+    )
+    page = buyer.get(f"{P}/returns", params={"limit": 1}).json()
+    assert [(x["order"], x["lines"][0]["qty"], x["value_cents"]) for x in page["items"]] == [
+        (po["ref"], 2, 1000)
+    ]
+    assert page["items"][0]["reason"] == "质量问题" and page["items"][0]["supplier_name"] == "供应商一"
+    rest = buyer.get(f"{P}/returns", params={"limit": 1, "cursor": page["next_cursor"]}).json()
+    assert [x["lines"][0]["qty"] for x in rest["items"]] == [1] and rest["next_cursor"] is None
+    assert len(buyer.get(f"{P}/returns", params={"order_id": po["id"]}).json()["items"]) == 2
+    assert buyer.get(f"{P}/returns", params={"supplier": "SUP-2"}).json()["items"] == []
+    problem(buyer.get(f"{P}/returns", params={"cursor": "!!"}), 422, "request.bad_cursor")

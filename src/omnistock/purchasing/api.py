@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import service as inventory
@@ -16,7 +16,7 @@ from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
 from omnistock.platform.http import language, unit_of_work
-from omnistock.platform.schemas import Input, Output, UtcDateTime
+from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 from omnistock.purchasing import pdf, service
 
 router = APIRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
@@ -574,6 +574,32 @@ def return_to_supplier(
             ref=body.ref,
         )
     return SupplierReturnOut.model_validate(d)
+
+
+class SupplierReturnRow(SupplierReturnOut):
+    supplier_name: str
+    order_id: int | None
+    order: str | None
+    reason: str | None
+    at: UtcDateTime
+    created_by: str
+
+
+@router.get("/returns", operation_id="listSupplierReturns")
+def list_returns(
+    request: Request,
+    supplier: Annotated[str | None, Query(max_length=64)] = None,
+    order_id: int | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: Actor = Depends(requires("purchasing.po.read")),
+) -> Page[SupplierReturnRow]:
+    """Returns to suppliers, newest first, with their lines and value at cost."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.list_returns(
+            uow, supplier_code=supplier, order_id=order_id, cursor=cursor, limit=limit
+        )
+    return Page[SupplierReturnRow](items=[SupplierReturnRow.model_validate(r) for r in rows], next_cursor=nxt)
 
 
 # Goods received from a supplier without a purchase order.

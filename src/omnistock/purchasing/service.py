@@ -827,6 +827,7 @@ from omnistock.purchasing.receiving import (  # noqa: E402,F401
     ReturnLineIn,
     list_holds,
     list_receipts,
+    list_returns,
     receive_order,
     reject_hold,
     release_hold,

@@ -2839,7 +2839,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Returns
+         * @description Returns to suppliers, newest first, with their lines and value at cost.
+         */
+        get: operations["listSupplierReturns"];
         put?: never;
         /** Return To Supplier */
         post: operations["returnToSupplier"];
@@ -4566,6 +4570,13 @@ export interface components {
         Page_StocktakeRowOut_: {
             /** Items */
             items: components["schemas"]["StocktakeRowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SupplierReturnRow] */
+        Page_SupplierReturnRow_: {
+            /** Items */
+            items: components["schemas"]["SupplierReturnRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -6550,6 +6561,33 @@ export interface components {
             ref: string;
             /** Supplier */
             supplier: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** SupplierReturnRow */
+        SupplierReturnRow: {
+            /** At */
+            at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["SupplierReturnLineOut"][];
+            /** Order */
+            order: string | null;
+            /** Order Id */
+            order_id: number | null;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
+            /** Supplier */
+            supplier: string;
+            /** Supplier Name */
+            supplier_name: string;
             /** Value Cents */
             value_cents: number;
             /** Warehouse */
@@ -12742,6 +12780,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSupplierReturns: {
+        parameters: {
+            query?: {
+                supplier?: string | null;
+                order_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SupplierReturnRow_"];
                 };
             };
             /** @description Validation Error */

@@ -2,7 +2,7 @@
 // the status flow (submit → approve/reject → send → receive → close; cancel), receipts, PDF, Excel.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Steps, Table, Tabs, Typography } from 'antd';
-import { DeleteOutlined, FilePdfOutlined, FileExcelOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { DeleteOutlined, FilePdfOutlined, FileExcelOutlined, PlusOutlined, ReloadOutlined, RollbackOutlined } from '@ant-design/icons';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { saveDownload } from '../../api/download';
@@ -14,6 +14,7 @@ import { optLabel, useI18n } from '../../i18n';
 import { formatCents, formatQty, parseYuanToCents } from '../../money';
 import { SkuSelect } from '../inventory/DocumentForm';
 import { PO_STATUSES, PoStatusTag, useSuppliers } from './purchasingCommon';
+import SupplierReturnDialog from './SupplierReturnDialog';
 
 interface Line {
   key: number;
@@ -117,6 +118,7 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
   const [po, setPo] = useState<PurchaseOrder | null>(null);
   const [receipts, setReceipts] = useState<PurchaseReceipt[]>([]);
   const [editOpen, setEditOpen] = useState(false);
+  const [returnOpen, setReturnOpen] = useState(false);
   const load = useCallback(() => {
     if (orderId === null) return;
     unwrap(api.GET('/api/v1/purchasing/orders/{order_id}', { params: { path: { order_id: orderId } } })).then(setPo).catch((e) => message.error(errorText(e)));
@@ -163,6 +165,11 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
             {['approved', 'sent', 'partially_received'].includes(po.status) && (
               <Button size="small" type="primary" data-testid="po-receive" onClick={() => navigate(`/purchasing/receiving?po=${encodeURIComponent(po.ref)}`)}>
                 {t('po.receive')}
+              </Button>
+            )}
+            {['partially_received', 'received', 'closed'].includes(po.status) && po.lines.some((l) => l.received > 0) && (
+              <Button size="small" danger icon={<RollbackOutlined />} data-testid="po-return" onClick={() => setReturnOpen(true)}>
+                {t('ret.new')}
               </Button>
             )}
             <Button size="small" icon={<FilePdfOutlined />} onClick={() => saveDownload(api.GET('/api/v1/purchasing/orders/{order_id}/pdf', { params: { path: { order_id: po.id } }, parseAs: 'blob' }), `${po.ref}.pdf`)}>
@@ -220,6 +227,18 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
               { title: t('po.stockValue'), dataIndex: 'value_cents', align: 'right', render: formatCents },
               { title: t('rc.hold'), dataIndex: 'hold', render: (h: string) => optLabel(t, 'rc.holdState', h) },
             ]}
+          />
+          <SupplierReturnDialog
+            po={po}
+            receipts={receipts}
+            open={returnOpen}
+            onClose={() => setReturnOpen(false)}
+            onDone={(ref) => {
+              setReturnOpen(false);
+              message.success(t('ret.done', { ref }));
+              load();
+              onChanged();
+            }}
           />
           <OrderForm
             open={editOpen}
