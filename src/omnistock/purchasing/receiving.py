@@ -220,6 +220,8 @@ def receive_order(
                     "{sku}：收到的货物无法冻结",
                     sku=s.code,
                 )
+            if rl.serials:  # the very units are held: none of them may leave until released
+                inventory.hold_serials(uow, s, list(rl.serials), wh.id, _hold_ref(line_id))
         out.append(
             {
                 "id": line_id,
@@ -350,7 +352,13 @@ def _held_line(uow: UnitOfWork, line_id: int, target: str):
             state=found,
         )
     inventory.release(uow, doc_type=HOLD_DOC, doc_id=line_id)
+    inventory.release_serial_hold(uow, _hold_ref(line_id))
     return row
+
+
+def _hold_ref(line_id: int) -> str:
+    """What holds the serial units of a receipt line on quality hold."""
+    return f"{HOLD_DOC}:{line_id}"
 
 
 def release_hold(uow: UnitOfWork, line_id: int) -> dict:

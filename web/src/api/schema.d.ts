@@ -5800,6 +5800,11 @@ export interface components {
         };
         /** SerialOut */
         SerialOut: {
+            /**
+             * Hold Ref
+             * @description What holds the unit in stock (a quality hold): it cannot leave until released
+             */
+            hold_ref?: string | null;
             /** Serial No */
             serial_no: string;
             /** Sku */
@@ -5811,6 +5816,11 @@ export interface components {
         };
         /** SerialTraceOut */
         SerialTraceOut: {
+            /**
+             * Hold Ref
+             * @description What holds the unit in stock (a quality hold): it cannot leave until released
+             */
+            hold_ref?: string | null;
             /** Moves */
             moves: components["schemas"]["SerialMoveOut"][];
             /** Serial No */
