@@ -265,8 +265,7 @@ class PurchaseOrderOut(PurchaseOrderRow):
     next: list[str]
 
 
-class PurchaseOrderList(Output):
-    items: list[PurchaseOrderRow]
+class PurchaseOrderList(Page[PurchaseOrderRow]):
     counts: dict[str, int]
 
 
@@ -280,12 +279,20 @@ def list_orders(
     status: str | None = None,
     supplier: str | None = None,
     q: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     actor: Actor = Depends(requires("purchasing.po.read")),
 ) -> PurchaseOrderList:
+    """Purchase orders, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``),
+    with the count of orders in each status."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        items = service.list_orders(uow, status=status, supplier_code=supplier, q=q)
+        items, nxt = service.list_orders(
+            uow, status=status, supplier_code=supplier, q=q, cursor=cursor, limit=limit
+        )
         return PurchaseOrderList(
-            items=[PurchaseOrderRow.model_validate(o) for o in items], counts=service.status_counts(uow)
+            items=[PurchaseOrderRow.model_validate(o) for o in items],
+            next_cursor=nxt,
+            counts=service.status_counts(uow),
         )
 
 
@@ -855,10 +862,17 @@ class BillOut(BillRow):
 
 @router.get("/bills", operation_id="listSupplierBills")
 def list_bills(
-    request: Request, status: str | None = None, actor: Actor = Depends(requires("purchasing.bill.read"))
-) -> list[BillRow]:
+    request: Request,
+    status: str | None = None,
+    supplier: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: Actor = Depends(requires("purchasing.bill.read")),
+) -> Page[BillRow]:
+    """Supplier bills, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``)."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        return [BillRow.model_validate(b) for b in service.list_bills(uow, status=status)]
+        rows, nxt = service.list_bills(uow, status=status, supplier_code=supplier, cursor=cursor, limit=limit)
+    return Page[BillRow](items=[BillRow.model_validate(b) for b in rows], next_cursor=nxt)
 
 
 @router.post("/bills", status_code=201, operation_id="createSupplierBill")

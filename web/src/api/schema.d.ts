@@ -2484,7 +2484,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Bills */
+        /**
+         * List Bills
+         * @description Supplier bills, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``).
+         */
         get: operations["listSupplierBills"];
         put?: never;
         /** Create Bill */
@@ -2587,7 +2590,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Orders */
+        /**
+         * List Orders
+         * @description Purchase orders, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``),
+         *     with the count of orders in each status.
+         */
         get: operations["listPurchaseOrders"];
         put?: never;
         /** Create Order */
@@ -4517,6 +4524,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BillRow] */
+        Page_BillRow_: {
+            /** Items */
+            items: components["schemas"]["BillRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[DocumentRowOut] */
         Page_DocumentRowOut_: {
             /** Items */
@@ -5005,6 +5019,8 @@ export interface components {
             };
             /** Items */
             items: components["schemas"]["PurchaseOrderRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** PurchaseOrderOut */
         PurchaseOrderOut: {
@@ -12001,6 +12017,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: string | null;
+                supplier?: string | null;
+                cursor?: string | null;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -12014,7 +12033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillRow"][];
+                    "application/json": components["schemas"]["Page_BillRow_"];
                 };
             };
             /** @description Validation Error */
@@ -12226,6 +12245,8 @@ export interface operations {
                 status?: string | null;
                 supplier?: string | null;
                 q?: string | null;
+                cursor?: string | null;
+                limit?: number;
             };
             header?: never;
             path?: never;

@@ -7,7 +7,8 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { saveDownload } from '../../api/download';
 import type { PurchaseOrder, PurchaseOrderRow, PurchaseReceipt } from '../../api/types';
-import { errorText } from '../../components/useCursorList';
+import LoadMore from '../../components/LoadMore';
+import { errorText, useCursorList } from '../../components/useCursorList';
 import { useWarehouses } from '../../components/useWarehouses';
 import { formatTime } from '../../format';
 import { optLabel, useI18n } from '../../i18n';
@@ -261,22 +262,18 @@ export default function PurchaseOrdersPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const [q, setQ] = useState('');
-  const [rows, setRows] = useState<PurchaseOrderRow[]>([]);
   const [counts, setCounts] = useState<Record<string, number>>({});
-  const [loading, setLoading] = useState(false);
   const [formOpen, setFormOpen] = useState(false);
   const openId = params.get('id') ? Number(params.get('id')) : null;
-  const load = useCallback(() => {
-    setLoading(true);
-    unwrap(api.GET('/api/v1/purchasing/orders', { params: { query: { status: status || undefined, q: q || undefined } } }))
-      .then((d) => {
-        setRows(d.items);
+  const list = useCursorList<PurchaseOrderRow>(
+    (cursor) =>
+      unwrap(api.GET('/api/v1/purchasing/orders', { params: { query: { status: status || undefined, q: q || undefined, cursor } } })).then((d) => {
         setCounts(d.counts);
-      })
-      .catch(() => setRows([]))
-      .finally(() => setLoading(false));
-  }, [status, q]);
-  useEffect(load, [load]);
+        return d;
+      }),
+    [status, q],
+  );
+  const load = () => void list.reload();
   const setParam = (k: string, v: string | null) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -305,8 +302,9 @@ export default function PurchaseOrdersPage() {
       <Table
         size="small"
         rowKey="id"
-        loading={loading}
-        dataSource={rows}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={false}
         data-testid="po-table"
         onRow={(r) => ({ onClick: () => setParam('id', String(r.id)), style: { cursor: 'pointer' } })}
         columns={[
@@ -321,6 +319,7 @@ export default function PurchaseOrdersPage() {
           { title: t('to.createdAt'), dataIndex: 'created_at', render: formatTime },
         ]}
       />
+      <LoadMore count={list.items.length} hasMore={Boolean(list.next)} loading={list.loading} onLoadMore={list.loadMore} />
       <OrderForm
         open={formOpen}
         editing={null}
