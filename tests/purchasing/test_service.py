@@ -435,6 +435,8 @@ def test_held_serial_units_cannot_leave_stock_until_released(db):
         "SN-H1": ("in_stock", holder),
         "SN-H2": ("in_stock", holder),
     }
+    with uow(db) as u:
+        assert inventory.serial_trace(u, "SN-H1")[0]["hold_ref"] == holder
     before = snapshot(db)
     attempts = [
         lambda: _ship_serial(db, 9001, "SN-H1"),

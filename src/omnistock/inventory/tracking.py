@@ -586,7 +586,7 @@ def serial_trace(uow: UnitOfWork, serial_no: str) -> list[dict]:
     su, sm, ms = serial_unit.c, stock_move.c, stock_move_serial.c
     skus = catalog.sku_view.c
     units = uow.conn.execute(
-        select(su.id, su.serial_no, su.status, su.warehouse_id, skus.code, skus.name)
+        select(su.id, su.serial_no, su.status, su.warehouse_id, su.hold_ref, skus.code, skus.name)
         .select_from(serial_unit.join(catalog.sku_view, skus.id == su.sku_id))
         .where(su.serial_no == serial_no)
         .order_by(skus.code)
@@ -610,6 +610,7 @@ def serial_trace(uow: UnitOfWork, serial_no: str) -> list[dict]:
                 "sku_name": u.name,
                 "status": u.status,
                 "warehouse": warehouse_code(uow, u.warehouse_id) if u.warehouse_id else None,
+                "hold_ref": u.hold_ref,
                 "moves": [
                     {
                         "id": m.id,
