@@ -1,6 +1,7 @@
 """Purchasing in the browser: a purchase order made through the form, submitted, approved and
 received at the receiving station by scanning, on quality hold until released (then the stock is
-available); and the replenishment workbench turning a suggestion into a draft purchase order."""
+available); goods returned to the supplier from the order's drawer and listed under 采购退货; and
+the replenishment workbench turning a suggestion into a draft purchase order."""
 
 from __future__ import annotations
 
@@ -114,6 +115,62 @@ def test_purchase_order_approved_and_received_by_scanning(page: Page, login, ser
     release.click()
     expect(page.get_by_test_id("hold-table").locator("tr", has_text=n["sku"])).to_have_count(0)
     assert _available(server, n) == 3
+
+
+def _received_order(server, n, qty: int) -> dict:
+    """A purchase order of ``qty`` made, approved and received in full through the API."""
+    with server.api(server.admin_token()) as api:
+        r = api.post(
+            "/api/v1/purchasing/orders",
+            json={"supplier": n["sup"], "warehouse": n["wh"], "lines": [{"sku": n["sku"], "qty": qty}]},
+        )
+        assert r.status_code == 201, r.text
+        po = r.json()
+        for action in ("submit", "approve"):
+            r = api.post(f"/api/v1/purchasing/orders/{po['id']}/actions/{action}")
+            assert r.status_code == 200, r.text
+        r = api.post(
+            f"/api/v1/purchasing/orders/{po['id']}/receipts", json={"lines": [{"code": n["sku"], "qty": qty}]}
+        )
+        assert r.status_code == 201, r.text
+    return po
+
+
+def test_goods_returned_to_the_supplier_from_the_order(page: Page, login, server):
+    n = _setup(server)
+    po = _received_order(server, n, 3)
+    assert _available(server, n) == 3
+    login()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.goto(f"/purchasing/orders?id={po['id']}")
+    drawer = page.get_by_test_id("po-drawer")
+    expect(drawer.get_by_test_id("po-status-received")).to_be_visible()
+    drawer.get_by_test_id("po-return").click()
+    # Nothing entered: refused in the dialog.
+    page.get_by_test_id("ret-submit").click()
+    expect(page.get_by_test_id("ret-error")).to_be_visible()
+    # More than received: the API's problem is shown in the dialog, nothing leaves.
+    page.get_by_test_id("ret-qty-1").fill("5")
+    page.get_by_test_id("ret-reason").fill("包装破损")
+    page.get_by_test_id("ret-submit").click()
+    expect(page.get_by_test_id("ret-error")).to_contain_text("5")
+    expect(page.get_by_test_id("ret-error")).to_contain_text("3")
+    assert _available(server, n) == 3
+    page.get_by_test_id("ret-qty-1").fill("2")
+    page.get_by_test_id("ret-submit").click()
+    expect(page.get_by_test_id("ret-lines")).to_have_count(0)
+    # The order's received quantity drops by what went back; the stock left at its cost.
+    assert _available(server, n) == 1
+    with server.api(server.admin_token()) as api:
+        rows = api.get("/api/v1/purchasing/returns", params={"order_id": po["id"]}).json()["items"]
+        assert api.get(f"/api/v1/purchasing/orders/{po['id']}").json()["lines"][0]["received"] == 1
+    assert [(r["lines"][0]["qty"], r["value_cents"], r["reason"]) for r in rows] == [(2, 2500, "包装破损")]
+    # The list of supplier returns under 采购.
+    page.goto("/purchasing/returns")
+    row = page.get_by_test_id("ret-table").locator("tr", has_text=po["ref"])
+    expect(row).to_be_visible()
+    expect(row).to_contain_text(f"{n['sku']} × 2")
+    expect(row).to_contain_text("¥25.00")
 
 
 def _sales_history(server, n, *, days: int, per_day: int, stock: int) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from omnistock.catalog import service as catalog
 from omnistock.inventory import service as inventory
 from omnistock.platform.auth import Actor
 from omnistock.platform.errors import AppError, Conflict, Forbidden, Invalid
@@ -395,4 +396,112 @@ def test_rejecting_held_serials_returns_the_units_received(db):
     assert balance(db, "SER-1") == (0, 0)
     with uow(db) as u:
         assert [s["status"] for s in inventory.list_serials(u, sku="SER-1")] == ["shipped", "shipped"]
+    assert invariants(db) == []
+
+
+def _serial_states(db) -> dict[str, tuple[str, str | None]]:
+    with uow(db) as u:
+        return {s["serial_no"]: (s["status"], s["hold_ref"]) for s in inventory.list_serials(u, sku="SER-1")}
+
+
+def _ship_serial(db, doc_id: int, serial: str) -> None:
+    """What shipping a sales order does: reserve the line, ship it with the unit scanned."""
+    with uow(db) as u:
+        sku = catalog.resolve_code(u, "SER-1")
+        wh = inventory.warehouse_ref(u, "WH-A")
+        assert (
+            inventory.reserve(
+                u,
+                doc_type="sales_order",
+                doc_id=doc_id,
+                warehouse_id=wh.id,
+                lines=[inventory.DocLine(1, sku, 1)],
+            )
+            is None
+        )
+        inventory.ship_reserved(
+            u, doc_type="sales_order", doc_id=doc_id, ref=f"SO-{doc_id}", serials={1: [serial]}
+        )
+
+
+def test_held_serial_units_cannot_leave_stock_until_released(db):
+    po_id = approved_order(db, [("SER-1", 3)])
+    out = receive(db, po_id, [ReceiveLineIn("SER-1", 2, serials=("SN-H1", "SN-H2"), hold=True)])
+    receive(db, po_id, [ReceiveLineIn("SER-1", 1, serials=("SN-F",))])
+    held_line = out["lines"][0]["id"]
+    holder = f"purchase_hold:{held_line}"
+    assert _serial_states(db) == {
+        "SN-F": ("in_stock", None),
+        "SN-H1": ("in_stock", holder),
+        "SN-H2": ("in_stock", holder),
+    }
+    with uow(db) as u:
+        assert inventory.serial_trace(u, "SN-H1")[0]["hold_ref"] == holder
+    before = snapshot(db)
+    attempts = [
+        lambda: _ship_serial(db, 9001, "SN-H1"),
+        lambda: _transfer(db, "SN-H1"),
+        lambda: _adjust_out(db, "SN-H2"),
+        lambda: _return(db, "SN-H2"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(Conflict) as e:
+            attempt()
+        assert e.value.code == "inventory.serial_on_hold"
+    assert snapshot(db) == before
+    _ship_serial(db, 9002, "SN-F")  # the unit not on hold ships
+    with uow(db, CLERK) as u:
+        purchasing.release_hold(u, held_line)
+    assert _serial_states(db)["SN-H1"] == ("in_stock", None)
+    _ship_serial(db, 9003, "SN-H1")
+    _transfer(db, "SN-H2")
+    assert _serial_states(db) == {
+        "SN-F": ("shipped", None),
+        "SN-H1": ("shipped", None),
+        "SN-H2": ("in_stock", None),
+    }
+    assert invariants(db) == []
+
+
+def _transfer(db, serial: str) -> None:
+    with uow(db) as u:
+        inventory.transfer(
+            u,
+            ref=None,
+            from_warehouse="WH-A",
+            to_warehouse="WH-B",
+            lines=[inventory.QtyLine("SER-1", 1, serials=(serial,))],
+        )
+
+
+def _adjust_out(db, serial: str) -> None:
+    with uow(db) as u:
+        inventory.adjust(
+            u,
+            ref=None,
+            warehouse="WH-A",
+            reason="damaged",
+            lines=[inventory.AdjustLine("SER-1", -1, serials=(serial,))],
+        )
+
+
+def _return(db, serial: str) -> None:
+    with uow(db, BUYER) as u:
+        purchasing.return_to_supplier(
+            u,
+            supplier_code="SUP-1",
+            warehouse="WH-A",
+            lines=[purchasing.ReturnLineIn("SER-1", 1, serials=(serial,))],
+        )
+
+
+def test_rejected_held_serials_leave_with_the_supplier_return(db):
+    po_id = approved_order(db, [("SER-1", 2)])
+    out = receive(db, po_id, [ReceiveLineIn("SER-1", 2, serials=("SN-R1", "SN-R2"), hold=True)])
+    with uow(db, CLERK) as u:
+        rejected = purchasing.reject_hold(u, out["lines"][0]["id"], reason="外观划伤")
+    assert _serial_states(db) == {"SN-R1": ("shipped", None), "SN-R2": ("shipped", None)}
+    with uow(db, BOSS) as u:
+        (ret,) = purchasing.list_returns(u, order_id=po_id)[0]
+    assert ret["ref"] == rejected["return"]["ref"] and ret["lines"][0]["qty"] == 2
     assert invariants(db) == []

@@ -188,6 +188,9 @@ serial_unit = Table(
     Column("serial_no", String(64), nullable=False),
     Column("status", String(12), nullable=False),  # in_stock | shipped | removed
     Column("warehouse_id", BigInteger, ForeignKey("warehouse.id")),  # set while in stock
+    # The document holding the unit in stock (a quality hold, e.g. "purchase_hold:12"): while set
+    # the unit cannot leave (ship, transfer, adjust out, return) until the holder releases it.
+    Column("hold_ref", String(64)),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("sku_id", "serial_no", name="uq_serial_unit_sku_serial"),

@@ -605,7 +605,8 @@ def check_invariants(conn: Connection) -> list[str]:
 
 def _serial_problems(conn: Connection) -> list[str]:
     """Serial-tracked stock: on-hand per warehouse = its units in stock there; every unit's
-    ledger rows net to +1 while it is in stock (it is in one place only), 0 once it has left."""
+    ledger rows net to +1 while it is in stock (it is in one place only), 0 once it has left; a
+    unit on hold is in stock (a held unit never leaves)."""
     su, sb, ms, sm = serial_unit.c, stock_balance.c, stock_move_serial.c, stock_move.c
     units = (
         select(su.sku_id, su.warehouse_id, func.count().label("n"))
@@ -642,6 +643,13 @@ def _serial_problems(conn: Connection) -> list[str]:
     ).first()
     if bad:
         return [f"serial_unit(id={bad[0]}, serial_no={bad[1]}): {bad[2]} but its moves net to {bad[3] or 0}"]
+    bad = conn.execute(
+        select(su.id, su.serial_no, su.status, su.hold_ref)
+        .where(su.hold_ref.is_not(None), su.status != rules.SERIAL_IN_STOCK)
+        .limit(1)
+    ).first()
+    if bad:
+        return [f"serial_unit(id={bad[0]}, serial_no={bad[1]}): {bad[2]} but still held by {bad[3]}"]
     return []
 
 

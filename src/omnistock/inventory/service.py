@@ -1046,9 +1046,11 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     valuation,
 )
 from omnistock.inventory.tracking import (  # noqa: E402,F401
+    hold_serials,
     list_lots,
     list_serials,
     lot_view,
+    release_serial_hold,
     serial_trace,
     set_blocked,
 )

@@ -337,10 +337,13 @@ def list_lots(
 
 # -- serial numbers ----------------------------------------------------------------------------------
 _SERIALS = Sql(
-    "SELECT id, serial_no, status, warehouse_id FROM serial_unit WHERE sku_id = :s AND serial_no = :no",
-    pg="SELECT id, serial_no, status, warehouse_id FROM serial_unit WHERE sku_id = :s AND serial_no = :no "
-    "FOR UPDATE",
+    "SELECT id, serial_no, status, warehouse_id, hold_ref FROM serial_unit "
+    "WHERE sku_id = :s AND serial_no = :no",
+    pg="SELECT id, serial_no, status, warehouse_id, hold_ref FROM serial_unit "
+    "WHERE sku_id = :s AND serial_no = :no FOR UPDATE",
 )
+_HOLD_SERIAL = Sql("UPDATE serial_unit SET hold_ref = :ref, updated_at = :now WHERE id = :id")
+_RELEASE_SERIALS = Sql("UPDATE serial_unit SET hold_ref = NULL, updated_at = :now WHERE hold_ref = :ref")
 _NEW_SERIAL = Sql(
     "INSERT INTO serial_unit (sku_id, serial_no, status, warehouse_id, created_at, updated_at) "
     "VALUES (:s, :no, 'in_stock', :w, :now, :now) RETURNING id"
@@ -471,10 +474,57 @@ def serials_out(
                 actual=warehouse_code(uow, row[3]),
                 expected=warehouse_code(uow, warehouse_id),
             )
+        if row[4] is not None:
+            raise Conflict(
+                "inventory.serial_on_hold",
+                "Serial number {serial} of {sku} is on hold ({holder}) and cannot leave stock until released",
+                "{sku} 的序列号 {serial} 已冻结（{holder}），放行前不能出库",
+                serial=no,
+                sku=sku.code,
+                holder=row[4],
+            )
         new_status = rules.SERIAL_IN_STOCK if to_warehouse else status
         r.queue(_MOVE_SERIAL, {"status": new_status, "w": to_warehouse, "now": now, "id": row[0]})
         ids.append(row[0])
     return tuple(ids)
+
+
+def hold_serials(
+    uow: UnitOfWork, sku: catalog.SkuRef, serials: Sequence[str], warehouse_id: int, hold_ref: str
+) -> tuple[int, ...]:
+    """Put units in stock in a warehouse on hold for ``hold_ref``: they stay in stock but cannot
+    leave it (``serials_out`` refuses them) until ``release_serial_hold(hold_ref)``."""
+    r = raw(uow.conn)
+    now = r.dt(utcnow())
+    ids = []
+    for no in serials:
+        row = r.one(_SERIALS, {"s": sku.id, "no": no})
+        if row is None or row[2] != rules.SERIAL_IN_STOCK or row[3] != warehouse_id:
+            raise Conflict(
+                "inventory.serial_not_in_stock",
+                "Serial number {serial} of {sku} is not in stock here, so it cannot be held",
+                "{sku} 的序列号 {serial} 不在此仓库的库存中，无法冻结",
+                serial=no,
+                sku=sku.code,
+            )
+        if row[4] is not None and row[4] != hold_ref:
+            raise Conflict(
+                "inventory.serial_on_hold",
+                "Serial number {serial} of {sku} is already on hold ({holder})",
+                "{sku} 的序列号 {serial} 已被冻结（{holder}）",
+                serial=no,
+                sku=sku.code,
+                holder=row[4],
+            )
+        r.queue(_HOLD_SERIAL, {"ref": hold_ref, "now": now, "id": row[0]})
+        ids.append(row[0])
+    return tuple(ids)
+
+
+def release_serial_hold(uow: UnitOfWork, hold_ref: str) -> None:
+    """The units ``hold_ref`` held may leave stock again."""
+    r = raw(uow.conn)
+    r.queue(_RELEASE_SERIALS, {"ref": hold_ref, "now": r.dt(utcnow())})
 
 
 _IN_STOCK_AT = Sql(
@@ -536,7 +586,7 @@ def serial_trace(uow: UnitOfWork, serial_no: str) -> list[dict]:
     su, sm, ms = serial_unit.c, stock_move.c, stock_move_serial.c
     skus = catalog.sku_view.c
     units = uow.conn.execute(
-        select(su.id, su.serial_no, su.status, su.warehouse_id, skus.code, skus.name)
+        select(su.id, su.serial_no, su.status, su.warehouse_id, su.hold_ref, skus.code, skus.name)
         .select_from(serial_unit.join(catalog.sku_view, skus.id == su.sku_id))
         .where(su.serial_no == serial_no)
         .order_by(skus.code)
@@ -560,6 +610,7 @@ def serial_trace(uow: UnitOfWork, serial_no: str) -> list[dict]:
                 "sku_name": u.name,
                 "status": u.status,
                 "warehouse": warehouse_code(uow, u.warehouse_id) if u.warehouse_id else None,
+                "hold_ref": u.hold_ref,
                 "moves": [
                     {
                         "id": m.id,
@@ -591,7 +642,7 @@ def list_serials(
 
     su, skus = serial_unit.c, catalog.sku_view.c
     stmt = (
-        select(su.serial_no, su.status, su.warehouse_id, skus.code)
+        select(su.serial_no, su.status, su.warehouse_id, su.hold_ref, skus.code)
         .select_from(serial_unit.join(catalog.sku_view, skus.id == su.sku_id))
         .order_by(skus.code, su.serial_no)
         .limit(limit)
@@ -611,6 +662,7 @@ def list_serials(
             "sku": r.code,
             "status": r.status,
             "warehouse": warehouse_code(uow, r.warehouse_id) if r.warehouse_id else None,
+            "hold_ref": r.hold_ref,
         }
         for r in uow.conn.execute(stmt)
     ]

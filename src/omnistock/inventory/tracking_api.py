@@ -43,6 +43,10 @@ class SerialOut(Output):
     sku: str
     status: str
     warehouse: str | None
+    hold_ref: str | None = Field(
+        default=None,
+        description="What holds the unit in stock (a quality hold): it cannot leave until released",
+    )
 
 
 class SerialMoveOut(Output):

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import service as inventory
@@ -16,7 +16,7 @@ from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
 from omnistock.platform.http import language, unit_of_work
-from omnistock.platform.schemas import Input, Output, UtcDateTime
+from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 from omnistock.purchasing import pdf, service
 
 router = APIRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
@@ -265,8 +265,7 @@ class PurchaseOrderOut(PurchaseOrderRow):
     next: list[str]
 
 
-class PurchaseOrderList(Output):
-    items: list[PurchaseOrderRow]
+class PurchaseOrderList(Page[PurchaseOrderRow]):
     counts: dict[str, int]
 
 
@@ -280,12 +279,20 @@ def list_orders(
     status: str | None = None,
     supplier: str | None = None,
     q: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
     actor: Actor = Depends(requires("purchasing.po.read")),
 ) -> PurchaseOrderList:
+    """Purchase orders, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``),
+    with the count of orders in each status."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        items = service.list_orders(uow, status=status, supplier_code=supplier, q=q)
+        items, nxt = service.list_orders(
+            uow, status=status, supplier_code=supplier, q=q, cursor=cursor, limit=limit
+        )
         return PurchaseOrderList(
-            items=[PurchaseOrderRow.model_validate(o) for o in items], counts=service.status_counts(uow)
+            items=[PurchaseOrderRow.model_validate(o) for o in items],
+            next_cursor=nxt,
+            counts=service.status_counts(uow),
         )
 
 
@@ -576,6 +583,32 @@ def return_to_supplier(
     return SupplierReturnOut.model_validate(d)
 
 
+class SupplierReturnRow(SupplierReturnOut):
+    supplier_name: str
+    order_id: int | None
+    order: str | None
+    reason: str | None
+    at: UtcDateTime
+    created_by: str
+
+
+@router.get("/returns", operation_id="listSupplierReturns")
+def list_returns(
+    request: Request,
+    supplier: Annotated[str | None, Query(max_length=64)] = None,
+    order_id: int | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: Actor = Depends(requires("purchasing.po.read")),
+) -> Page[SupplierReturnRow]:
+    """Returns to suppliers, newest first, with their lines and value at cost."""
+    with unit_of_work(request, actor, readonly=True) as uow:
+        rows, nxt = service.list_returns(
+            uow, supplier_code=supplier, order_id=order_id, cursor=cursor, limit=limit
+        )
+    return Page[SupplierReturnRow](items=[SupplierReturnRow.model_validate(r) for r in rows], next_cursor=nxt)
+
+
 # Goods received from a supplier without a purchase order.
 class GoodsLineIn(Input):
     sku: Code
@@ -829,10 +862,17 @@ class BillOut(BillRow):
 
 @router.get("/bills", operation_id="listSupplierBills")
 def list_bills(
-    request: Request, status: str | None = None, actor: Actor = Depends(requires("purchasing.bill.read"))
-) -> list[BillRow]:
+    request: Request,
+    status: str | None = None,
+    supplier: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    actor: Actor = Depends(requires("purchasing.bill.read")),
+) -> Page[BillRow]:
+    """Supplier bills, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``)."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        return [BillRow.model_validate(b) for b in service.list_bills(uow, status=status)]
+        rows, nxt = service.list_bills(uow, status=status, supplier_code=supplier, cursor=cursor, limit=limit)
+    return Page[BillRow](items=[BillRow.model_validate(b) for b in rows], next_cursor=nxt)
 
 
 @router.post("/bills", status_code=201, operation_id="createSupplierBill")

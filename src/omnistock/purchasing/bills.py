@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, update
 from omnistock.catalog import service as catalog
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Invalid, not_found
+from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.uow import UnitOfWork
 from omnistock.purchasing import rules
 from omnistock.purchasing import service as po_service
@@ -194,12 +195,27 @@ def _bills():
     )
 
 
-def list_bills(uow: UnitOfWork, *, status: str | None = None) -> list[dict]:
+def list_bills(
+    uow: UnitOfWork,
+    *,
+    status: str | None = None,
+    supplier_code: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[dict], str | None]:
+    """Supplier bills, newest first: one page (keyset on id) and the cursor of the next, or None."""
     uow.actor.require("purchasing.bill.read")
     stmt = _bills()
     if status:
         stmt = stmt.where(supplier_bill.c.status == status)
-    return [dict(r._mapping) for r in uow.conn.execute(stmt.order_by(supplier_bill.c.id.desc()).limit(500))]
+    if supplier_code:
+        stmt = stmt.where(supplier_bill.c.supplier_id == po_service.supplier_id(uow, supplier_code))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(supplier_bill.c.id < after)
+    rows = uow.conn.execute(stmt.order_by(supplier_bill.c.id.desc()).limit(limit + 1)).all()
+    nxt = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return [dict(r._mapping) for r in rows[:limit]], nxt
 
 
 def bill_detail(uow: UnitOfWork, bill_id: int) -> dict:

@@ -23,6 +23,7 @@ from omnistock.catalog import service as catalog
 from omnistock.inventory import service as inventory
 from omnistock.platform.clock import to_utc, utcnow
 from omnistock.platform.errors import Conflict, Invalid, not_found
+from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.uow import UnitOfWork
 from omnistock.purchasing import rules
 from omnistock.purchasing import service as po_service
@@ -219,6 +220,8 @@ def receive_order(
                     "{sku}：收到的货物无法冻结",
                     sku=s.code,
                 )
+            if rl.serials:  # the very units are held: none of them may leave until released
+                inventory.hold_serials(uow, s, list(rl.serials), wh.id, _hold_ref(line_id))
         out.append(
             {
                 "id": line_id,
@@ -271,7 +274,8 @@ def list_receipts(uow: UnitOfWork, po_id: int) -> list[dict]:
     for r in rows:
         d = dict(r._mapping)
         d["lines"] = [
-            dict(x._mapping) | {"sku": catalog.sku_ref_by_id(uow, x.sku_id).code}
+            dict(x._mapping)
+            | {"sku": catalog.sku_ref_by_id(uow, x.sku_id).code, "serials": list(x.serials or ())}
             for x in uow.conn.execute(
                 select(
                     prl.id,
@@ -283,6 +287,7 @@ def list_receipts(uow: UnitOfWork, po_id: int) -> list[dict]:
                     prl.landed_cents,
                     prl.value_cents,
                     prl.lot_no,
+                    prl.serials,
                     prl.hold,
                 )
                 .where(prl.receipt_id == r.id)
@@ -347,7 +352,13 @@ def _held_line(uow: UnitOfWork, line_id: int, target: str):
             state=found,
         )
     inventory.release(uow, doc_type=HOLD_DOC, doc_id=line_id)
+    inventory.release_serial_hold(uow, _hold_ref(line_id))
     return row
+
+
+def _hold_ref(line_id: int) -> str:
+    """What holds the serial units of a receipt line on quality hold."""
+    return f"{HOLD_DOC}:{line_id}"
 
 
 def release_hold(uow: UnitOfWork, line_id: int) -> dict:
@@ -444,6 +455,13 @@ def return_to_supplier(
                 ref=po.ref,
             )
         order_lines = po_service.order_lines_for(uow, order_id)
+    resolved = []
+    for ln in lines:
+        s = catalog.resolve_code(uow, ln.sku)
+        po_service.check_qty(ln.qty, "qty")
+        resolved.append((s, ln))
+    if order_id is not None:
+        _check_returnable(uow, po.ref, order_lines, resolved)
     ref = ref or _ref("RT")
     now = utcnow()
     when = to_utc(at) if at else now
@@ -462,9 +480,7 @@ def return_to_supplier(
         .returning(supplier_return.c.id)
     ).scalar_one()
     doc_lines, by_line = [], {}
-    for i, ln in enumerate(lines, 1):
-        s = catalog.resolve_code(uow, ln.sku)
-        po_service.check_qty(ln.qty, "qty")
+    for i, (s, ln) in enumerate(resolved, 1):
         doc_lines.append(inventory.DocLine(i, s, ln.qty, lot_no=ln.lot_no))
         by_line[i] = (s, ln)
     short = inventory.reserve(
@@ -518,6 +534,98 @@ def return_to_supplier(
     }
     uow.audit("purchasing.return.create", "supplier_return", ref, after=result)
     return result
+
+
+def _check_returnable(uow: UnitOfWork, po_ref: str, order_lines, resolved) -> None:
+    """Against an order, each SKU returned must be on it and no more of it than received (net of
+    earlier returns) may go back."""
+    wanted: dict[int, int] = {}
+    for s, ln in resolved:
+        if not any(o.sku_id == s.id for o in order_lines):
+            raise Invalid(
+                "purchasing.not_on_order",
+                "{sku} is not on purchase order {ref}",
+                "{sku} 不在采购单 {ref} 上",
+                sku=s.code,
+                ref=po_ref,
+            )
+        wanted[s.id] = wanted.get(s.id, 0) + ln.qty
+    for sku_id, qty in wanted.items():
+        received = sum(o.received for o in order_lines if o.sku_id == sku_id)
+        if qty > received:
+            raise Invalid(
+                "purchasing.return_exceeds_received",
+                "Cannot return {qty} of {sku}: only {received} received on {ref}",
+                "无法退回 {qty} 件 {sku}：采购单 {ref} 仅收货 {received} 件",
+                qty=qty,
+                sku=catalog.sku_ref_by_id(uow, sku_id).code,
+                received=received,
+                ref=po_ref,
+            )
+
+
+def list_returns(
+    uow: UnitOfWork,
+    *,
+    supplier_code: str | None = None,
+    order_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[dict], str | None]:
+    """Returns to suppliers, newest first (keyset on id), with their lines."""
+    uow.actor.require("purchasing.po.read")
+    sr, srl, po = supplier_return.c, supplier_return_line.c, purchase_order.c
+    stmt = select(
+        sr.id,
+        sr.ref,
+        sr.at,
+        sr.reason,
+        sr.value_cents,
+        sr.created_by,
+        sr.warehouse_id,
+        sr.order_id,
+        supplier.c.code.label("supplier"),
+        supplier.c.name.label("supplier_name"),
+        po.ref.label("order"),
+    ).select_from(
+        supplier_return.join(supplier, supplier.c.id == sr.supplier_id).outerjoin(
+            purchase_order, po.id == sr.order_id
+        )
+    )
+    if supplier_code:
+        stmt = stmt.where(sr.supplier_id == po_service.supplier_id(uow, supplier_code))
+    if order_id is not None:
+        stmt = stmt.where(sr.order_id == order_id)
+    if uow.actor.allowed("warehouse") is not None:
+        stmt = stmt.where(sr.warehouse_id.in_([w.id for w in inventory.list_warehouses(uow)]))
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(sr.id < after)
+    rows = uow.conn.execute(stmt.order_by(sr.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    lines: dict[int, list[dict]] = {}
+    if rows:
+        for x in uow.conn.execute(
+            select(srl.return_id, srl.line_no, srl.sku_id, srl.qty, srl.value_cents)
+            .where(srl.return_id.in_([r.id for r in rows]))
+            .order_by(srl.return_id, srl.line_no)
+        ):
+            lines.setdefault(x.return_id, []).append(
+                {
+                    "line_no": x.line_no,
+                    "sku": catalog.sku_ref_by_id(uow, x.sku_id).code,
+                    "qty": x.qty,
+                    "value_cents": x.value_cents,
+                }
+            )
+    out = []
+    for r in rows:
+        d = dict(r._mapping)
+        d["warehouse"] = inventory.warehouse_code(uow, d.pop("warehouse_id"))
+        d["lines"] = lines.get(r.id, [])
+        out.append(d)
+    return out, encode_cursor({"id": rows[-1].id}) if more else None
 
 
 def _unreceive(

@@ -21,6 +21,7 @@ from omnistock.inventory import service as inventory
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Forbidden, Invalid, not_found
+from omnistock.platform.pagination import after_id, encode_cursor
 from omnistock.platform.permissions import register
 from omnistock.platform.uow import UnitOfWork
 from omnistock.purchasing import rules
@@ -708,11 +709,17 @@ def list_orders(
     status: str | None = None,
     supplier_code: str | None = None,
     q: str | None = None,
-    limit: int = 200,
-) -> list[dict]:
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[dict], str | None]:
+    """Purchase orders of the warehouses the actor may see, newest first: one page (keyset on id)
+    and the cursor of the next, or None."""
     uow.actor.require("purchasing.po.read")
-    stmt = select(*_ORDER_COLS).select_from(
-        purchase_order.join(supplier, supplier.c.id == purchase_order.c.supplier_id)
+    stmt = _scoped(
+        uow,
+        select(*_ORDER_COLS).select_from(
+            purchase_order.join(supplier, supplier.c.id == purchase_order.c.supplier_id)
+        ),
     )
     if status:
         stmt = stmt.where(purchase_order.c.status == status)
@@ -720,16 +727,25 @@ def list_orders(
         stmt = stmt.where(purchase_order.c.supplier_id == supplier_id(uow, supplier_code))
     if q:
         stmt = stmt.where(purchase_order.c.ref.contains(q, autoescape=True))
-    rows = uow.conn.execute(stmt.order_by(purchase_order.c.id.desc()).limit(limit)).all()
-    allowed = uow.actor.allowed("warehouse")
-    out = [_order_view(uow, r) for r in rows]
-    return [o for o in out if allowed is None or o["warehouse"] in allowed]
+    after = after_id(cursor)
+    if after is not None:
+        stmt = stmt.where(purchase_order.c.id < after)
+    rows = uow.conn.execute(stmt.order_by(purchase_order.c.id.desc()).limit(limit + 1)).all()
+    nxt = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return [_order_view(uow, r) for r in rows[:limit]], nxt
+
+
+def _scoped(uow: UnitOfWork, stmt):
+    """Only orders of the warehouses the actor's data scope allows."""
+    if uow.actor.allowed("warehouse") is None:
+        return stmt
+    return stmt.where(purchase_order.c.warehouse_id.in_([w.id for w in inventory.list_warehouses(uow)]))
 
 
 def status_counts(uow: UnitOfWork) -> dict[str, int]:
     uow.actor.require("purchasing.po.read")
     rows = uow.conn.execute(
-        select(purchase_order.c.status, func.count()).group_by(purchase_order.c.status)
+        _scoped(uow, select(purchase_order.c.status, func.count())).group_by(purchase_order.c.status)
     ).all()
     return {s: 0 for s in rules.STATES} | {s: int(n) for s, n in rows}
 
@@ -827,6 +843,7 @@ from omnistock.purchasing.receiving import (  # noqa: E402,F401
     ReturnLineIn,
     list_holds,
     list_receipts,
+    list_returns,
     receive_order,
     reject_hold,
     release_hold,

@@ -2484,7 +2484,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Bills */
+        /**
+         * List Bills
+         * @description Supplier bills, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``).
+         */
         get: operations["listSupplierBills"];
         put?: never;
         /** Create Bill */
@@ -2587,7 +2590,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Orders */
+        /**
+         * List Orders
+         * @description Purchase orders, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``),
+         *     with the count of orders in each status.
+         */
         get: operations["listPurchaseOrders"];
         put?: never;
         /** Create Order */
@@ -2839,7 +2846,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Returns
+         * @description Returns to suppliers, newest first, with their lines and value at cost.
+         */
+        get: operations["listSupplierReturns"];
         put?: never;
         /** Return To Supplier */
         post: operations["returnToSupplier"];
@@ -4513,6 +4524,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BillRow] */
+        Page_BillRow_: {
+            /** Items */
+            items: components["schemas"]["BillRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[DocumentRowOut] */
         Page_DocumentRowOut_: {
             /** Items */
@@ -4566,6 +4584,13 @@ export interface components {
         Page_StocktakeRowOut_: {
             /** Items */
             items: components["schemas"]["StocktakeRowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SupplierReturnRow] */
+        Page_SupplierReturnRow_: {
+            /** Items */
+            items: components["schemas"]["SupplierReturnRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4994,6 +5019,8 @@ export interface components {
             };
             /** Items */
             items: components["schemas"]["PurchaseOrderRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** PurchaseOrderOut */
         PurchaseOrderOut: {
@@ -5789,6 +5816,11 @@ export interface components {
         };
         /** SerialOut */
         SerialOut: {
+            /**
+             * Hold Ref
+             * @description What holds the unit in stock (a quality hold): it cannot leave until released
+             */
+            hold_ref?: string | null;
             /** Serial No */
             serial_no: string;
             /** Sku */
@@ -5800,6 +5832,11 @@ export interface components {
         };
         /** SerialTraceOut */
         SerialTraceOut: {
+            /**
+             * Hold Ref
+             * @description What holds the unit in stock (a quality hold): it cannot leave until released
+             */
+            hold_ref?: string | null;
             /** Moves */
             moves: components["schemas"]["SerialMoveOut"][];
             /** Serial No */
@@ -6550,6 +6587,33 @@ export interface components {
             ref: string;
             /** Supplier */
             supplier: string;
+            /** Value Cents */
+            value_cents: number;
+            /** Warehouse */
+            warehouse: string;
+        };
+        /** SupplierReturnRow */
+        SupplierReturnRow: {
+            /** At */
+            at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["SupplierReturnLineOut"][];
+            /** Order */
+            order: string | null;
+            /** Order Id */
+            order_id: number | null;
+            /** Reason */
+            reason: string | null;
+            /** Ref */
+            ref: string;
+            /** Supplier */
+            supplier: string;
+            /** Supplier Name */
+            supplier_name: string;
             /** Value Cents */
             value_cents: number;
             /** Warehouse */
@@ -11953,6 +12017,9 @@ export interface operations {
         parameters: {
             query?: {
                 status?: string | null;
+                supplier?: string | null;
+                cursor?: string | null;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -11966,7 +12033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillRow"][];
+                    "application/json": components["schemas"]["Page_BillRow_"];
                 };
             };
             /** @description Validation Error */
@@ -12178,6 +12245,8 @@ export interface operations {
                 status?: string | null;
                 supplier?: string | null;
                 q?: string | null;
+                cursor?: string | null;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -12742,6 +12811,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSupplierReturns: {
+        parameters: {
+            query?: {
+                supplier?: string | null;
+                order_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SupplierReturnRow_"];
                 };
             };
             /** @description Validation Error */

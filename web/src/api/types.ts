@@ -98,3 +98,4 @@ export type SupplierBillRow = Schemas['BillRow'];
 export type SupplierBill = Schemas['BillOut'];
 export type Accrual = Schemas['AccrualOut'];
 export type PurchaseRequest = Schemas['PurchaseRequestOut'];
+export type SupplierReturnRow = Schemas['SupplierReturnRow'];

@@ -118,6 +118,7 @@ export default function MainLayout() {
           { key: '/purchasing/replenishment', icon: <ThunderboltOutlined />, label: <span data-testid="menu-replenishment">{t('menu.replenishment')}</span> },
           { key: '/purchasing/suppliers', icon: <TeamOutlined />, label: <span data-testid="menu-suppliers">{t('menu.suppliers')}</span> },
           { key: '/purchasing/bills', icon: <FileDoneOutlined />, label: <span data-testid="menu-bills">{t('menu.bills')}</span> },
+          { key: '/purchasing/returns', icon: <RollbackOutlined />, label: <span data-testid="menu-supplier-returns">{t('menu.supplierReturns')}</span> },
         ],
       },
       {

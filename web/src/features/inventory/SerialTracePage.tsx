@@ -73,6 +73,11 @@ export default function SerialTracePage() {
                 <Tag color={STATUS_COLOR[u.status]} data-testid="serial-status">
                   {t(`serial.status.${u.status}` as MsgKey)}
                 </Tag>
+                {u.hold_ref && (
+                  <Tag color="orange" data-testid="serial-on-hold" title={u.hold_ref}>
+                    {t('serial.onHold')}
+                  </Tag>
+                )}
               </Descriptions.Item>
               <Descriptions.Item label={t('stock.warehouse')}>{u.warehouse ?? '-'}</Descriptions.Item>
             </Descriptions>

@@ -5,7 +5,8 @@ import { Alert, App, Button, Card, Drawer, Input, InputNumber, Modal, Space, Tab
 import { PlusOutlined } from '@ant-design/icons';
 import { api, unwrap } from '../../api/client';
 import type { Accrual, PurchaseOrder, SupplierBill, SupplierBillRow } from '../../api/types';
-import { errorText } from '../../components/useCursorList';
+import LoadMore from '../../components/LoadMore';
+import { errorText, useCursorList } from '../../components/useCursorList';
 import { optLabel, useI18n } from '../../i18n';
 import { centsToYuanInput, formatCents, formatQty, parseYuanToCents } from '../../money';
 import { BillStatusTag } from './purchasingCommon';
@@ -141,15 +142,18 @@ function BillDrawer({ id, onClose, onChanged }: { id: number | null; onClose: ()
 
 export default function BillsPage() {
   const { t } = useI18n();
-  const [bills, setBills] = useState<SupplierBillRow[]>([]);
   const [accruals, setAccruals] = useState<Accrual[]>([]);
   const [formOpen, setFormOpen] = useState(false);
   const [openId, setOpenId] = useState<number | null>(null);
-  const load = useCallback(() => {
-    unwrap(api.GET('/api/v1/purchasing/bills')).then(setBills).catch(() => setBills([]));
+  const bills = useCursorList<SupplierBillRow>((cursor) => unwrap(api.GET('/api/v1/purchasing/bills', { params: { query: { cursor } } })), []);
+  const loadAccruals = useCallback(() => {
     unwrap(api.GET('/api/v1/purchasing/accruals')).then(setAccruals).catch(() => setAccruals([]));
   }, []);
-  useEffect(load, [load]);
+  useEffect(loadAccruals, [loadAccruals]);
+  const load = () => {
+    void bills.reload();
+    loadAccruals();
+  };
   const unbilled = accruals.filter((a) => a.unbilled_qty !== 0);
   return (
     <Card
@@ -166,22 +170,27 @@ export default function BillsPage() {
             key: 'bills',
             label: t('bill.list'),
             children: (
-              <Table
-                size="small"
-                rowKey="id"
-                dataSource={bills}
-                onRow={(r) => ({ onClick: () => setOpenId(r.id), style: { cursor: 'pointer' } })}
-                columns={[
-                  { title: t('bill.billNo'), dataIndex: 'bill_no' },
-                  { title: t('bill.statusCol'), dataIndex: 'status', render: (s: string) => <BillStatusTag status={s} /> },
-                  { title: t('sup.supplier'), dataIndex: 'supplier' },
-                  { title: t('po.ref'), dataIndex: 'order' },
-                  { title: t('po.total'), dataIndex: 'total_cents', align: 'right', render: formatCents },
-                  { title: t('bill.date'), dataIndex: 'bill_date' },
-                  { title: t('doc.createdBy'), dataIndex: 'created_by' },
-                  { title: t('po.approvedBy'), dataIndex: 'approved_by', render: (v: string | null) => v ?? '-' },
-                ]}
-              />
+              <>
+                <Table
+                  size="small"
+                  rowKey="id"
+                  loading={bills.loading}
+                  dataSource={bills.items}
+                  pagination={false}
+                  onRow={(r) => ({ onClick: () => setOpenId(r.id), style: { cursor: 'pointer' } })}
+                  columns={[
+                    { title: t('bill.billNo'), dataIndex: 'bill_no' },
+                    { title: t('bill.statusCol'), dataIndex: 'status', render: (s: string) => <BillStatusTag status={s} /> },
+                    { title: t('sup.supplier'), dataIndex: 'supplier' },
+                    { title: t('po.ref'), dataIndex: 'order' },
+                    { title: t('po.total'), dataIndex: 'total_cents', align: 'right', render: formatCents },
+                    { title: t('bill.date'), dataIndex: 'bill_date' },
+                    { title: t('doc.createdBy'), dataIndex: 'created_by' },
+                    { title: t('po.approvedBy'), dataIndex: 'approved_by', render: (v: string | null) => v ?? '-' },
+                  ]}
+                />
+                <LoadMore count={bills.items.length} hasMore={Boolean(bills.next)} loading={bills.loading} onLoadMore={bills.loadMore} />
+              </>
             ),
           },
           {

@@ -2,18 +2,20 @@
 // the status flow (submit → approve/reject → send → receive → close; cancel), receipts, PDF, Excel.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Modal, Select, Space, Steps, Table, Tabs, Typography } from 'antd';
-import { DeleteOutlined, FilePdfOutlined, FileExcelOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { DeleteOutlined, FilePdfOutlined, FileExcelOutlined, PlusOutlined, ReloadOutlined, RollbackOutlined } from '@ant-design/icons';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import { saveDownload } from '../../api/download';
 import type { PurchaseOrder, PurchaseOrderRow, PurchaseReceipt } from '../../api/types';
-import { errorText } from '../../components/useCursorList';
+import LoadMore from '../../components/LoadMore';
+import { errorText, useCursorList } from '../../components/useCursorList';
 import { useWarehouses } from '../../components/useWarehouses';
 import { formatTime } from '../../format';
 import { optLabel, useI18n } from '../../i18n';
 import { formatCents, formatQty, parseYuanToCents } from '../../money';
 import { SkuSelect } from '../inventory/DocumentForm';
 import { PO_STATUSES, PoStatusTag, useSuppliers } from './purchasingCommon';
+import SupplierReturnDialog from './SupplierReturnDialog';
 
 interface Line {
   key: number;
@@ -117,6 +119,7 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
   const [po, setPo] = useState<PurchaseOrder | null>(null);
   const [receipts, setReceipts] = useState<PurchaseReceipt[]>([]);
   const [editOpen, setEditOpen] = useState(false);
+  const [returnOpen, setReturnOpen] = useState(false);
   const load = useCallback(() => {
     if (orderId === null) return;
     unwrap(api.GET('/api/v1/purchasing/orders/{order_id}', { params: { path: { order_id: orderId } } })).then(setPo).catch((e) => message.error(errorText(e)));
@@ -163,6 +166,11 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
             {['approved', 'sent', 'partially_received'].includes(po.status) && (
               <Button size="small" type="primary" data-testid="po-receive" onClick={() => navigate(`/purchasing/receiving?po=${encodeURIComponent(po.ref)}`)}>
                 {t('po.receive')}
+              </Button>
+            )}
+            {['partially_received', 'received', 'closed'].includes(po.status) && po.lines.some((l) => l.received > 0) && (
+              <Button size="small" danger icon={<RollbackOutlined />} data-testid="po-return" onClick={() => setReturnOpen(true)}>
+                {t('ret.new')}
               </Button>
             )}
             <Button size="small" icon={<FilePdfOutlined />} onClick={() => saveDownload(api.GET('/api/v1/purchasing/orders/{order_id}/pdf', { params: { path: { order_id: po.id } }, parseAs: 'blob' }), `${po.ref}.pdf`)}>
@@ -221,6 +229,18 @@ export function OrderDrawer({ orderId, onClose, onChanged }: { orderId: number |
               { title: t('rc.hold'), dataIndex: 'hold', render: (h: string) => optLabel(t, 'rc.holdState', h) },
             ]}
           />
+          <SupplierReturnDialog
+            po={po}
+            receipts={receipts}
+            open={returnOpen}
+            onClose={() => setReturnOpen(false)}
+            onDone={(ref) => {
+              setReturnOpen(false);
+              message.success(t('ret.done', { ref }));
+              load();
+              onChanged();
+            }}
+          />
           <OrderForm
             open={editOpen}
             editing={po}
@@ -242,22 +262,18 @@ export default function PurchaseOrdersPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const [q, setQ] = useState('');
-  const [rows, setRows] = useState<PurchaseOrderRow[]>([]);
   const [counts, setCounts] = useState<Record<string, number>>({});
-  const [loading, setLoading] = useState(false);
   const [formOpen, setFormOpen] = useState(false);
   const openId = params.get('id') ? Number(params.get('id')) : null;
-  const load = useCallback(() => {
-    setLoading(true);
-    unwrap(api.GET('/api/v1/purchasing/orders', { params: { query: { status: status || undefined, q: q || undefined } } }))
-      .then((d) => {
-        setRows(d.items);
+  const list = useCursorList<PurchaseOrderRow>(
+    (cursor) =>
+      unwrap(api.GET('/api/v1/purchasing/orders', { params: { query: { status: status || undefined, q: q || undefined, cursor } } })).then((d) => {
         setCounts(d.counts);
-      })
-      .catch(() => setRows([]))
-      .finally(() => setLoading(false));
-  }, [status, q]);
-  useEffect(load, [load]);
+        return d;
+      }),
+    [status, q],
+  );
+  const load = () => void list.reload();
   const setParam = (k: string, v: string | null) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -286,8 +302,9 @@ export default function PurchaseOrdersPage() {
       <Table
         size="small"
         rowKey="id"
-        loading={loading}
-        dataSource={rows}
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={false}
         data-testid="po-table"
         onRow={(r) => ({ onClick: () => setParam('id', String(r.id)), style: { cursor: 'pointer' } })}
         columns={[
@@ -302,6 +319,7 @@ export default function PurchaseOrdersPage() {
           { title: t('to.createdAt'), dataIndex: 'created_at', render: formatTime },
         ]}
       />
+      <LoadMore count={list.items.length} hasMore={Boolean(list.next)} loading={list.loading} onLoadMore={list.loadMore} />
       <OrderForm
         open={formOpen}
         editing={null}
