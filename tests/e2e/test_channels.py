@@ -9,6 +9,8 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import settle
+
 pytestmark = pytest.mark.e2e
 
 
@@ -27,6 +29,7 @@ def test_the_write_back_url_of_a_channel(page: Page, login, server):
     login()
     expect(page.get_by_test_id("current-user")).to_be_visible()
     page.get_by_test_id("menu-orders").click()
+    settle(page)  # the group slides open: click its last item once it stands still
     page.get_by_test_id("menu-channels").click()
     expect(page).to_have_url(re.compile(r"/orders/channels"))
     row = page.locator(f"[data-testid=channel-row][data-code='{code}']")

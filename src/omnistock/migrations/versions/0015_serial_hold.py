@@ -1,7 +1,7 @@
 """serial hold
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-22 06:10:33.763315
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401 - autogenerate writes JSONB(astext_type=Text())
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
