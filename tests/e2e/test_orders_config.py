@@ -150,9 +150,11 @@ def test_channel_webhook_secret_and_order_import(page: Page, login, server, tmp_
     row = page.locator(f"[data-testid=channel-row][data-code='{code}']")
     expect(row).to_have_count(1)
     _pick(page, row.get_by_test_id("channel-adapter"), "通用 JSON")
+    expect(row).to_contain_text("/api/v1/orders/webhooks/")  # saved: the row shows its webhook address
     row.get_by_test_id("channel-rotate").click()
     settle(page)
-    page.locator(".ant-popconfirm:visible .ant-btn-primary").click()
+    page.get_by_test_id("channel-rotate-ok").click()
+    expect(page.get_by_test_id("channel-secret-value")).to_be_visible()
     secret = page.get_by_test_id("channel-secret-value").inner_text().strip()
     assert len(secret) >= 32, secret
 

@@ -282,6 +282,7 @@ rules_strategy = st.lists(
         warehouses=st.lists(st.sampled_from(WAREHOUSES), max_size=3).map(tuple),
     ),
     max_size=6,
+    unique_by=lambda r: r.id,  # ids are the table's primary key
 )
 
 

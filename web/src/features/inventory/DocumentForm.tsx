@@ -427,15 +427,15 @@ export default function DocumentForm({
             {kind === 'transfer' ? (
               <>
                 <Form.Item name="from_warehouse" label={t('doc.fromWarehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.fromWarehouse') }) }]}>
-                  <Select style={{ width: 180 }} options={whOptions} data-testid="doc-form-warehouse" />
+                  <Select showSearch optionFilterProp="label" style={{ width: 180 }} options={whOptions} data-testid="doc-form-warehouse" />
                 </Form.Item>
                 <Form.Item name="to_warehouse" label={t('doc.toWarehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.toWarehouse') }) }]}>
-                  <Select style={{ width: 180 }} options={whOptions} data-testid="doc-form-to-warehouse" />
+                  <Select showSearch optionFilterProp="label" style={{ width: 180 }} options={whOptions} data-testid="doc-form-to-warehouse" />
                 </Form.Item>
               </>
             ) : (
               <Form.Item name="warehouse" label={t('doc.warehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.warehouse') }) }]}>
-                <Select style={{ width: 180 }} options={whOptions} data-testid="doc-form-warehouse" />
+                <Select showSearch optionFilterProp="label" style={{ width: 180 }} options={whOptions} data-testid="doc-form-warehouse" />
               </Form.Item>
             )}
             {kind === 'adjustment' && (

@@ -132,6 +132,8 @@ function NewStocktake({ open, warehouses, onClose, onCreated }: { open: boolean;
         <Form form={form} layout="vertical" size="small" initialValues={{ scope: 'all', blind: false }}>
           <Form.Item name="warehouse" label={t('doc.warehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.warehouse') }) }]}>
             <Select
+              showSearch
+              optionFilterProp="label"
               options={warehouses.filter((w) => w.active !== false).map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))}
               data-testid="st-form-warehouse"
             />

@@ -134,10 +134,10 @@ export function TransferOrderForm({
         <Typography.Paragraph type="secondary">{t('to.flowHint')}</Typography.Paragraph>
         <Form form={form} layout="inline" size="small" style={{ rowGap: 8, marginBottom: 12 }}>
           <Form.Item name="from_warehouse" label={t('doc.fromWarehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.fromWarehouse') }) }]}>
-            <Select style={{ width: 180 }} options={whOptions} disabled={Boolean(editing)} data-testid="to-form-from" />
+            <Select showSearch optionFilterProp="label" style={{ width: 180 }} options={whOptions} disabled={Boolean(editing)} data-testid="to-form-from" />
           </Form.Item>
           <Form.Item name="to_warehouse" label={t('doc.toWarehouse')} rules={[{ required: true, message: t('doc.required', { field: t('doc.toWarehouse') }) }]}>
-            <Select style={{ width: 180 }} options={whOptions} disabled={Boolean(editing)} data-testid="to-form-to" />
+            <Select showSearch optionFilterProp="label" style={{ width: 180 }} options={whOptions} disabled={Boolean(editing)} data-testid="to-form-to" />
           </Form.Item>
           <Form.Item name="note" label={t('doc.note')}>
             <Input maxLength={500} style={{ width: 200 }} data-testid="to-form-note" />

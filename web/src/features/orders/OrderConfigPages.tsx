@@ -640,7 +640,7 @@ export function ChannelsPage() {
             width: 130,
             render: (_, c) =>
               manage && (
-                <Popconfirm title={c.has_secret ? t('cfg.rotateConfirm') : t('cfg.generateSecret')} onConfirm={() => void rotate(c)}>
+                <Popconfirm title={c.has_secret ? t('cfg.rotateConfirm') : t('cfg.generateSecret')} onConfirm={() => void rotate(c)} okButtonProps={{ 'data-testid': 'channel-rotate-ok' } as never}>
                   <Button size="small" icon={<KeyOutlined />} data-testid="channel-rotate">
                     {c.has_secret ? t('cfg.rotateSecret') : t('cfg.generateSecret')}
                   </Button>

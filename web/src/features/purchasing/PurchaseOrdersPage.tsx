@@ -77,10 +77,10 @@ function OrderForm({ open, editing, onClose, onSaved }: { open: boolean; editing
     <Modal open={open} width={820} title={editing ? `${t('po.edit')} ${editing.ref}` : t('po.new')} onCancel={onClose} onOk={submit} confirmLoading={saving} okButtonProps={{ 'data-testid': 'po-save' }}>
       <Form form={form} layout="inline" size="small" style={{ marginBottom: 12, rowGap: 8 }}>
         <Form.Item name="supplier" label={t('sup.supplier')} rules={[{ required: true }]}>
-          <Select disabled={!!editing} style={{ width: 200 }} data-testid="po-supplier" options={suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` }))} />
+          <Select showSearch optionFilterProp="label" disabled={!!editing} style={{ width: 200 }} data-testid="po-supplier" options={suppliers.map((s) => ({ value: s.code, label: `${s.code} ${s.name}` }))} />
         </Form.Item>
         <Form.Item name="warehouse" label={t('doc.warehouse')} rules={[{ required: true }]}>
-          <Select disabled={!!editing} style={{ width: 160 }} data-testid="po-warehouse" options={warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))} />
+          <Select showSearch optionFilterProp="label" disabled={!!editing} style={{ width: 160 }} data-testid="po-warehouse" options={warehouses.map((w) => ({ value: w.code, label: `${w.code} ${w.name}` }))} />
         </Form.Item>
         <Form.Item name="expected_date" label={t('po.expected')}>
           <DatePicker />
