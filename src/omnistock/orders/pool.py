@@ -1030,17 +1030,8 @@ def cancel(uow: UnitOfWork, ref: str, *, reason: str | None = None, at: dt.datet
 _EDITABLE = (rules.PENDING_PAYMENT, rules.PAID, rules.ON_HOLD, rules.READY, rules.ALLOCATED)
 
 
-def edit_order(
-    uow: UnitOfWork,
-    ref: str,
-    *,
-    address=None,
-    seller_memo: str | None = None,
-    tags: Sequence[str] | None = None,
-    ship_after: dt.date | None | type(...) = ...,
-) -> Taken:
-    """Correct an unshipped order: the delivery address, the seller's memo, tags, ship-after day.
-    Every change is on the timeline with the values before and after."""
+def _editable(uow: UnitOfWork, ref: str) -> _Order:
+    """The order, locked, for an operator to correct: refused once it has shipped (or ended)."""
     uow.actor.require("orders.order.review")
     o = locked(uow, ref)
     if o.status not in _EDITABLE:
@@ -1052,6 +1043,21 @@ def edit_order(
             state=o.status,
             state_zh=rules.STATUS_NAMES[o.status][0],
         )
+    return o
+
+
+def edit_order(
+    uow: UnitOfWork,
+    ref: str,
+    *,
+    address=None,
+    seller_memo: str | None = None,
+    tags: Sequence[str] | None = None,
+    ship_after: dt.date | None | type(...) = ...,
+) -> Taken:
+    """Correct an unshipped order: the delivery address, the seller's memo, tags, ship-after day.
+    Every change is on the timeline with the values before and after."""
+    o = _editable(uow, ref)
     so = sales_order.c
     values: dict[str, Any] = {}
     if address is not None:
@@ -1097,17 +1103,7 @@ def edit_lines(uow: UnitOfWork, ref: str, lines: Sequence[IntakeLine]) -> Taken:
     ``lines`` replace its lines, each with its own price and discount. The order's amounts follow;
     a paid order may not come to cost more than was paid. An allocated order gives its stock
     back and is routed again; a held one stays in the queue for the operator to release."""
-    uow.actor.require("orders.order.review")
-    o = locked(uow, ref)
-    if o.status not in _EDITABLE:
-        raise Conflict(
-            "orders.not_editable",
-            "Order {ref} is {state}; only unshipped orders can be edited",
-            "订单 {ref} 当前状态为 {state_zh}，只有未发货订单可以修改",
-            ref=o.ref,
-            state=o.status,
-            state_zh=rules.STATUS_NAMES[o.status][0],
-        )
+    o = _editable(uow, ref)
     new, goods, discount = checked_lines(uow, lines)
     r = raw(uow.conn)
     old_goods, old_discount, shipping, old_total, paid = r.one(_ORDER_MONEY, {"id": o.id})
