@@ -506,7 +506,7 @@ def _date(r, day: dt.date | None):
 
 
 def _moved(uow: UnitOfWork, o: _Order, target: str, why: dict | None) -> None:
-    """Put a move the order made on its timeline (the row was written in its final state)."""
+    """Put a move the order made on its timeline (its row already says so)."""
     if not rules.can_move(o.status, target):
         raise illegal(o, target)
     uow.audit(
@@ -729,14 +729,7 @@ def _move(uow: UnitOfWork, o: _Order, target: str, *, why: dict | None = None, *
             "订单 {ref} 已被其他人修改，请刷新后重试",
             ref=o.ref,
         )
-    uow.audit(
-        f"orders.order.{target}",
-        DOC,
-        o.ref,
-        before={"status": o.status},
-        after={"status": target, **(why or {})},
-    )
-    o.status = target
+    _moved(uow, o, target, why)
 
 
 @functools.cache
