@@ -209,7 +209,7 @@ def _count_shipped(r: Raw, at: dt.datetime, moves: list[Move]) -> None:
             key = (m.sku.id, m.warehouse_id, m.doc_type)
             totals[key] = totals.get(key, 0) - m.qty
     if totals:
-        day = at.date().isoformat() if r.sqlite else at.date()
+        day = r.day(at.date())
         r.queue_many(
             _SHIPPED_DAILY,
             [{"w": w, "s": s, "day": day, "doc_type": d, "q": q} for (s, w, d), q in sorted(totals.items())],

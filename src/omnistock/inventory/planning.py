@@ -31,11 +31,7 @@ def daily_shipped(
     day and document type, however many shipments there were. ``exclude`` names document types
     whose shipments are not sales (goods returned to a supplier)."""
     r = raw(uow.conn)
-    params: dict = (
-        {"since": since.isoformat(), "until": until.isoformat()}
-        if r.sqlite
-        else {"since": since, "until": until}
-    )
+    params: dict = {"since": r.day(since), "until": r.day(until)}
     params.update({f"x{i}": d for i, d in enumerate(exclude)})
     return r.all(_daily_sql(len(exclude)), params)
 

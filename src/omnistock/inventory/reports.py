@@ -362,7 +362,7 @@ def sellable(uow: UnitOfWork, sku_ids: list[int]) -> dict[str, dict[int, int]]:
     r = raw(uow.conn)
     today = utcnow().date()
     params = {f"s{i}": x for i, x in enumerate(ids)}
-    params.update(today=today.isoformat() if r.sqlite else today, transit=rules.TRANSIT_WAREHOUSE)
+    params.update(today=r.day(today), transit=rules.TRANSIT_WAREHOUSE)
     out: dict[str, dict[int, int]] = {}
     for code, sku_id, free in r.all(stmt, params):
         if free and free > 0:

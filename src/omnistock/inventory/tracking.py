@@ -66,18 +66,6 @@ def _bad(code: str, en: str, zh: str, **params) -> Invalid:
     return Invalid(f"inventory.{code}", en, zh, **params)
 
 
-def _day(r: Raw, value: dt.date | None):
-    if value is None:
-        return None
-    return value.isoformat() if r.sqlite else value
-
-
-def _read_day(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
-
-
 def check_lot_in(sku: catalog.SkuRef, lot: LotIn | None, line: int) -> None:
     """Edge checks of a batch given on a line (before anything is written)."""
     if sku.tracking != rules.BATCH:
@@ -127,14 +115,14 @@ def receive_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot: LotIn, line: int) -> 
                 "s": sku.id,
                 "no": no,
                 "supplier_no": lot.supplier_lot_no,
-                "made": _day(r, lot.production_date),
-                "expires": _day(r, expiry),
+                "made": r.day(lot.production_date),
+                "expires": r.day(expiry),
                 "blocked": False,
                 "now": r.dt(utcnow()),
             },
         )
         return lot_id
-    lot_id, made, expires, blocked = row[0], _read_day(row[1]), _read_day(row[2]), bool(row[3])
+    lot_id, made, expires, blocked = row[0], r.read_day(row[1]), r.read_day(row[2]), bool(row[3])
     if blocked:
         raise Conflict(
             "inventory.lot_blocked",
@@ -161,8 +149,8 @@ def receive_lot(uow: UnitOfWork, sku: catalog.SkuRef, lot: LotIn, line: int) -> 
             _LOT_DATES,
             {
                 "id": lot_id,
-                "made": _day(r, made or lot.production_date),
-                "expires": _day(r, expires or expiry),
+                "made": r.day(made or lot.production_date),
+                "expires": r.day(expires or expiry),
             },
         )
     return lot_id
@@ -198,7 +186,7 @@ def allocate(
     """
     lots = []
     for lot_id, free, expiry, blocked in r.all(FREE_LOTS, {"s": sku.id, "w": warehouse_id}):
-        expiry = _read_day(expiry)
+        expiry = r.read_day(expiry)
         if sellable_only and (blocked or rules.is_expired(expiry, day)):
             continue
         lots.append((lot_id, free, expiry))
@@ -312,8 +300,9 @@ def list_lots(
     if blocked is not None:
         stmt = stmt.where(lt.blocked.is_(blocked))
     out = []
+    r = raw(uow.conn)
     for row in uow.conn.execute(stmt):
-        expiry = _read_day(row.expiry_date)
+        expiry = r.read_day(row.expiry_date)
         out.append(
             {
                 "id": row.id,
@@ -321,7 +310,7 @@ def list_lots(
                 "supplier_lot_no": row.supplier_lot_no,
                 "sku": row.sku,
                 "sku_name": row.sku_name,
-                "production_date": _read_day(row.production_date),
+                "production_date": r.read_day(row.production_date),
                 "expiry_date": expiry,
                 "days_left": (expiry - today).days if expiry else None,
                 "expired": rules.is_expired(expiry, today),
@@ -678,8 +667,9 @@ _LINE_LOTS = Sql(
 def line_lots(uow: UnitOfWork, doc_type: str, doc_id: int, line_no: int) -> list[tuple[int, int]]:
     """(lot, qty) of a shipped line not yet returned, per batch, in the order they were picked
     (earliest expiry first)."""
-    rows = raw(uow.conn).all(_LINE_LOTS, {"doc_type": doc_type, "doc_id": doc_id, "line_no": line_no})
-    left = [(lot_id, -int(q), _read_day(expiry)) for lot_id, q, expiry in rows if -int(q) > 0]
+    r = raw(uow.conn)
+    rows = r.all(_LINE_LOTS, {"doc_type": doc_type, "doc_id": doc_id, "line_no": line_no})
+    left = [(lot_id, -int(q), r.read_day(expiry)) for lot_id, q, expiry in rows if -int(q) > 0]
     return [
         (lot_id, q) for lot_id, q, _ in sorted(left, key=lambda x: (x[2] is None, x[2] or dt.date.min, x[0]))
     ]

@@ -453,7 +453,7 @@ def _take(uow: UnitOfWork, ch: ChannelRef, order: IntakeOrder, on_short: str) ->
         "paid_at": r.dt(max((p["paid_at"] for p in payments), default=None)) if paid >= total else None,
         "buyer_remark": _text(order.buyer_remark, 500, "buyer remark", "买家留言") or None,
         "seller_memo": _text(order.seller_memo, 500, "seller memo", "卖家备注") or None,
-        "ship_after": _date(r, order.ship_after),
+        "ship_after": r.day(order.ship_after),
         "hold_reasons": r.json(o.hold_reasons) if o.hold_reasons else None,
         "route_rule": _rule_label(route[1]) if route else None,
         "created_at": now,
@@ -499,10 +499,6 @@ def _take(uow: UnitOfWork, ch: ChannelRef, order: IntakeOrder, on_short: str) ->
     return Taken(
         o.id, o.ref, o.status, warehouse=o.warehouse, hold_reasons=o.hold_reasons, split_into=o.split_into
     )
-
-
-def _date(r, day: dt.date | None):
-    return day.isoformat() if day is not None and r.sqlite else day
 
 
 def _moved(uow: UnitOfWork, o: _Order, target: str, why: dict | None) -> None:
@@ -688,7 +684,7 @@ def locked(uow: UnitOfWork, ref: str) -> _Order:
     row = raw(uow.conn).one(_LOCKED, {"ref": ref}) if isinstance(ref, str) else None
     if row is None:
         raise _bad("unknown_order", "Unknown order {ref}", "订单 {ref} 不存在", ref=str(ref)[:64])
-    ship_after = dt.date.fromisoformat(row[5]) if isinstance(row[5], str) else row[5]
+    ship_after = raw(uow.conn).read_day(row[5])
     o = _Order(row[0], row[1], row[2], row[3], _wh_code(uow, row[4]), ship_after, row[6], row[7])
     uow.actor.require_scope("channel", [o.channel])
     if o.warehouse:
@@ -743,7 +739,7 @@ def _stored(r, value: Any):
     if isinstance(value, dt.datetime):
         return r.dt(value)
     if isinstance(value, dt.date):
-        return _date(r, value)
+        return r.day(value)
     if isinstance(value, dict | list):
         return r.json(value)
     return value

@@ -122,6 +122,16 @@ class Raw:
             return value
         return value.isoformat(" ", "microseconds")  # SQLAlchemy's DateTime format on SQLite
 
+    def day(self, value: dt.date | None):
+        if value is None or not self.sqlite:
+            return value
+        return value.isoformat()  # SQLAlchemy's Date format on SQLite
+
+    def read_day(self, value) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(value)
+
     def read_dt(self, value) -> dt.datetime | None:
         if value is None or isinstance(value, dt.datetime):
             return value
