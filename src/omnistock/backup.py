@@ -106,6 +106,11 @@ def _read(path: Path) -> Iterator[Any]:
         ) from exc
 
 
+# Tables the migrations fill (built-in roles, the standard chart of accounts and which accounts
+# the automatic postings use), in the order they can be emptied.
+SEEDED = ("roles", "posting_account", "account")
+
+
 def restore(engine: Engine, path: Path) -> dict[str, int]:
     """Load a backup into an empty database (created or upgraded here); all or nothing."""
     migrate.upgrade(engine)
@@ -127,7 +132,7 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         for t in tables.values():
-            if t.name == "roles":  # seeded by the migration; replaced by the backup's own
+            if t.name in SEEDED:  # replaced by the backup's own
                 continue
             if conn.execute(select(func.count()).select_from(t)).scalar_one():
                 raise BackupError(
@@ -136,7 +141,8 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
                     "恢复需要一个空数据库（{table} 表中已有数据）",
                     table=t.name,
                 )
-        conn.execute(tables["roles"].delete())
+        for name in SEEDED:  # children first
+            conn.execute(tables[name].delete())
         table: Table | None = None
         columns: list[str] = []
         batch: list[dict] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from sqlalchemy import Engine
 
+from omnistock.finance import service as finance
 from omnistock.inventory import service as inventory
 from omnistock.platform import migrate
 
@@ -17,6 +18,10 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
     out.print(f"✓ schema current ({head})")
     with engine.connect() as conn:
         problems = inventory.check_invariants(conn)
+        books = finance.check_invariants(conn)
+    if not books:
+        out.print("✓ every journal entry balances; account totals = Σ posted lines")
+        out.print("✓ inventory account = inventory valuation; receivables and payables = Σ their open items")
     if not problems:
         out.print("✓ stock balances = Σ ledger; reserved = Σ open reservations; no negative on-hand")
         out.print("✓ stock in transit = Σ (shipped − received − lost) of transfer orders on the road")
@@ -24,4 +29,4 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
         out.print(
             "✓ inventory value = Σ pools/layers = received − COGS − shrinkage (transit losses included)"
         )
-    return problems
+    return problems + books

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # A CJK TrueType font (.ttf, or .ttc: its first face) embedded in printed PDFs; unset: the
     # first known system font (``platform.pdf.KNOWN_FONTS``, e.g. Debian's fonts-wqy-microhei).
     pdf_font: str | None = None
+    # The business's time zone: an event's accounting date (its journal entry, its period) is its
+    # calendar day here, not in UTC (an order shipped at 01:00 on 1 December in Shanghai is
+    # December's).
+    timezone: str = "Asia/Shanghai"
 
 
 @lru_cache

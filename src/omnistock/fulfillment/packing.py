@@ -11,6 +11,7 @@ the outbox for the channel write-back.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from omnistock.fulfillment import couriers, rules, waves
 from omnistock.fulfillment.models import shipment, wave, wave_order
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
+from omnistock.platform import events
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import AppError, Conflict, Invalid
 from omnistock.platform.sql import Sql, raw
@@ -263,6 +265,20 @@ def _tracking_used(number: str) -> Conflict:
     )
 
 
+PARCEL_SHIPPED_EVENT = "fulfillment.parcel_shipped"
+
+
+@dataclass(frozen=True)
+class ParcelShipped:
+    """Published as ``fulfillment.parcel_shipped`` when a parcel with a courier fee ships."""
+
+    order_id: int
+    order_ref: str
+    at: dt.datetime
+    carrier: str
+    fee_cents: int
+
+
 def ship(uow: UnitOfWork, order_ref: str, *, tracking_no: str | None = None) -> dict:
     """Ship a packed parcel with ``tracking_no``, or the next number of its account's pool."""
     uow.actor.require("fulfillment.ship")
@@ -320,6 +336,10 @@ def ship(uow: UnitOfWork, order_ref: str, *, tracking_no: str | None = None) -> 
         "items": parcel.items,
     }
     uow.enqueue("fulfillment.shipped", payload, key=o.ref)
+    if parcel.fee_cents:
+        events.publish(
+            uow, PARCEL_SHIPPED_EVENT, ParcelShipped(o.id, o.ref, now, acc.carrier, parcel.fee_cents)
+        )
     cogs = sum(c.cost_cents for c in costs)
     uow.audit(
         "fulfillment.parcel.shipped", "sales_order", o.ref, after={"tracking_no": number, "cogs_cents": cogs}

@@ -103,7 +103,9 @@ from omnistock.fulfillment.couriers import (  # noqa: E402,F401
     save_rule,
 )
 from omnistock.fulfillment.packing import (  # noqa: E402,F401
+    PARCEL_SHIPPED_EVENT,
     PackItem,
+    ParcelShipped,
     list_shipments,
     pack,
     parcel_document,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from omnistock.catalog.service import SkuRef
 from omnistock.inventory import rules
+from omnistock.platform import events
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict
@@ -98,6 +99,39 @@ class Move:
     unit_cost: int | None = None  # receipts: becomes the SKU's "last receipt unit cost"
     lot_id: int = 0
     serial_ids: tuple[int, ...] = ()  # the units of a serial-tracked SKU this row moves
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """What a ledger row did to the inventory's value: ``value`` cents (signed: in > 0), of a move
+    of ``kind`` by a document; a re-valuation reports the difference it made to an earlier row."""
+
+    kind: str
+    doc_type: str
+    doc_id: int
+    ref: str | None
+    sku_id: int
+    value: int
+
+
+@dataclass(frozen=True)
+class StockValued:
+    """Published as ``inventory.valued`` in the transaction of every posting that changed the
+    inventory's value; ``revaluation``: the changes a back-dated document made to later rows."""
+
+    at: dt.datetime
+    changes: tuple[ValueChange, ...]
+    revaluation: bool = False
+
+
+VALUED = "inventory.valued"
+
+
+def _publish(
+    uow: UnitOfWork, at: dt.datetime, changes: list[ValueChange], *, revaluation: bool = False
+) -> None:
+    if changes:
+        events.publish(uow, VALUED, StockValued(at, tuple(changes), revaluation))
 
 
 @dataclass(frozen=True)
@@ -292,6 +326,15 @@ def post(uow: UnitOfWork, at: dt.datetime, moves: list[Move]) -> list[int]:
             )
     _write_moves(r, rows, row_moves)
     _count_shipped(r, at, moves)
+    _publish(
+        uow,
+        at,
+        [
+            ValueChange(m.kind, m.doc_type, m.doc_id, m.ref, m.sku.id, v)
+            for m, v in zip(moves, values, strict=True)
+            if v
+        ],
+    )
     return values
 
 
@@ -391,7 +434,7 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
                 _LINE_SUMS, {"doc_type": x[4], "doc_id": x[5], "line_no": x[6], "s": sku.id, "at": at_db}
             )
             sums[key] = [int(q), int(v)]
-    changed = []
+    changed, deltas = [], []
     take, add, gain = val.take, val.add, val.gain_value
     for move_id, kind, qty, old_value, doc_type, doc_id, line_no, old_pq, old_pv, old_layers in later:
         if kind in rules.VALUE_NEUTRAL:
@@ -424,6 +467,8 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
             sums[key][0] += qty
             sums[key][1] += value
         pq, pv = val.qty, val.value
+        if value != old_value:
+            deltas.append(ValueChange(kind, doc_type, doc_id, None, sku.id, value - old_value))
         if fifo:
             layers = r.json(val.layers)
             if value != old_value or pq != old_pq or pv != old_pv or not r.same_json(old_layers, layers):
@@ -441,6 +486,7 @@ def _post_backdated(uow: UnitOfWork, sku: SkuRef, at: dt.datetime, moves: list[M
             "last_unit": last_unit,
         },
     )
+    _publish(uow, at, deltas, revaluation=True)
     if changed:
         uow.audit("inventory.revalue", "sku", sku.code, after={"from": at.isoformat(), "moves": len(changed)})
     return values

@@ -410,7 +410,7 @@ def totals(conn: Connection) -> dict:
     ).one()
     by_kind = dict(conn.execute(select(sm.kind, func.sum(sm.value_cents)).group_by(sm.kind)).all())
     v = {k: int(by_kind.get(k) or 0) for k in (rules.RECEIPT, rules.SHIPMENT, rules.RETURN, *rules.SHRINKAGE)}
-    inventory_value = int(conn.execute(select(func.coalesce(func.sum(cp.value_cents), 0))).scalar_one())
+    value = inventory_value(conn)
     docs = {
         (k, s): int(n)
         for k, s, n in conn.execute(
@@ -426,12 +426,17 @@ def totals(conn: Connection) -> dict:
         "cogs": -v[rules.SHIPMENT] - v[rules.RETURN],
         # stock lost or found: stocktakes, adjustments, and goods lost in transit
         "shrinkage": -sum(v[k] for k in rules.SHRINKAGE),
-        "inventory_value": inventory_value,
+        "inventory_value": value,
         "receipts": docs.get(("receipt", "done"), 0),
         "transfers": docs.get(("transfer", "done"), 0),
         "transfers_rejected": docs.get(("transfer", "rejected"), 0),
         "counts": docs.get(("count", "done"), 0),
     }
+
+
+def inventory_value(conn: Connection) -> int:
+    """The inventory's value: Σ every SKU's cost pool (layers), in cents."""
+    return int(conn.execute(select(func.coalesce(func.sum(cp.value_cents), 0))).scalar_one())
 
 
 def on_hand_digest(conn: Connection) -> str:

@@ -1037,6 +1037,7 @@ from omnistock.inventory.reports import (  # noqa: E402,F401
     check_invariants,
     document,
     documents,
+    inventory_value,
     list_moves,
     on_hand_digest,
     sellable,
@@ -1059,6 +1060,10 @@ from omnistock.inventory.tracking import (  # noqa: E402,F401
 # Stock alerts (their read side and the periodic scan) and the valuation report at a past moment.
 from omnistock.inventory.alerts import AlertRow, ScanResult, alert_counts, alerts, scan_alerts  # noqa: E402,F401
 from omnistock.inventory.bins import BinLine, bins_of, check_bin, set_bins, skus_in_bins  # noqa: E402,F401
+
+# What every posting that changes the inventory's value publishes in its transaction (the journal
+# subscribes to it).
+from omnistock.inventory.ledger import VALUED, StockValued, ValueChange  # noqa: E402,F401
 from omnistock.inventory.planning import daily_shipped, in_transit_to, stock_positions  # noqa: E402,F401
 
 # Two-step transfers and stocktake sheets live in their own modules; they are part of this public

@@ -20,6 +20,7 @@ from omnistock.orders.models import (
     sales_order_line,
     sales_return,
 )
+from omnistock.platform import events
 from omnistock.platform.cache import CodeCache
 from omnistock.platform.clock import to_utc, utcnow
 from omnistock.platform.errors import Conflict, Invalid
@@ -280,13 +281,50 @@ def _require_order_scope(uow: UnitOfWork, ref: str) -> None:
 
 _MARK_SHIPPED = Sql(
     "UPDATE sales_order SET status = 'shipped', shipped_at = :at, updated_at = :at WHERE ref = :ref "
-    "AND status = 'allocated' AND (ship_after IS NULL OR ship_after <= :day) RETURNING id"
+    "AND status = 'allocated' AND (ship_after IS NULL OR ship_after <= :day) "
+    "RETURNING id, channel_id, customer_id, total_cents, shipping_fee_cents, paid_cents"
 )
+_PAYMENTS = Sql("SELECT method, amount_cents FROM order_payment WHERE order_id = :order_id ORDER BY id")
+
+SHIPPED_EVENT = "orders.shipped"
+RETURNED_EVENT = "orders.returned"
 
 
-def _mark_shipped(uow: UnitOfWork, ref: str, at: dt.datetime) -> int:
+@dataclass(frozen=True)
+class OrderShipped:
+    """Published as ``orders.shipped`` in the shipment's transaction: what the order is worth.
+    ``lines``: (SKU id, revenue: qty × price − discounts); ``payments``: (method, cents)."""
+
+    order_id: int
+    ref: str
+    at: dt.datetime
+    channel_id: int
+    customer_id: int
+    total_cents: int  # Σ line revenue + shipping fee
+    shipping_fee_cents: int
+    paid_cents: int
+    lines: tuple[tuple[int, int], ...]
+    payments: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class OrderReturned:
+    """Published as ``orders.returned``: goods of a shipped order came back and ``refund_cents``
+    of its revenue is given back; ``lines``: (SKU id, revenue given back)."""
+
+    order_id: int
+    ref: str
+    return_ref: str
+    at: dt.datetime
+    channel_id: int
+    customer_id: int
+    refund_cents: int
+    lines: tuple[tuple[int, int], ...]
+
+
+def _mark_shipped(uow: UnitOfWork, ref: str, at: dt.datetime) -> tuple:
     """Allocated → shipped with one conditional UPDATE (the state machine and the presale day in
-    its WHERE); returns the order id."""
+    its WHERE); returns (id, channel id, customer id, total, shipping fee, paid)."""
     r = raw(uow.conn)
     params = {"at": r.dt(at), "ref": ref, "day": at.date().isoformat()}
     row = r.one(_MARK_SHIPPED, params) if isinstance(ref, str) else None
@@ -316,7 +354,7 @@ def _mark_shipped(uow: UnitOfWork, ref: str, at: dt.datetime) -> int:
         before={"status": rules.ALLOCATED},
         after={"status": rules.SHIPPED, "at": at.isoformat()},
     )
-    return row[0]
+    return row
 
 
 def ship_order(
@@ -331,12 +369,12 @@ def ship_order(
     uow.actor.require("orders.order.ship")
     _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
-    order_id = _mark_shipped(uow, ref, at)
+    order_id, channel_id, customer_id, total, shipping_fee, paid = _mark_shipped(uow, ref, at)
+    r = raw(uow.conn)
+    order_lines = r.all(_ORDER_LINES, {"order_id": order_id})
     by_line = {}
     if serials:
-        line_of = {
-            sku_id: line_no for sku_id, line_no, *_ in raw(uow.conn).all(_ORDER_LINES, {"order_id": order_id})
-        }
+        line_of = {sku_id: line_no for sku_id, line_no, *_ in order_lines}
         for code, numbers in serials.items():
             line_no = line_of.get(catalog.sku_ref(uow, code).id)
             if line_no is None:
@@ -348,7 +386,25 @@ def ship_order(
                     ref=ref,
                 )
             by_line[line_no] = list(numbers)
-    return inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at, serials=by_line)
+    costs = inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at, serials=by_line)
+    payments = tuple(r.all(_PAYMENTS, {"order_id": order_id})) if paid else ()
+    events.publish(
+        uow,
+        SHIPPED_EVENT,
+        OrderShipped(
+            order_id,
+            ref,
+            at,
+            channel_id,
+            customer_id,
+            total,
+            shipping_fee,
+            paid,
+            tuple((ln[0], ln[3]) for ln in order_lines),
+            payments,
+        ),
+    )
+    return costs
 
 
 def cancel_order(
@@ -362,6 +418,7 @@ _ORDER_LINES = Sql(
     "SELECT sku_id, line_no, qty, revenue_cents, returned_qty, returned_revenue_cents FROM sales_order_line "
     "WHERE order_id = :order_id"
 )
+_ORDER_PARTIES = Sql("SELECT channel_id, customer_id FROM sales_order WHERE id = :id")
 _COUNT_RETURNS = Sql("SELECT COUNT(*) FROM sales_return WHERE order_id = :order_id")
 _NEW_RETURN = Sql(
     "INSERT INTO sales_return (order_id, ref, at, refund_cents, created_at) "
@@ -481,6 +538,22 @@ def return_order(
         ],
     }
     uow.audit("orders.order.return", "sales_order", ref, after=result)
+    channel_id, customer_id = r.one(_ORDER_PARTIES, {"id": order_id})
+    sku_of = {line[0]: sku_id for sku_id, line in by_sku.items()}
+    events.publish(
+        uow,
+        RETURNED_EVENT,
+        OrderReturned(
+            order_id,
+            ref,
+            return_ref,
+            at,
+            channel_id,
+            customer_id,
+            refund,
+            tuple((sku_of[c.line_no], revenue_back[c.line_no]) for c in costs),
+        ),
+    )
     return result
 
 
@@ -619,6 +692,16 @@ def _known_warehouse(uow: UnitOfWork, code: str) -> bool:
     except Invalid:
         return False
     return True
+
+
+def customer_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    c = customer.c
+    return dict(uow.conn.execute(select(c.id, c.name).where(c.id.in_(sorted(set(ids))))).all())
+
+
+def channel_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    c = channel.c
+    return dict(uow.conn.execute(select(c.id, c.name).where(c.id.in_(sorted(set(ids))))).all())
 
 
 def totals(conn) -> dict:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
 
@@ -20,3 +22,16 @@ def to_utc(value: dt.datetime) -> dt.datetime:
 
 def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def business_date(at: dt.datetime) -> dt.date:
+    """The calendar day of ``at`` (naive UTC, or aware) in the business's time zone."""
+    from omnistock.settings import get_settings
+
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(_zone(get_settings().timezone)).date()

@@ -31,9 +31,13 @@ class UnitOfWork:
         self.actor = actor or Actor.system()
         self.readonly = readonly
         self.request_id = request_id
+        self._before_commit: list[Callable[[], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
         self._audit_batch: list[dict[str, Any]] | None = None
+        # What a command gathers on its way and writes once, before commit (the journal's
+        # entries); keyed by the module that owns each value.
+        self.state: dict[str, Any] = {}
         self.conn: Connection
 
     # -- transaction ----------------------------------------------------------
@@ -49,6 +53,13 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and not self.readonly and self._before_commit:
+            try:
+                for fn in self._before_commit:
+                    fn()
+            except BaseException as e:
+                self.__exit__(type(e), e, e.__traceback__)
+                raise
         try:
             if exc_type is None and not self.readonly:
                 self._tx.commit()
@@ -65,6 +76,11 @@ class UnitOfWork:
                 self.conn.close()
         for fn in callbacks:
             fn()
+
+    def before_commit(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the command is done, still inside its transaction: what it writes
+        commits with the rest, and if it raises nothing commits."""
+        self._before_commit.append(fn)
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         self._after_commit.append(fn)

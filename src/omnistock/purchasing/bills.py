@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, update
 
 from omnistock.catalog import service as catalog
+from omnistock.platform import events
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Conflict, Invalid, not_found
 from omnistock.platform.pagination import after_id, encode_cursor
@@ -154,6 +155,23 @@ def create_bill(
     return out
 
 
+BILL_APPROVED_EVENT = "purchasing.bill_approved"
+
+
+@dataclass(frozen=True)
+class BillApproved:
+    """Published as ``purchasing.bill_approved``: the supplier is owed ``total_cents`` from
+    ``bill_date``; ``accrued_cents`` (billed quantities at the order price) is what the goods were
+    accrued at when received."""
+
+    bill_id: int
+    bill_no: str
+    supplier_id: int
+    bill_date: dt.date
+    total_cents: int
+    accrued_cents: int
+
+
 def approve_bill(uow: UnitOfWork, bill_id: int) -> dict:
     """Approve a bill — a matched one, or one whose differences were accepted."""
     uow.actor.require("purchasing.bill.approve")
@@ -162,7 +180,7 @@ def approve_bill(uow: UnitOfWork, bill_id: int) -> dict:
         update(supplier_bill)
         .where(sb.id == bill_id, sb.status.in_([rules.MATCHED, rules.DIFFERENCE]))
         .values(status=rules.BILL_APPROVED, approved_at=utcnow(), approved_by=uow.actor.username)
-        .returning(sb.bill_no)
+        .returning(sb.bill_no, sb.supplier_id, sb.bill_date, sb.total_cents)
     ).first()
     if row is None:
         found = uow.conn.execute(select(sb.status).where(sb.id == bill_id)).scalar()
@@ -170,6 +188,15 @@ def approve_bill(uow: UnitOfWork, bill_id: int) -> dict:
             raise not_found("supplier_bill", bill_id, zh="供应商账单")
         raise Conflict("purchasing.bill_approved", "The bill is already approved", "该账单已审核")
     uow.audit("purchasing.bill.approve", "supplier_bill", row.bill_no, after={"status": rules.BILL_APPROVED})
+    bl = supplier_bill_line.c
+    accrued = uow.conn.execute(
+        select(func.coalesce(func.sum(bl.qty * bl.po_price_cents), 0)).where(bl.bill_id == bill_id)
+    ).scalar_one()
+    events.publish(
+        uow,
+        BILL_APPROVED_EVENT,
+        BillApproved(bill_id, row.bill_no, row.supplier_id, row.bill_date, row.total_cents, int(accrued)),
+    )
     return bill_detail(uow, bill_id)
 
 

@@ -829,8 +829,15 @@ def receive_goods(
     )
 
 
+def supplier_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    s = supplier.c
+    return dict(uow.conn.execute(select(s.id, s.name).where(s.id.in_(sorted(set(ids))))).all())
+
+
 # The rest of the public surface lives in its own modules (they use this one's helpers).
 from omnistock.purchasing.bills import (  # noqa: E402,F401
+    BILL_APPROVED_EVENT,
+    BillApproved,
     BillLineIn,
     accruals,
     approve_bill,

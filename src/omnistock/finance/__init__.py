@@ -1,0 +1,1 @@
+"""Finance: the chart of accounts, the journal posted by business events, receivables and payables, channel settlement reconciliation and profit."""
