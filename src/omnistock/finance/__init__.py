@@ -1,0 +1,1 @@
+"""Finance: journal, receivables and payables, channel settlement reconciliation, profit."""
