@@ -73,13 +73,15 @@ def db_url(_template, tmp_path) -> str:
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # Put back what the migrations seed (built-in roles), as a fresh database has it.
+        # Put back what the migrations seed (built-in roles, the chart of accounts), as a fresh database has it.
+        from omnistock.finance.chart import seed
         from omnistock.identity import service as identity
         from omnistock.platform.auth import Actor
         from omnistock.platform.uow import UnitOfWork
 
         with UnitOfWork(engine, Actor.system("test")) as uow:
             identity.ensure_builtin_roles(uow)
+            seed(uow.conn)
         engine.dispose()
         return _template
     path = tmp_path / "test.db"

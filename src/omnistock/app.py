@@ -30,6 +30,7 @@ AREA_APIS = [
     "omnistock.orders.api",
     "omnistock.purchasing.api",
     "omnistock.fulfillment.api",
+    "omnistock.finance.api",
     "omnistock.dashboard",
 ]
 

@@ -260,10 +260,29 @@ def set_posting_account(uow: UnitOfWork, role: str, account_code: str) -> None:
     )
 
 
+def posting_accounts(uow: UnitOfWork) -> list[dict]:
+    """Each automatic posting and the account it uses."""
+    uow.actor.require("finance.account.read")
+    a, pa = account.c, posting_account.c
+    using = dict(
+        (role, (code, name))
+        for role, code, name in uow.conn.execute(
+            select(pa.role, a.code, a.name).select_from(posting_account.join(account, a.id == pa.account_id))
+        )
+    )
+    return [
+        {"role": role, "name": zh, "name_en": en, "account": using[role][0], "account_name": using[role][1]}
+        for role, (_code, zh, en) in rules.ROLES.items()
+        if role in using
+    ]
+
+
 # -- settings and tax ----------------------------------------------------------------------------
 def _set_setting(uow: UnitOfWork, key: str, value) -> None:
     fs = finance_setting.c
-    if uow.conn.execute(update(finance_setting).where(fs.key == key).values(value=value)).rowcount == 0:
+    if value is None:
+        uow.conn.execute(finance_setting.delete().where(fs.key == key))
+    elif uow.conn.execute(update(finance_setting).where(fs.key == key).values(value=value)).rowcount == 0:
         uow.conn.execute(insert(finance_setting).values(key=key, value=value))
     journal.forget_config(uow)
 
@@ -904,6 +923,8 @@ def account_detail(
     ids = [a.id for a in accounts]
     je, jl, ab = journal_entry.c, journal_line.c, account_balance.c
     party = []
+    if (party_type is None) != (party_id is None):
+        raise _bad("bad_party", "Name a party by its type and id together", "往来单位需要同时给出类型和编号")
     if party_type is not None:
         party = [jl.party_type == party_type, jl.party_id == party_id]
     if party:
