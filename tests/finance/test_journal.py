@@ -250,3 +250,31 @@ def test_doctor_names_a_tampered_balance(engine):
     problems = doctor(engine)
     assert any("account_balance" in p for p in problems)
     assert any("inventory account" in p for p in problems)
+
+
+def test_a_distributor_order_sold_on_account_becomes_a_receivable_when_it_ships(admin, engine):
+    from omnistock.finance.models import open_item, party_terms
+    from omnistock.orders import service as orders
+    from tests.orders.pool_helpers import ORD, body, setup_pool
+
+    setup_pool(engine)
+    with uow(engine) as u:
+        orders.create_channel(u, code="DIST", name="分销商渠道", kind="distributor")
+    r = admin.post(ORD, json=body("D-1", channel="DIST", payments=[]))
+    assert r.status_code == 201 and r.json()["status"] == "allocated", r.text
+    ref = r.json()["ref"]
+    from omnistock.orders.models import sales_order
+
+    with engine.begin() as conn:
+        customer_id = conn.execute(
+            select(sales_order.c.customer_id).where(sales_order.c.ref == ref)
+        ).scalar_one()
+        conn.execute(party_terms.insert().values(party_type="customer", party_id=customer_id, credit_days=30))
+    assert admin.post(f"{ORD}/{ref}/ship", json={}).status_code == 200
+    books = roles(engine)
+    assert books["ar"] == 4000 and books["clearing"] == 0 and books["revenue"] == -4000
+    with engine.connect() as conn:
+        item = conn.execute(select(open_item)).one()
+    assert item.kind == "ar" and item.amount_cents == 4000 and item.ref == ref
+    assert (item.due_date - item.doc_date).days == 30
+    assert doctor(engine) == []

@@ -410,7 +410,8 @@ def _take(uow: UnitOfWork, ch: ChannelRef, order: IntakeOrder, on_short: str) ->
         uow.actor.require_scope("warehouse", [wh.code])
     total = rules.payable(goods, discount, shipping)
     paid = sum(p["amount_cents"] for p in payments)
-    if on_short == "refuse" and wh is not None and paid >= total:
+    cleared = rules.cleared_to_ship(paid, total, ch.kind)
+    if on_short == "refuse" and wh is not None and cleared:
         _refuse_if_short(uow, wh.id, lines)
     customer_id, known = customer_for(uow, ch.id, order)
     o = _Order(
@@ -421,8 +422,10 @@ def _take(uow: UnitOfWork, ch: ChannelRef, order: IntakeOrder, on_short: str) ->
     # Decide: the moves the order makes now (for its timeline), and where it ships from.
     moves: list[tuple[str, dict | None]] = []
     route = None
-    if paid >= total:
-        moves.append((rules.PAID, {"paid_cents": paid}))
+    if cleared:
+        moves.append(
+            (rules.PAID, {"paid_cents": paid} if paid >= total else {"paid_cents": paid, "on_account": True})
+        )
         mine = frozenset((x.sku.id, x.qty) for x in lines)
         reasons = _review_reasons(uow, o, order, total, mine, known_customer=known)
         if reasons:

@@ -55,6 +55,16 @@ CHANNEL_KINDS = (
     "marketplace",
     "other",
 )
+# Channels whose orders are sold on account (赊销): a distributor's order is reviewed and allocated
+# unpaid, and what it owes becomes a receivable of the customer when it ships.
+CREDIT_CHANNEL_KINDS = frozenset({"distributor"})
+
+
+def cleared_to_ship(paid: int, total: int, channel_kind: str) -> bool:
+    """Whether an order may go on to review and allocation: paid in full, or sold on account."""
+    return paid >= total or channel_kind in CREDIT_CHANNEL_KINDS
+
+
 ADAPTERS = ("shopify", "generic")
 
 # What to do with an order no warehouse can fill: put it in the exception queue (the OMS way),
