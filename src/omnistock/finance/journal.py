@@ -13,13 +13,15 @@ through period refuses any posting, and with it the business command that caused
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
 from dataclasses import dataclass, field
 
 import orjson
 
 from omnistock.finance import rules
 from omnistock.finance.rules import Line
-from omnistock.platform.clock import utcnow
+from omnistock.platform.clock import business_date, utcnow
 from omnistock.platform.errors import Conflict
 from omnistock.platform.sql import Raw, Sql, raw
 from omnistock.platform.uow import UnitOfWork
@@ -33,6 +35,7 @@ _CONFIG = Sql(
     pg="SELECT 'role:' || role, account_id::text FROM posting_account UNION ALL SELECT key, value::text FROM finance_setting",
 )
 _CONFIG_KEY = "finance.config"
+_CLOSED_THROUGH = Sql("SELECT value FROM finance_setting WHERE key = 'closed_through'")
 _ENTRY_INSERT = (
     "INSERT INTO journal_entry (date, period, status, source_type, source_id, source_ref, memo, total_cents, "
     "created_at, created_by, approved_at, approved_by, reverses_id) VALUES (:date, :period, :status, :source_type, "
@@ -74,41 +77,84 @@ class Config:
     settings: dict[str, object]
 
     @property
-    def closed_through(self) -> str | None:
-        return self.settings.get("closed_through")  # type: ignore[return-value]
-
-    @property
     def default_tax_rate_bp(self) -> int:
         return int(self.settings.get("default_tax_rate_bp") or 0)
 
 
+# Per database: (when read, Config). Posting roles and tax rates change rarely; another process
+# sees a change within CONFIG_TTL seconds (this one at once). Whether a period is closed is never
+# taken from here for a past period: see ``refuse_if_closed``.
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+CONFIG_TTL = 2.0
+
+
+def _read_config(uow: UnitOfWork) -> Config:
+    roles, settings = {}, {}
+    for key, value in raw(uow.conn).all(_CONFIG):
+        if key.startswith("role:"):
+            roles[key[5:]] = int(value)
+        else:
+            settings[key] = orjson.loads(value) if isinstance(value, str) else value
+    return Config(roles, settings)
+
+
 def config(uow: UnitOfWork) -> Config:
-    """Posting roles and settings as this transaction sees them (read once per command)."""
+    """Posting roles and settings (read at most once per command, and cached briefly)."""
     cfg = uow.state.get(_CONFIG_KEY)
     if cfg is None:
-        roles, settings = {}, {}
-        for key, value in raw(uow.conn).all(_CONFIG):
-            if key.startswith("role:"):
-                roles[key[5:]] = int(value)
-            else:
-                settings[key] = orjson.loads(value) if isinstance(value, str) else value
-        cfg = uow.state[_CONFIG_KEY] = Config(roles, settings)
+        engine = uow.conn.engine
+        hit = _cache.get(engine)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < CONFIG_TTL:
+            cfg = hit[1]
+        else:
+            cfg = _read_config(uow)
+            _cache[engine] = (now, cfg)
+        uow.state[_CONFIG_KEY] = cfg
     return cfg
 
 
 def forget_config(uow: UnitOfWork) -> None:
-    """After changing roles or settings in this transaction."""
-    uow.state.pop(_CONFIG_KEY, None)
+    """After changing roles or settings in this transaction: read them afresh here, and in this
+    process once it commits (or rolls back)."""
+    uow.state[_CONFIG_KEY] = _read_config(uow)
+    engine = uow.conn.engine
+
+    def drop() -> None:
+        _cache.pop(engine, None)
+
+    uow.after_commit(drop)
+    uow.after_rollback(drop)
+
+
+def closed_through(uow: UnitOfWork) -> str | None:
+    """The last closed period, as committed now (never cached)."""
+    row = raw(uow.conn).one(_CLOSED_THROUGH)
+    if row is None:
+        return None
+    return orjson.loads(row[0]) if isinstance(row[0], str) else row[0]
 
 
 def refuse_if_closed(uow: UnitOfWork, periods: set[str]) -> None:
-    closed = config(uow).closed_through
-    if closed is not None and periods and min(periods) <= closed:
+    """Refuse postings into a closed period. Only a period already over can be closed, so a
+    posting into the current period (or later) needs no look; one into a past period reads the
+    closed-through period from the database in this transaction."""
+    if not periods:
+        return
+    first = min(periods)
+    if first >= rules.period_of(business_date(utcnow())):
+        return
+    if uow.dialect == "postgresql":
+        # Conflicts with the SHARE lock a period close holds: wait for a close under way to commit,
+        # and keep one from starting until this posting commits.
+        uow.conn.exec_driver_sql("LOCK TABLE journal_entry IN ROW EXCLUSIVE MODE")
+    closed = closed_through(uow)
+    if closed is not None and first <= closed:
         raise Conflict(
             "finance.period_closed",
             "Period {period} is closed: nothing can be posted into it (closed through {closed})",
             "会计期间 {period} 已结账，不能再记账（已结账至 {closed}）",
-            period=min(periods),
+            period=first,
             closed=closed,
         )
 

@@ -292,7 +292,7 @@ def settings(uow: UnitOfWork) -> dict:
     cfg = journal.config(uow)
     return {
         "default_tax_rate_bp": cfg.default_tax_rate_bp,
-        "closed_through": cfg.closed_through,
+        "closed_through": journal.closed_through(uow),
         "reminder_days": int(cfg.settings.get("reminder_days") or 3),
         "unsettled_days": int(cfg.settings.get("unsettled_days") or 15),
     }
@@ -692,7 +692,7 @@ def list_periods(uow: UnitOfWork) -> list[dict]:
     """Every period with entries (and the current one), newest first, with its state."""
     uow.actor.require("finance.account.read")
     je = journal_entry.c
-    closed = journal.config(uow).closed_through
+    closed = journal.closed_through(uow)
     counts = {
         p: (int(n), int(pending or 0))
         for p, n, pending in uow.conn.execute(
@@ -730,7 +730,7 @@ def close_period(uow: UnitOfWork, period: str) -> dict:
     if uow.dialect == "postgresql":
         # Wait for every transaction that is posting now, and hold new ones until this commits.
         uow.conn.exec_driver_sql("LOCK TABLE journal_entry IN SHARE MODE")
-    closed = journal.config(uow).closed_through
+    closed = journal.closed_through(uow)
     if closed is not None and period <= closed:
         raise Conflict(
             "finance.period_closed",
@@ -765,7 +765,7 @@ def close_period(uow: UnitOfWork, period: str) -> dict:
 def reopen_period(uow: UnitOfWork) -> dict:
     """Reopen the last closed period (反结账)."""
     uow.actor.require("finance.period.close")
-    closed = journal.config(uow).closed_through
+    closed = journal.closed_through(uow)
     if closed is None:
         raise Conflict("finance.nothing_closed", "No period is closed", "没有已结账的会计期间")
     previous = rules.previous_period(closed)
