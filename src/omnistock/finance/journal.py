@@ -35,7 +35,10 @@ _CONFIG = Sql(
     pg="SELECT 'role:' || role, account_id::text FROM posting_account UNION ALL SELECT key, value::text FROM finance_setting",
 )
 _CONFIG_KEY = "finance.config"
-_CLOSED_THROUGH = Sql("SELECT value FROM finance_setting WHERE key = 'closed_through'")
+_CLOSED_THROUGH = Sql(
+    "SELECT value FROM finance_setting WHERE key = 'closed_through'",
+    pg="SELECT value::text FROM finance_setting WHERE key = 'closed_through'",
+)
 _ENTRY_INSERT = (
     "INSERT INTO journal_entry (date, period, status, source_type, source_id, source_ref, memo, total_cents, "
     "created_at, created_by, approved_at, approved_by, reverses_id) VALUES (:date, :period, :status, :source_type, "
@@ -130,9 +133,7 @@ def forget_config(uow: UnitOfWork) -> None:
 def closed_through(uow: UnitOfWork) -> str | None:
     """The last closed period, as committed now (never cached)."""
     row = raw(uow.conn).one(_CLOSED_THROUGH)
-    if row is None:
-        return None
-    return orjson.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return None if row is None else orjson.loads(row[0])
 
 
 def refuse_if_closed(uow: UnitOfWork, periods: set[str]) -> None:
