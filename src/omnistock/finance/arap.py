@@ -1196,7 +1196,7 @@ def list_expenses(
 ) -> tuple[list[dict], str | None]:
     """Expenses, newest first (keyset on id), with the journal entry each posted."""
     uow.actor.require(EXPENSE_READ)
-    e, je, a = expense.c, journal_entry.c, account.c
+    e, a = expense.c, account.c
     stmt = select(expense)
     if from_date is not None:
         stmt = stmt.where(e.date >= _date(from_date, "from"))
@@ -1210,7 +1210,21 @@ def list_expenses(
         stmt = stmt.where(e.id < after)
     rows = uow.conn.execute(stmt.order_by(e.id.desc()).limit(limit + 1)).all()
     nxt = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
-    rows = rows[:limit]
+    return _expense_dicts(uow, rows[:limit]), nxt
+
+
+def expense_detail(uow: UnitOfWork, expense_id: int) -> dict:
+    uow.actor.require(EXPENSE_READ)
+    rows = uow.conn.execute(select(expense).where(expense.c.id == expense_id)).all()
+    if not rows:
+        raise NotFound(
+            "finance.unknown_expense", "Expense {id} does not exist", "费用 {id} 不存在", id=expense_id
+        )
+    return _expense_dicts(uow, rows)[0]
+
+
+def _expense_dicts(uow: UnitOfWork, rows) -> list[dict]:
+    je = journal_entry.c
     accounts = _account_codes(uow, {r.account_id for r in rows} | {r.paid_from_id for r in rows})
     suppliers = purchasing.supplier_refs(uow, [r.supplier_id for r in rows if r.supplier_id])
     entries = (
@@ -1241,7 +1255,7 @@ def list_expenses(
             "created_by": r.created_by,
         }
         for r in rows
-    ], nxt
+    ]
 
 
 def expense_accounts(uow: UnitOfWork) -> dict[str, list[dict]]:
