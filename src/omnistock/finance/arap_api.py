@@ -138,7 +138,7 @@ class AllocationIn(Input):
     amount_cents: Cents
 
 
-class PaymentIn(Input):
+class ReceiptPaymentIn(Input):
     party: Code = Field(description="Customer code (a receipt) or supplier code (a payment)")
     amount_cents: Cents
     date: dt.date
@@ -184,11 +184,11 @@ class AllocationOut(Output):
     amount_cents: int
 
 
-class PaymentOut(PaymentRow):
+class PaymentDetailOut(PaymentRow):
     allocations: list[AllocationOut]
 
 
-def _record(kind: str, body: PaymentIn, request: Request, actor: Actor) -> PaymentOut:
+def _record(kind: str, body: ReceiptPaymentIn, request: Request, actor: Actor) -> PaymentDetailOut:
     allocations = (
         None
         if body.allocations is None
@@ -207,21 +207,21 @@ def _record(kind: str, body: PaymentIn, request: Request, actor: Actor) -> Payme
             allocations=allocations,
         )
     with unit_of_work(request, actor, readonly=True) as uow:
-        return PaymentOut.model_validate(arap.payment_detail(uow, payment_id))
+        return PaymentDetailOut.model_validate(arap.payment_detail(uow, payment_id))
 
 
 @router.post("/receipts", status_code=201, operation_id="recordReceipt")
 def record_receipt(
-    body: PaymentIn, request: Request, actor: Actor = Depends(requires(arap.MANAGE))
-) -> PaymentOut:
+    body: ReceiptPaymentIn, request: Request, actor: Actor = Depends(requires(arap.MANAGE))
+) -> PaymentDetailOut:
     """Money a customer paid (收款), posted Dr cash/bank, Cr receivable, allocated to its items."""
     return _record("ar", body, request, actor)
 
 
 @router.post("/payments", status_code=201, operation_id="recordPayment")
 def record_payment(
-    body: PaymentIn, request: Request, actor: Actor = Depends(requires(arap.MANAGE))
-) -> PaymentOut:
+    body: ReceiptPaymentIn, request: Request, actor: Actor = Depends(requires(arap.MANAGE))
+) -> PaymentDetailOut:
     """Money paid to a supplier (付款), posted Dr payable, Cr cash/bank, allocated to its bills."""
     return _record("ap", body, request, actor)
 
@@ -242,9 +242,11 @@ def list_payments(
 
 
 @router.get("/payments/{payment_id}", operation_id="getPayment")
-def get_payment(payment_id: int, request: Request, actor: Actor = Depends(requires(arap.READ))) -> PaymentOut:
+def get_payment(
+    payment_id: int, request: Request, actor: Actor = Depends(requires(arap.READ))
+) -> PaymentDetailOut:
     with unit_of_work(request, actor, readonly=True) as uow:
-        return PaymentOut.model_validate(arap.payment_detail(uow, payment_id))
+        return PaymentDetailOut.model_validate(arap.payment_detail(uow, payment_id))
 
 
 class OffsetIn(Input):
