@@ -31,6 +31,7 @@ AREA_APIS = [
     "omnistock.purchasing.api",
     "omnistock.fulfillment.api",
     "omnistock.finance.api",
+    "omnistock.finance.arap_api",
     "omnistock.dashboard",
 ]
 
@@ -107,7 +108,13 @@ def periodic_jobs() -> list[PeriodicJob]:
         with UnitOfWork(engine, Actor.system("orders.allocate_due")) as uow:
             return orders.allocate_due(uow)
 
+    def scan_due_reminders(engine: Engine) -> None:
+        from omnistock.finance import arap
+
+        arap.scan_due(engine)
+
     return [
+        PeriodicJob("finance.reminders.scan", 3600, scan_due_reminders),
         PeriodicJob("inventory.alerts.scan", settings.alert_scan_seconds, scan_alerts),
         PeriodicJob("notifications.purge", 6 * 3600, purge_notifications),
         PeriodicJob("orders.allocate_due", 300, allocate_due_orders),

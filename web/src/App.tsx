@@ -51,6 +51,9 @@ const ReplenishmentPage = lazy(() => import('./features/purchasing/Replenishment
 const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
 const RequestsPage = lazy(() => import('./features/purchasing/RequestsPage'));
 const SupplierReturnsPage = lazy(() => import('./features/purchasing/SupplierReturnsPage'));
+const ArapPage = lazy(() => import('./features/finance/ArapPage'));
+const AgeingPage = lazy(() => import('./features/finance/AgeingPage'));
+const ExpensesPage = lazy(() => import('./features/finance/ExpensesPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -129,6 +132,9 @@ export default function App() {
                   <Route path="purchasing/bills" element={<BillsPage />} />
                   <Route path="purchasing/requests" element={<RequestsPage />} />
                   <Route path="purchasing/returns" element={<SupplierReturnsPage />} />
+                  <Route path="finance/arap" element={<ArapPage />} />
+                  <Route path="finance/ageing" element={<AgeingPage />} />
+                  <Route path="finance/expenses" element={<ExpensesPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

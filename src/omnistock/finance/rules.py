@@ -264,3 +264,85 @@ def stock_lines(kind: str, doc_type: str, value: int) -> list[Line]:
     if counter is None:
         raise ValueError(f"no posting rule for stock moves of kind {kind!r}")
     return [Line("inventory", value), Line(counter, -value)]
+
+
+# -- allocating money to open items ---------------------------------------------------------------
+@dataclass(frozen=True)
+class OpenAmount:
+    """What is still open of an item: ``open`` > 0 is owed (an invoice or bill), < 0 a credit
+    (a credit note, an advance)."""
+
+    item_id: int
+    due_date: dt.date
+    open: int
+
+
+def auto_allocate(amount: int, items: Sequence[OpenAmount]) -> list[tuple[int, int]]:
+    """Allocations (item id, cents taken off its open amount, > 0) of ``amount`` received or paid:
+    the party's credits first, then owed items oldest due first, as far as credits plus money reach.
+    Money not needed stays unallocated (an advance)."""
+    if amount < 0:
+        raise ValueError("amount must be >= 0")
+    order = sorted(items, key=lambda i: (i.due_date, i.item_id))
+    debits = [i for i in order if i.open > 0]
+    credits = [i for i in order if i.open < 0]
+    owed = sum(i.open for i in debits)
+    credit = -sum(i.open for i in credits)
+    reach = min(owed, credit + amount)
+    out: list[tuple[int, int]] = []
+    left = reach
+    for i in debits:
+        if left <= 0:
+            break
+        take = min(i.open, left)
+        out.append((i.item_id, take))
+        left -= take
+    left = min(credit, reach)
+    for i in credits:
+        if left <= 0:
+            break
+        take = min(-i.open, left)
+        out.append((i.item_id, take))
+        left -= take
+    return out
+
+
+def allocation_effect(open_amount: int, cents: int) -> int:
+    """The signed change of an item's settled amount when ``cents`` (> 0) are allocated to it."""
+    return cents if open_amount > 0 else -cents
+
+
+def allocation_problem(amount: int, allocations: Sequence[tuple[int, int]]) -> str | None:
+    """Why (open amount, cents allocated) pairs do not fit money of ``amount``, or None:
+    ``bad_allocation`` (cents ≤ 0), ``over_allocation`` (more than an item's open amount),
+    ``allocation_exceeds_amount`` (items net to more than the money), ``credit_exceeds_items``
+    (credits applied beyond the items they pay)."""
+    net = 0
+    for open_amount, cents in allocations:
+        if cents <= 0:
+            return "bad_allocation"
+        if cents > abs(open_amount):
+            return "over_allocation"
+        net += allocation_effect(open_amount, cents)
+    if net > amount:
+        return "allocation_exceeds_amount"
+    if net < 0:
+        return "credit_exceeds_items"
+    return None
+
+
+# -- reminders --------------------------------------------------------------------------------------
+BEFORE_DUE, OVERDUE = "before", "overdue"
+
+
+def reminder_due(due: dt.date, today: dt.date, days_before: int, sent: Sequence[str]) -> str | None:
+    """The reminder an open item due on ``due`` needs today (``before:<due>`` within
+    ``days_before`` days of its due date, ``overdue:<due>`` once past it), or None when none or
+    when it was sent already."""
+    if due < today:
+        tag = f"{OVERDUE}:{due.isoformat()}"
+    elif (due - today).days <= days_before:
+        tag = f"{BEFORE_DUE}:{due.isoformat()}"
+    else:
+        return None
+    return None if tag in sent else tag

@@ -48,7 +48,7 @@ DOC = "sales_order"
 
 _NEW_ORDER = Sql(
     "INSERT INTO sales_order (ref, channel_id, customer_id, warehouse_id, status, ordered_at, total_cents, goods_cents, "
-    "paid_cents, paid_at, created_at) VALUES (:ref, :channel_id, :customer_id, :w, :status, :at, :total, :total, :total, "
+    "paid_cents, paid_at, created_at) VALUES (:ref, :channel_id, :customer_id, :w, :status, :at, :total, :total, :paid, "
     ":at, :now) RETURNING id"
 )
 _REJECT = Sql(
@@ -157,9 +157,11 @@ def place_order(
     warehouse: str,
     lines: Sequence[OrderLineIn],
     at: dt.datetime | None = None,
+    paid_cents: int | None = None,
 ) -> OrderResult:
     """Take an order into the pool: it reserves every line in its warehouse, or is recorded as
-    rejected (out of stock) with nothing reserved."""
+    rejected (out of stock) with nothing reserved. ``paid_cents``: what the customer has paid
+    (None: all of it); a B2B customer on credit pays the rest after shipment (a receivable)."""
     uow.actor.require("orders.order.create")
     if not isinstance(ref, str) or not ref or len(ref) > 64:
         raise Invalid(
@@ -203,6 +205,13 @@ def place_order(
         doc_lines = [inventory.DocLine(i, x.sku, x.qty) for i, x in enumerate(stored, 1)]
     at = utcnow() if at is None else to_utc(at)
     total = sum(rules.line_revenue(ln.qty, ln.unit_price_cents) for ln in lines)
+    paid = total if paid_cents is None else paid_cents
+    if isinstance(paid, bool) or not isinstance(paid, int) or not 0 <= paid <= total:
+        raise Invalid(
+            "orders.bad_paid",
+            "The amount paid must be whole cents from 0 to the order's total",
+            "已付金额应为 0 到订单总额之间的整数（分）",
+        )
     r = raw(uow.conn)
     try:
         (order_id,) = r.one(
@@ -215,6 +224,7 @@ def place_order(
                 "status": rules.ALLOCATED,
                 "at": r.dt(at),
                 "total": total,
+                "paid": paid,
                 "now": r.dt(utcnow()),
             },
         )
@@ -697,6 +707,18 @@ def _known_warehouse(uow: UnitOfWork, code: str) -> bool:
 def customer_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
     c = customer.c
     return dict(uow.conn.execute(select(c.id, c.name).where(c.id.in_(sorted(set(ids))))).all())
+
+
+def customer_id(uow: UnitOfWork, code: str) -> int:
+    """A customer's id by code; an unknown code is refused (``orders.unknown_customer``)."""
+    return _code_id(uow, _customers, customer, code, "customer", "客户")
+
+
+def customer_refs(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(code, name) of each customer id."""
+    c = customer.c
+    rows = uow.conn.execute(select(c.id, c.code, c.name).where(c.id.in_(sorted(set(ids))))).all()
+    return {i: (code, name) for i, code, name in rows}
 
 
 def channel_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:

@@ -834,6 +834,13 @@ def supplier_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
     return dict(uow.conn.execute(select(s.id, s.name).where(s.id.in_(sorted(set(ids))))).all())
 
 
+def supplier_refs(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(code, name) of each supplier id."""
+    s = supplier.c
+    rows = uow.conn.execute(select(s.id, s.code, s.name).where(s.id.in_(sorted(set(ids))))).all()
+    return {i: (code, name) for i, code, name in rows}
+
+
 # The rest of the public surface lives in its own modules (they use this one's helpers).
 from omnistock.purchasing.bills import (  # noqa: E402,F401
     BILL_APPROVED_EVENT,

@@ -443,6 +443,270 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/ageing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ageing
+         * @description What each party owes (ar) or is owed (ap), by days overdue (账龄), as of a day.
+         */
+        get: operations["ageingReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/ageing/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Ageing
+         * @description The ageing report as an Excel workbook.
+         */
+        get: operations["exportAgeing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/expense-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Expense Accounts
+         * @description Accounts an expense may be booked to, and cash, bank and wallet accounts to pay from.
+         */
+        get: operations["expenseAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/expenses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Expenses */
+        get: operations["listExpenses"];
+        put?: never;
+        /**
+         * Record Expense
+         * @description An expense paid at once: Dr the expense account, Cr the account paid from, posted now.
+         */
+        post: operations["recordExpense"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/offsets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Offset Items
+         * @description Apply a party's credit notes and advances to its open items (核销), no money moving.
+         */
+        post: operations["offsetOpenItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/open-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Open Items
+         * @description Receivables (ar) and payables (ap), by due date, a page at a time (pass ``next_cursor`` back
+         *     as ``cursor``). A negative amount is a credit: a credit note, or an advance received or paid.
+         */
+        get: operations["listOpenItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Payments
+         * @description Receipts (kind ar) and payments (kind ap), newest first.
+         */
+        get: operations["listPayments"];
+        put?: never;
+        /**
+         * Record Payment
+         * @description Money paid to a supplier (付款), posted Dr payable, Cr cash/bank, allocated to its bills.
+         */
+        post: operations["recordPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Payment */
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Receipt
+         * @description Money a customer paid (收款), posted Dr cash/bank, Cr receivable, allocated to its items.
+         */
+        post: operations["recordReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reminders/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scan Reminders
+         * @description Send the due-date reminders now (the background worker does it every hour).
+         */
+        post: operations["scanDueReminders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/statement/{party_type}/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Party Statement
+         * @description A customer's or supplier's statement (对账单) with the running balance.
+         */
+        get: operations["partyStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Terms
+         * @description Credit terms set for customers and suppliers, with what each has open now.
+         */
+        get: operations["listPartyTerms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/terms/{party_type}/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Terms */
+        get: operations["getPartyTerms"];
+        /**
+         * Set Terms
+         * @description A customer's or supplier's credit days (new open items fall due after them) and limit.
+         */
+        put: operations["setPartyTerms"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fulfillment/accounts": {
         parameters: {
             query?: never;
@@ -2985,6 +3249,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountChoice */
+        AccountChoice: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+        };
         /** AccountIn */
         AccountIn: {
             /** Carrier */
@@ -3117,6 +3390,51 @@ export interface components {
             /** Warehouse */
             warehouse: string;
         };
+        /** AgeingOut */
+        AgeingOut: {
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Buckets */
+            buckets: components["schemas"]["BucketName"][];
+            /** Kind */
+            kind: string;
+            /** Rows */
+            rows: components["schemas"]["AgeingRow"][];
+            totals: components["schemas"]["AgeingTotals"];
+        };
+        /** AgeingRow */
+        AgeingRow: {
+            /** Buckets */
+            buckets: number[];
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Overdue Cents */
+            overdue_cents: number;
+            /** Party Id */
+            party_id: number;
+            /** Party Type */
+            party_type: string;
+            /** Total Cents */
+            total_cents: number;
+            /** Unapplied Cents */
+            unapplied_cents: number;
+        };
+        /** AgeingTotals */
+        AgeingTotals: {
+            /** Buckets */
+            buckets: number[];
+            /** Overdue Cents */
+            overdue_cents: number;
+            /** Total Cents */
+            total_cents: number;
+            /** Unapplied Cents */
+            unapplied_cents: number;
+        };
         /** AlertKindOut */
         AlertKindOut: {
             /** Count */
@@ -3167,6 +3485,29 @@ export interface components {
             warehouse: string;
             /** Warehouse Name */
             warehouse_name: string;
+        };
+        /** AllocationIn */
+        AllocationIn: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Open Item Id */
+            open_item_id: number;
+        };
+        /** AllocationOut */
+        AllocationOut: {
+            /** Amount Cents */
+            amount_cents: number;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /** Item Amount Cents */
+            item_amount_cents: number;
+            /** Open Item Id */
+            open_item_id: number;
+            /** Ref */
+            ref: string;
         };
         /** ApiToken */
         ApiToken: {
@@ -3455,6 +3796,13 @@ export interface components {
         BrandUpdate: {
             /** Name */
             name: string;
+        };
+        /** BucketName */
+        BucketName: {
+            /** En */
+            en: string;
+            /** Zh */
+            zh: string;
         };
         /** BulkIn */
         BulkIn: {
@@ -3837,6 +4185,69 @@ export interface components {
             ship_after?: string | null;
             /** Tags */
             tags?: string[] | null;
+        };
+        /** ExpenseAccountsOut */
+        ExpenseAccountsOut: {
+            /** Expense */
+            expense: components["schemas"]["AccountChoice"][];
+            /** Money */
+            money: components["schemas"]["AccountChoice"][];
+        };
+        /** ExpenseIn */
+        ExpenseIn: {
+            /**
+             * Account
+             * @description Expense account code, e.g. 6602
+             */
+            account: string;
+            /** Amount Cents */
+            amount_cents: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Memo */
+            memo?: string | null;
+            /**
+             * Paid From
+             * @description Default: the bank posting account
+             */
+            paid_from?: string | null;
+            /** Supplier */
+            supplier?: string | null;
+        };
+        /** ExpenseOut */
+        ExpenseOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Amount Cents */
+            amount_cents: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Entry Id */
+            entry_id: number | null;
+            /** Id */
+            id: number;
+            /** Memo */
+            memo: string | null;
+            /** Paid From */
+            paid_from: string;
+            /** Paid From Name */
+            paid_from_name: string;
+            /** Supplier */
+            supplier: string | null;
+            /** Supplier Name */
+            supplier_name: string | null;
         };
         /** GoodsLineIn */
         GoodsLineIn: {
@@ -4272,6 +4683,76 @@ export interface components {
              */
             width: number;
         };
+        /** OffsetIn */
+        OffsetIn: {
+            /**
+             * Allocations
+             * @description Netting to zero; null: every credit applied, oldest due first
+             */
+            allocations?: components["schemas"]["AllocationIn"][] | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "ar" | "ap";
+            /** Memo */
+            memo?: string | null;
+            /** Party */
+            party: string;
+        };
+        /** OffsetOut */
+        OffsetOut: {
+            /** Id */
+            id: number;
+        };
+        /** OpenItemOut */
+        OpenItemOut: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Days Overdue */
+            days_overdue: number;
+            /**
+             * Doc Date
+             * Format: date
+             */
+            doc_date: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /** Entry Id */
+            entry_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Open Cents */
+            open_cents: number;
+            /** Party Code */
+            party_code: string;
+            /** Party Id */
+            party_id: number;
+            /** Party Name */
+            party_name: string;
+            /** Party Type */
+            party_type: string;
+            /** Ref */
+            ref: string;
+            /** Settled Cents */
+            settled_cents: number;
+            /** Source Id */
+            source_id: number;
+            /** Source Type */
+            source_type: string;
+            /** Status */
+            status: string;
+        };
         /** OrderDetail */
         OrderDetail: {
             address: components["schemas"]["AddressOut"];
@@ -4538,6 +5019,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ExpenseOut] */
+        Page_ExpenseOut_: {
+            /** Items */
+            items: components["schemas"]["ExpenseOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[MoveOut] */
         Page_MoveOut_: {
             /** Items */
@@ -4552,10 +5040,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OpenItemOut] */
+        Page_OpenItemOut_: {
+            /** Items */
+            items: components["schemas"]["OpenItemOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[OrderRow] */
         Page_OrderRow_: {
             /** Items */
             items: components["schemas"]["OrderRow"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PaymentRow] */
+        Page_PaymentRow_: {
+            /** Items */
+            items: components["schemas"]["PaymentRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4634,6 +5136,48 @@ export interface components {
             /** Txn Ref */
             txn_ref?: string | null;
         };
+        /** PaymentDetailOut */
+        PaymentDetailOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Advance Cents */
+            advance_cents: number;
+            /** Allocated Cents */
+            allocated_cents: number;
+            /** Allocations */
+            allocations: components["schemas"]["AllocationOut"][];
+            /** Amount Cents */
+            amount_cents: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Entry Id */
+            entry_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Memo */
+            memo: string | null;
+            /** Party Code */
+            party_code: string;
+            /** Party Id */
+            party_id: number;
+            /** Party Name */
+            party_name: string;
+            /** Party Type */
+            party_type: string;
+            /** Ref */
+            ref: string;
+        };
         /** PaymentIn */
         PaymentIn: {
             /** Amount Cents */
@@ -4658,6 +5202,46 @@ export interface components {
             paid_at: string;
             /** Txn Ref */
             txn_ref: string | null;
+        };
+        /** PaymentRow */
+        PaymentRow: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Advance Cents */
+            advance_cents: number;
+            /** Allocated Cents */
+            allocated_cents: number;
+            /** Amount Cents */
+            amount_cents: number;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Entry Id */
+            entry_id: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Memo */
+            memo: string | null;
+            /** Party Code */
+            party_code: string;
+            /** Party Id */
+            party_id: number;
+            /** Party Name */
+            party_name: string;
+            /** Party Type */
+            party_type: string;
+            /** Ref */
+            ref: string;
         };
         /** Permission */
         Permission: {
@@ -5276,6 +5860,35 @@ export interface components {
             /** Warehouse */
             warehouse?: string | null;
         };
+        /** ReceiptPaymentIn */
+        ReceiptPaymentIn: {
+            /**
+             * Account
+             * @description Cash or bank account code; default: the bank posting account
+             */
+            account?: string | null;
+            /**
+             * Allocations
+             * @description Open items paid; null: oldest due first (credits first). What is left is an advance.
+             */
+            allocations?: components["schemas"]["AllocationIn"][] | null;
+            /** Amount Cents */
+            amount_cents: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Memo */
+            memo?: string | null;
+            /**
+             * Party
+             * @description Customer code (a receipt) or supplier code (a payment)
+             */
+            party: string;
+            /** Ref */
+            ref: string;
+        };
         /** ReceiveIn */
         ReceiveIn: {
             /**
@@ -5371,6 +5984,15 @@ export interface components {
             dropped: string[];
             /** Ref */
             ref: string;
+        };
+        /** ReminderOut */
+        ReminderOut: {
+            /** Before Due */
+            before_due: number;
+            /** Notifications */
+            notifications: number;
+            /** Overdue */
+            overdue: number;
         };
         /** ReplenishmentOut */
         ReplenishmentOut: {
@@ -6116,6 +6738,53 @@ export interface components {
                 [key: string]: number;
             }[];
         };
+        /** StatementLine */
+        StatementLine: {
+            /** Balance Cents */
+            balance_cents: number;
+            /** Credit Cents */
+            credit_cents: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Debit Cents */
+            debit_cents: number;
+            /** Due Date */
+            due_date: string | null;
+            /** Memo */
+            memo: string | null;
+            /** Ref */
+            ref: string;
+            /** Source Type */
+            source_type: string;
+            /** Type */
+            type: string;
+        };
+        /** StatementOut */
+        StatementOut: {
+            /** Closing Cents */
+            closing_cents: number;
+            /** Code */
+            code: string;
+            /** From Date */
+            from_date: string | null;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: components["schemas"]["StatementLine"][];
+            /** Name */
+            name: string;
+            /** Open Items */
+            open_items: components["schemas"]["OpenItemOut"][];
+            /** Opening Cents */
+            opening_cents: number;
+            /** Party Type */
+            party_type: string;
+            /** To Date */
+            to_date: string | null;
+        };
         /** StationLineOut */
         StationLineOut: {
             /** Name */
@@ -6698,6 +7367,32 @@ export interface components {
              * @description Over-receipt allowed, %
              */
             tolerance_pct?: number | null;
+        };
+        /** TermsIn */
+        TermsIn: {
+            /** Credit Days */
+            credit_days: number;
+            /** Credit Limit Cents */
+            credit_limit_cents?: number | null;
+        };
+        /** TermsOut */
+        TermsOut: {
+            /** Code */
+            code: string;
+            /** Credit Days */
+            credit_days: number;
+            /** Credit Limit Cents */
+            credit_limit_cents: number | null;
+            /** Name */
+            name: string;
+            /** Open Cents */
+            open_cents: number;
+            /** Over Limit */
+            over_limit: boolean;
+            /** Party Id */
+            party_id: number;
+            /** Party Type */
+            party_type: string;
         };
         /** TimelineOut */
         TimelineOut: {
@@ -8079,6 +8774,514 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+        };
+    };
+    ageingReport: {
+        parameters: {
+            query?: {
+                kind?: "ar" | "ap";
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgeingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportAgeing: {
+        parameters: {
+            query?: {
+                kind?: "ar" | "ap";
+                as_of?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    expenseAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpenseAccountsOut"];
+                };
+            };
+        };
+    };
+    listExpenses: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                account?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExpenseOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recordExpense: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpenseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpenseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offsetOpenItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OffsetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffsetOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listOpenItems: {
+        parameters: {
+            query?: {
+                kind?: ("ar" | "ap") | null;
+                party_type?: ("customer" | "supplier") | null;
+                party?: string | null;
+                status?: ("open" | "settled") | null;
+                overdue?: boolean;
+                due_before?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OpenItemOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: {
+                kind?: ("ar" | "ap") | null;
+                party?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PaymentRow_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recordPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptPaymentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recordReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptPaymentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scanDueReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReminderOut"];
+                };
+            };
+        };
+    };
+    partyStatement: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                party_type: "customer" | "supplier";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPartyTerms: {
+        parameters: {
+            query?: {
+                party_type?: ("customer" | "supplier") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getPartyTerms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                party_type: "customer" | "supplier";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    setPartyTerms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                party_type: "customer" | "supplier";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TermsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -2,6 +2,9 @@ import { Suspense, useMemo, useState } from 'react';
 import { Button, Layout, Menu, Segmented, Space, Spin, Typography, theme } from 'antd';
 import type { MenuProps } from 'antd';
 import {
+  FieldTimeOutlined,
+  PayCircleOutlined,
+  TransactionOutlined,
   ApartmentOutlined,
   AppstoreOutlined,
   AuditOutlined,
@@ -119,6 +122,16 @@ export default function MainLayout() {
           { key: '/purchasing/suppliers', icon: <TeamOutlined />, label: <span data-testid="menu-suppliers">{t('menu.suppliers')}</span> },
           { key: '/purchasing/bills', icon: <FileDoneOutlined />, label: <span data-testid="menu-bills">{t('menu.bills')}</span> },
           { key: '/purchasing/returns', icon: <RollbackOutlined />, label: <span data-testid="menu-supplier-returns">{t('menu.supplierReturns')}</span> },
+        ],
+      },
+      {
+        key: 'finance',
+        icon: <AccountBookOutlined />,
+        label: <span data-testid="menu-finance">{t('menu.finance')}</span>,
+        children: [
+          { key: '/finance/arap', icon: <TransactionOutlined />, label: <span data-testid="menu-arap">{t('menu.arap')}</span> },
+          { key: '/finance/ageing', icon: <FieldTimeOutlined />, label: <span data-testid="menu-ageing">{t('menu.ageing')}</span> },
+          { key: '/finance/expenses', icon: <PayCircleOutlined />, label: <span data-testid="menu-expenses">{t('menu.expenses')}</span> },
         ],
       },
       {
