@@ -80,6 +80,18 @@ def db_url(_template, tmp_path) -> str:
 
         with UnitOfWork(engine, Actor.system("test")) as uow:
             identity.ensure_builtin_roles(uow)
+        # …and the chart of accounts with the posting roles (migration 0016's seed).
+        import importlib.util
+        from pathlib import Path
+
+        import omnistock
+
+        path = Path(omnistock.__file__).parent / "migrations" / "versions" / "0016_finance.py"
+        spec = importlib.util.spec_from_file_location("_finance_seed", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with engine.begin() as conn:
+            module.seed(conn)
         engine.dispose()
         return _template
     path = tmp_path / "test.db"
