@@ -51,6 +51,7 @@ const ReplenishmentPage = lazy(() => import('./features/purchasing/Replenishment
 const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
 const RequestsPage = lazy(() => import('./features/purchasing/RequestsPage'));
 const SupplierReturnsPage = lazy(() => import('./features/purchasing/SupplierReturnsPage'));
+const ReconciliationPage = lazy(() => import('./features/finance/ReconciliationPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -129,6 +130,7 @@ export default function App() {
                   <Route path="purchasing/bills" element={<BillsPage />} />
                   <Route path="purchasing/requests" element={<RequestsPage />} />
                   <Route path="purchasing/returns" element={<SupplierReturnsPage />} />
+                  <Route path="finance/reconciliation" element={<ReconciliationPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -443,6 +443,262 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/reconciliation/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exceptions
+         * @description Rows waiting for a person, across statements, newest first.
+         */
+        get: operations["listSettlementExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Order Money
+         * @description A channel's shipped orders by money status (unsettled | partly | settled | mismatch).
+         */
+        get: operations["listOrderMoney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/orders/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order Money */
+        get: operations["getOrderMoney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Row
+         * @description Post the row with its difference to the chosen account (a mismatched order's rows together).
+         */
+        post: operations["acceptSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/ignore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ignore Row */
+        post: operations["ignoreSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Row
+         * @description Tie a row with no order to an order of the statement's channel.
+         */
+        post: operations["linkSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Statements */
+        get: operations["listSettlementStatements"];
+        put?: never;
+        /**
+         * Import Statement
+         * @description Import a settlement statement: read it, classify every row against the channel's orders and
+         *     post the settled rows. A bad file imports nothing: the 422 problem lists every bad row
+         *     (``errors[]``: row_no, column, code, message_zh, message_en); the same statement again is a
+         *     409 ``finance.statement_duplicate``.
+         */
+        post: operations["importSettlementStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements/{statement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Statement */
+        get: operations["getSettlementStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements/{statement_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statement Rows
+         * @description A statement's rows (filtered by reconciliation status and/or state) and its totals by status.
+         */
+        get: operations["listSettlementRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description The built-in sources (wechat_pay, alipay, generic), then the custom templates.
+         */
+        get: operations["listStatementTemplates"];
+        put?: never;
+        /** Create Template */
+        post: operations["createStatementTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates/generic/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Generic Sample
+         * @description An empty statement in the generic layout (UTF-8 CSV with its headers).
+         */
+        get: operations["genericStatementSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Template */
+        get: operations["getStatementTemplate"];
+        /** Update Template */
+        put: operations["updateStatementTemplate"];
+        post?: never;
+        /** Delete Template */
+        delete: operations["deleteStatementTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/unsettled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Unsettled
+         * @description Orders shipped at least ``days`` days ago (default: the finance setting unsettled_days)
+         *     the channel has not settled in full.
+         */
+        get: operations["listUnsettledOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fulfillment/accounts": {
         parameters: {
             query?: never;
@@ -2985,6 +3241,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptIn */
+        AcceptIn: {
+            /**
+             * Account
+             * @description e.g. 6711 or 6301
+             */
+            account: string;
+            /** Note */
+            note?: string | null;
+        };
         /** AccountIn */
         AccountIn: {
             /** Carrier */
@@ -3424,6 +3690,23 @@ export interface components {
              * @description An .xlsx file in the export's layout, at most 10 MB
              */
             file: string;
+        };
+        /** Body_importSettlementStatement */
+        Body_importSettlementStatement: {
+            /** Cash Account */
+            cash_account?: string | null;
+            /** Channel */
+            channel: string;
+            /**
+             * File
+             * @description The provider's CSV or .xlsx, at most 50 MB
+             */
+            file: string;
+            /**
+             * Source
+             * @description wechat_pay | alipay | generic | a template
+             */
+            source: string;
         };
         /** Body_uploadImage */
         Body_uploadImage: {
@@ -3951,6 +4234,17 @@ export interface components {
             /** External Id */
             external_id: string;
         };
+        /** IgnoreIn */
+        IgnoreIn: {
+            /** Reason */
+            reason: string;
+            /**
+             * Transfer
+             * @description Post it as a transfer: Dr bank, Cr the cash account
+             * @default false
+             */
+            transfer: boolean;
+        };
         /** ImageOut */
         ImageOut: {
             /** Content Type */
@@ -4094,6 +4388,13 @@ export interface components {
         LinesIn: {
             /** Lines */
             lines: components["schemas"]["LineIn"][];
+        };
+        /** LinkIn */
+        LinkIn: {
+            /** Note */
+            note?: string | null;
+            /** Order Ref */
+            order_ref: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -4404,6 +4705,64 @@ export interface components {
              */
             warehouse?: string | null;
         };
+        /** OrderMoneyDetail */
+        OrderMoneyDetail: {
+            /** Channel */
+            channel: string;
+            /** External Ref */
+            external_ref: string | null;
+            /** Fees Cents */
+            fees_cents: number;
+            /** Order Id */
+            order_id: number;
+            /** Order Status */
+            order_status: string;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Receivable Cents */
+            receivable_cents: number;
+            /** Ref */
+            ref: string;
+            /** Refunded Cents */
+            refunded_cents: number;
+            /** Rows */
+            rows: components["schemas"]["RowOut"][];
+            /** Settled Cents */
+            settled_cents: number;
+            /** Settled Refund Cents */
+            settled_refund_cents: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /** OrderMoneyOut */
+        OrderMoneyOut: {
+            /** External Ref */
+            external_ref: string | null;
+            /** Fees Cents */
+            fees_cents: number;
+            /** Order Id */
+            order_id: number;
+            /** Order Status */
+            order_status: string;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Receivable Cents */
+            receivable_cents: number;
+            /** Ref */
+            ref: string;
+            /** Refunded Cents */
+            refunded_cents: number;
+            /** Settled Cents */
+            settled_cents: number;
+            /** Settled Refund Cents */
+            settled_refund_cents: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+        };
         /** OrderOut */
         OrderOut: {
             /**
@@ -4552,6 +4911,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OrderMoneyOut] */
+        Page_OrderMoneyOut_: {
+            /** Items */
+            items: components["schemas"]["OrderMoneyOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[OrderRow] */
         Page_OrderRow_: {
             /** Items */
@@ -4566,10 +4932,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[RowOut] */
+        Page_RowOut_: {
+            /** Items */
+            items: components["schemas"]["RowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[SkuOut] */
         Page_SkuOut_: {
             /** Items */
             items: components["schemas"]["SkuOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[StatementRowOut] */
+        Page_StatementRowOut_: {
+            /** Items */
+            items: components["schemas"]["StatementRowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5626,6 +6006,61 @@ export interface components {
             /** Warehouse */
             warehouse: string | null;
         };
+        /** RowOut */
+        RowOut: {
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Difference Cents */
+            difference_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Net Cents */
+            net_cents: number;
+            /** Order */
+            order: string | null;
+            /** Order Ref */
+            order_ref: string;
+            /** Reason En */
+            reason_en: string;
+            /** Reason Zh */
+            reason_zh: string;
+            /** Resolution */
+            resolution: string | null;
+            /** Resolution Account */
+            resolution_account: string | null;
+            /** Resolution Note */
+            resolution_note: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /** Row No */
+            row_no: number;
+            /** Settled At */
+            settled_at: string;
+            /** State */
+            state: string;
+            /** Statement Id */
+            statement_id: number;
+            /** Status */
+            status: string;
+            /** Txn Id */
+            txn_id: string;
+        };
+        /** RowsOut */
+        RowsOut: {
+            /** Rows */
+            rows: components["schemas"]["RowOut"][];
+            summary: components["schemas"]["SummaryOut"];
+        };
         /** RuleBody */
         RuleBody: {
             /** Account */
@@ -6116,6 +6551,79 @@ export interface components {
                 [key: string]: number;
             }[];
         };
+        /** StatementOut */
+        StatementOut: {
+            /** Cash Account */
+            cash_account: string;
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Filename */
+            filename: string;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Imported At */
+            imported_at: string;
+            /** Imported By */
+            imported_by: string;
+            /** Net Cents */
+            net_cents: number;
+            /**
+             * Open
+             * @default 0
+             */
+            open: number;
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            /** Row Count */
+            row_count: number;
+            /** Source */
+            source: string;
+            summary: components["schemas"]["SummaryOut"];
+        };
+        /** StatementRowOut */
+        StatementRowOut: {
+            /** Cash Account */
+            cash_account: string;
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Filename */
+            filename: string;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Imported At */
+            imported_at: string;
+            /** Imported By */
+            imported_by: string;
+            /** Net Cents */
+            net_cents: number;
+            /**
+             * Open
+             * @default 0
+             */
+            open: number;
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            /** Row Count */
+            row_count: number;
+            /** Source */
+            source: string;
+        };
         /** StationLineOut */
         StationLineOut: {
             /** Name */
@@ -6467,6 +6975,22 @@ export interface components {
             /** Warehouses */
             warehouses: number;
         };
+        /** SummaryOut */
+        SummaryOut: {
+            /** By State */
+            by_state: {
+                [key: string]: number;
+            };
+            /** By Status */
+            by_status: {
+                [key: string]: components["schemas"]["TotalsOut"];
+            };
+            /** Duplicates */
+            duplicates: number;
+            /** Open */
+            open: number;
+            total: components["schemas"]["TotalsOut"];
+        };
         /** SupplierIn */
         SupplierIn: {
             /**
@@ -6699,6 +7223,43 @@ export interface components {
              */
             tolerance_pct?: number | null;
         };
+        /** TemplateIn */
+        TemplateIn: {
+            /** Cash Account */
+            cash_account?: string | null;
+            /** Channel */
+            channel?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Template
+             * @description StatementTemplate.to_dict(): columns (our field → the file's header), kind_map, …
+             */
+            template: {
+                [key: string]: unknown;
+            };
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /** Builtin */
+            builtin: boolean;
+            /** Cash Account */
+            cash_account: string | null;
+            /** Channel */
+            channel: string | null;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** Template */
+            template: {
+                [key: string]: unknown;
+            };
+            /** Title En */
+            title_en: string;
+            /** Title Zh */
+            title_zh: string;
+        };
         /** TimelineOut */
         TimelineOut: {
             /** Action */
@@ -6715,6 +7276,21 @@ export interface components {
             before: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** TotalsOut */
+        TotalsOut: {
+            /** Commission Cents */
+            commission_cents: number;
+            /** Count */
+            count: number;
+            /** Difference Cents */
+            difference_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Net Cents */
+            net_cents: number;
         };
         /** TransferIn */
         TransferIn: {
@@ -6906,6 +7482,40 @@ export interface components {
         UnreadCountOut: {
             /** Unread */
             unread: number;
+        };
+        /** UnsettledOrderOut */
+        UnsettledOrderOut: {
+            /** Days Since Shipped */
+            days_since_shipped: number;
+            /** Expected Cents */
+            expected_cents: number;
+            /** External Ref */
+            external_ref: string | null;
+            /** Order Id */
+            order_id: number;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Reason En */
+            reason_en: string;
+            /** Reason Zh */
+            reason_zh: string;
+            /** Ref */
+            ref: string;
+            /** Settled Cents */
+            settled_cents: number;
+            /** Shipped At */
+            shipped_at: string;
+        };
+        /** UnsettledOut */
+        UnsettledOut: {
+            /** Count */
+            count: number;
+            /** Days */
+            days: number;
+            /** Orders */
+            orders: components["schemas"]["UnsettledOrderOut"][];
+            /** Outstanding Cents */
+            outstanding_cents: number;
         };
         /** User */
         User: {
@@ -8079,6 +8689,541 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+        };
+    };
+    listSettlementExceptions: {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                status?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listOrderMoney: {
+        parameters: {
+            query: {
+                channel: string;
+                status?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderMoneyOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getOrderMoney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderMoneyDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acceptSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ignoreSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IgnoreIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    linkSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSettlementStatements: {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StatementRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_importSettlementStatement"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSettlementRows: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                state?: string | null;
+            };
+            header?: never;
+            path: {
+                statement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listStatementTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"][];
+                };
+            };
+        };
+    };
+    createStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    genericStatementSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+        };
+    };
+    getStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deleteStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listUnsettledOrders: {
+        parameters: {
+            query: {
+                channel: string;
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsettledOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

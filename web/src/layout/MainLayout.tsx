@@ -3,6 +3,7 @@ import { Button, Layout, Menu, Segmented, Space, Spin, Typography, theme } from 
 import type { MenuProps } from 'antd';
 import {
   ApartmentOutlined,
+  ReconciliationOutlined,
   AppstoreOutlined,
   AuditOutlined,
   DashboardOutlined,
@@ -119,6 +120,14 @@ export default function MainLayout() {
           { key: '/purchasing/suppliers', icon: <TeamOutlined />, label: <span data-testid="menu-suppliers">{t('menu.suppliers')}</span> },
           { key: '/purchasing/bills', icon: <FileDoneOutlined />, label: <span data-testid="menu-bills">{t('menu.bills')}</span> },
           { key: '/purchasing/returns', icon: <RollbackOutlined />, label: <span data-testid="menu-supplier-returns">{t('menu.supplierReturns')}</span> },
+        ],
+      },
+      {
+        key: 'finance',
+        icon: <AccountBookOutlined />,
+        label: <span data-testid="menu-finance">{t('menu.finance')}</span>,
+        children: [
+          { key: '/finance/reconciliation', icon: <ReconciliationOutlined />, label: <span data-testid="menu-reconciliation">{t('menu.reconciliation')}</span> },
         ],
       },
       {
