@@ -29,6 +29,7 @@ AREA_APIS = [
     "omnistock.orders.config_api",
     "omnistock.orders.api",
     "omnistock.purchasing.api",
+    "omnistock.finance.reconcile_api",
     "omnistock.fulfillment.api",
     "omnistock.finance.api",
     "omnistock.finance.arap_api",

@@ -5,14 +5,10 @@ credit through the orders service, supplier bills through purchasing."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-
-from sqlalchemy import select
 
 from omnistock.catalog import service as catalog
 from omnistock.finance import arap
 from omnistock.finance import service as finance
-from omnistock.finance.models import account
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
 from omnistock.platform.auth import Actor
@@ -29,16 +25,7 @@ def uow(engine, actor: Actor = SYSTEM) -> UnitOfWork:
     return UnitOfWork(engine, actor)
 
 
-def seed_books(engine) -> None:
-    """The chart of accounts as migration 0016 seeds it (a PostgreSQL test database is emptied
-    between tests)."""
-    with engine.begin() as conn:
-        if conn.execute(select(account.c.id).limit(1)).first() is None:
-            importlib.import_module("omnistock.migrations.versions.0016_finance").seed(conn)
-
-
 def setup(engine) -> None:
-    seed_books(engine)
     with uow(engine) as u:
         inventory.create_warehouse(u, code="SH", name="上海仓")
         catalog.create_sku(u, code="TEA", name="茶叶", unit="件", price_cents=2000, cost_method="average")

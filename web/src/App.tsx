@@ -54,6 +54,7 @@ const SupplierReturnsPage = lazy(() => import('./features/purchasing/SupplierRet
 const ArapPage = lazy(() => import('./features/finance/ArapPage'));
 const AgeingPage = lazy(() => import('./features/finance/AgeingPage'));
 const ExpensesPage = lazy(() => import('./features/finance/ExpensesPage'));
+const ReconciliationPage = lazy(() => import('./features/finance/ReconciliationPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -135,6 +136,7 @@ export default function App() {
                   <Route path="finance/arap" element={<ArapPage />} />
                   <Route path="finance/ageing" element={<AgeingPage />} />
                   <Route path="finance/expenses" element={<ExpensesPage />} />
+                  <Route path="finance/reconciliation" element={<ReconciliationPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -25,7 +25,7 @@ Cents = Annotated[int, Field(ge=0, le=rules.MAX_ENTRY_CENTS)]
 
 
 # -- accounts -----------------------------------------------------------------------------------
-class AccountOut(Output):
+class LedgerAccountOut(Output):
     id: int
     code: str
     name: str
@@ -38,7 +38,7 @@ class AccountOut(Output):
     roles: list[str]
 
 
-class AccountIn(Input):
+class LedgerAccountIn(Input):
     code: AccountCode
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(default="", max_length=100)
@@ -48,30 +48,30 @@ class AccountIn(Input):
     )
 
 
-class AccountUpdate(Input):
+class LedgerAccountUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
     active: bool | None = None
 
 
-@router.get("/accounts", response_model=list[AccountOut], operation_id="listAccounts")
+@router.get("/accounts", response_model=list[LedgerAccountOut], operation_id="listAccounts")
 def list_accounts(request: Request, actor: Actor = Depends(requires("finance.account.read"))) -> list:
     with unit_of_work(request, actor, readonly=True) as uow:
         return service.list_accounts(uow)
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=201, operation_id="createAccount")
+@router.post("/accounts", response_model=LedgerAccountOut, status_code=201, operation_id="createAccount")
 def create_account(
-    body: AccountIn, request: Request, actor: Actor = Depends(requires("finance.account.manage"))
+    body: LedgerAccountIn, request: Request, actor: Actor = Depends(requires("finance.account.manage"))
 ):
     with unit_of_work(request, actor) as uow:
         return service.create_account(uow, **body.model_dump())
 
 
-@router.patch("/accounts/{code}", response_model=AccountOut, operation_id="updateAccount")
+@router.patch("/accounts/{code}", response_model=LedgerAccountOut, operation_id="updateAccount")
 def update_account(
     code: str,
-    body: AccountUpdate,
+    body: LedgerAccountUpdate,
     request: Request,
     actor: Actor = Depends(requires("finance.account.manage")),
 ):
@@ -110,28 +110,28 @@ def set_posting_account(
 
 
 # -- settings and tax ---------------------------------------------------------------------------
-class SettingsOut(Output):
+class FinanceSettingsOut(Output):
     default_tax_rate_bp: int
     closed_through: str | None
     reminder_days: int
     unsettled_days: int
 
 
-class SettingsIn(Input):
+class FinanceSettingsIn(Input):
     default_tax_rate_bp: int | None = Field(default=None, ge=0, le=10000, description="1300 = 13 %")
     reminder_days: int | None = Field(default=None, ge=0, le=365)
     unsettled_days: int | None = Field(default=None, ge=0, le=365)
 
 
-@router.get("/settings", response_model=SettingsOut, operation_id="financeSettings")
+@router.get("/settings", response_model=FinanceSettingsOut, operation_id="financeSettings")
 def get_settings(request: Request, actor: Actor = Depends(requires("finance.account.read"))) -> dict:
     with unit_of_work(request, actor, readonly=True) as uow:
         return service.settings(uow)
 
 
-@router.put("/settings", response_model=SettingsOut, operation_id="updateFinanceSettings")
+@router.put("/settings", response_model=FinanceSettingsOut, operation_id="updateFinanceSettings")
 def put_settings(
-    body: SettingsIn, request: Request, actor: Actor = Depends(requires("finance.settings.manage"))
+    body: FinanceSettingsIn, request: Request, actor: Actor = Depends(requires("finance.settings.manage"))
 ) -> dict:
     with unit_of_work(request, actor) as uow:
         return service.update_settings(uow, **body.model_dump())
@@ -215,7 +215,7 @@ class ReverseIn(Input):
     date: dt.date | None = None
 
 
-class RejectIn(Input):
+class EntryRejectIn(Input):
     reason: str | None = Field(default=None, max_length=100)
 
 
@@ -269,7 +269,10 @@ def approve_entry(entry_id: int, request: Request, actor: Actor = Depends(requir
 
 @router.post("/entries/{entry_id}/reject", response_model=EntryOut, operation_id="rejectEntry")
 def reject_entry(
-    entry_id: int, body: RejectIn, request: Request, actor: Actor = Depends(requires("finance.entry.approve"))
+    entry_id: int,
+    body: EntryRejectIn,
+    request: Request,
+    actor: Actor = Depends(requires("finance.entry.approve")),
 ):
     with unit_of_work(request, actor) as uow:
         return service.reject_entry(uow, entry_id, body.reason)

@@ -297,7 +297,7 @@ class StatementLine(Output):
     balance_cents: int
 
 
-class StatementOut(Output):
+class PartyStatementOut(Output):
     party_type: str
     code: str
     name: str
@@ -318,10 +318,10 @@ def party_statement(
     from_date: Annotated[dt.date | None, Query(alias="from")] = None,
     to_date: Annotated[dt.date | None, Query(alias="to")] = None,
     actor: Actor = Depends(requires(arap.READ)),
-) -> StatementOut:
+) -> PartyStatementOut:
     """A customer's or supplier's statement (对账单) with the running balance."""
     with unit_of_work(request, actor, readonly=True) as uow:
-        return StatementOut.model_validate(
+        return PartyStatementOut.model_validate(
             arap.party_statement(uow, party_type=party_type, code=code, from_date=from_date, to_date=to_date)
         )
 

@@ -16,6 +16,7 @@ from omnistock.orders import address, pool, rules
 from omnistock.orders.models import (
     channel,
     customer,
+    order_payment,
     sales_order,
     sales_order_line,
     sales_return,
@@ -747,6 +748,108 @@ def totals(conn) -> dict:
         "returns": int(returns),
         "revenue": int(revenue),
     }
+
+
+# -- what finance (channel settlement reconciliation) needs of orders -------------------------------
+
+
+def channel_id(uow: UnitOfWork, code: str) -> int:
+    """The id of the channel ``code`` (422 ``orders.unknown_channel`` when there is none)."""
+    return _code_id(uow, _channels, channel, code, "channel", "渠道")
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """An order's money as settlement reconciliation sees it. ``payments``: (method, cents);
+    ``refunded_cents``: Σ refunds of its returns. No permission check: finance checks its own."""
+
+    id: int
+    ref: str
+    external_ref: str | None
+    channel_id: int
+    status: str
+    shipped_at: dt.datetime | None
+    total_cents: int
+    paid_cents: int
+    refunded_cents: int
+    payments: tuple[tuple[str, int], ...]
+
+
+def order_money(
+    uow: UnitOfWork,
+    *,
+    channel_id: int | None = None,
+    refs: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
+    shipped_before: dt.datetime | None = None,
+    shipped_after: dt.datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 5000,
+) -> list[OrderMoney]:
+    """Orders by ``ref`` or ``external_ref`` (``refs``), by id, or shipped in a window (newest id
+    first, ``before_id`` for the next batch), optionally of one channel."""
+    so = sales_order.c
+    stmt = select(
+        so.id, so.ref, so.external_ref, so.channel_id, so.status, so.shipped_at, so.total_cents, so.paid_cents
+    ).order_by(so.id.desc())
+    if channel_id is not None:
+        stmt = stmt.where(so.channel_id == channel_id)
+    if refs is not None:
+        wanted = sorted({r for r in refs if isinstance(r, str) and r})
+        if not wanted:
+            return []
+        stmt = stmt.where((so.ref.in_(wanted)) | (so.external_ref.in_(wanted)))
+    if ids is not None:
+        stmt = stmt.where(so.id.in_(sorted(set(ids))))
+    if shipped_before is not None:
+        stmt = stmt.where(so.shipped_at <= shipped_before)
+    if shipped_after is not None:
+        stmt = stmt.where(so.shipped_at >= shipped_after)
+    if shipped_before is not None or shipped_after is not None:
+        stmt = stmt.where(so.shipped_at.is_not(None))
+    if before_id is not None:
+        stmt = stmt.where(so.id < before_id)
+    heads = uow.conn.execute(stmt.limit(limit)).all()
+    if not heads:
+        return []
+    order_ids = [h.id for h in heads]
+    refunds = dict(
+        uow.conn.execute(
+            select(sales_return.c.order_id, func.sum(sales_return.c.refund_cents))
+            .where(sales_return.c.order_id.in_(order_ids))
+            .group_by(sales_return.c.order_id)
+        ).all()
+    )
+    payments: dict[int, list[tuple[str, int]]] = {}
+    for oid, method, cents in uow.conn.execute(
+        select(order_payment.c.order_id, order_payment.c.method, order_payment.c.amount_cents)
+        .where(order_payment.c.order_id.in_(order_ids))
+        .order_by(order_payment.c.id)
+    ):
+        payments.setdefault(oid, []).append((method, int(cents)))
+    return [
+        OrderMoney(
+            h.id,
+            h.ref,
+            h.external_ref,
+            h.channel_id,
+            h.status,
+            h.shipped_at,
+            int(h.total_cents),
+            int(h.paid_cents),
+            int(refunds.get(h.id) or 0),
+            tuple(payments.get(h.id, ())),
+        )
+        for h in heads
+    ]
+
+
+def channel_codes(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    """Channel codes by id."""
+    c = channel.c
+    if not ids:
+        return {}
+    return dict(uow.conn.execute(select(c.id, c.code).where(c.id.in_(sorted(set(ids))))).all())
 
 
 # isort: split

@@ -443,6 +443,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Accounts */
+        get: operations["listAccounts"];
+        put?: never;
+        /** Create Account */
+        post: operations["createAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/accounts/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Account */
+        patch: operations["updateAccount"];
+        trace?: never;
+    };
     "/api/v1/finance/ageing": {
         parameters: {
             query?: never;
@@ -477,6 +512,109 @@ export interface paths {
         get: operations["exportAgeing"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/documents/{source_type}/{source_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Document Entries */
+        get: operations["documentEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Entries */
+        get: operations["listEntries"];
+        put?: never;
+        /** Create Entry */
+        post: operations["createEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Entry */
+        get: operations["getEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve Entry */
+        post: operations["approveEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Entry */
+        post: operations["rejectEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reverse Entry */
+        post: operations["reverseEntry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -606,6 +744,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Periods */
+        get: operations["listPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/periods/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close Period */
+        post: operations["closePeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/periods/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen Period */
+        post: operations["reopenPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/posting-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posting Accounts */
+        get: operations["listPostingAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/posting-accounts/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Posting Account */
+        put: operations["setPostingAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finance/receipts": {
         parameters: {
             query?: never;
@@ -620,6 +843,262 @@ export interface paths {
          * @description Money a customer paid (收款), posted Dr cash/bank, Cr receivable, allocated to its items.
          */
         post: operations["recordReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exceptions
+         * @description Rows waiting for a person, across statements, newest first.
+         */
+        get: operations["listSettlementExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Order Money
+         * @description A channel's shipped orders by money status (unsettled | partly | settled | mismatch).
+         */
+        get: operations["listOrderMoney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/orders/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order Money */
+        get: operations["getOrderMoney"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Row
+         * @description Post the row with its difference to the chosen account (a mismatched order's rows together).
+         */
+        post: operations["acceptSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/ignore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ignore Row */
+        post: operations["ignoreSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/rows/{row_id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link Row
+         * @description Tie a row with no order to an order of the statement's channel.
+         */
+        post: operations["linkSettlementRow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Statements */
+        get: operations["listSettlementStatements"];
+        put?: never;
+        /**
+         * Import Statement
+         * @description Import a settlement statement: read it, classify every row against the channel's orders and
+         *     post the settled rows. A bad file imports nothing: the 422 problem lists every bad row
+         *     (``errors[]``: row_no, column, code, message_zh, message_en); the same statement again is a
+         *     409 ``finance.statement_duplicate``.
+         */
+        post: operations["importSettlementStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements/{statement_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Statement */
+        get: operations["getSettlementStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/statements/{statement_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statement Rows
+         * @description A statement's rows (filtered by reconciliation status and/or state) and its totals by status.
+         */
+        get: operations["listSettlementRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description The built-in sources (wechat_pay, alipay, generic), then the custom templates.
+         */
+        get: operations["listStatementTemplates"];
+        put?: never;
+        /** Create Template */
+        post: operations["createStatementTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates/generic/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Generic Sample
+         * @description An empty statement in the generic layout (UTF-8 CSV with its headers).
+         */
+        get: operations["genericStatementSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Template */
+        get: operations["getStatementTemplate"];
+        /** Update Template */
+        put: operations["updateStatementTemplate"];
+        post?: never;
+        /** Delete Template */
+        delete: operations["deleteStatementTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reconciliation/unsettled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Unsettled
+         * @description Orders shipped at least ``days`` days ago (default: the finance setting unsettled_days)
+         *     the channel has not settled in full.
+         */
+        get: operations["listUnsettledOrders"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -646,6 +1125,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/reports/account-detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Account Detail */
+        get: operations["accountDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reports/general-ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** General Ledger */
+        get: operations["generalLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reports/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trial Balance */
+        get: operations["trialBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["financeSettings"];
+        /** Put Settings */
+        put: operations["updateFinanceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finance/statement/{party_type}/{code}": {
         parameters: {
             query?: never;
@@ -659,6 +1207,40 @@ export interface paths {
          */
         get: operations["partyStatement"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/tax-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tax Rates */
+        get: operations["listTaxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/tax-rates/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Tax Rate */
+        put: operations["setTaxRate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3249,6 +3831,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptIn */
+        AcceptIn: {
+            /**
+             * Account
+             * @description e.g. 6711 or 6301
+             */
+            account: string;
+            /** Note */
+            note?: string | null;
+        };
         /** AccountChoice */
         AccountChoice: {
             /** Code */
@@ -3766,6 +4358,23 @@ export interface components {
              */
             file: string;
         };
+        /** Body_importSettlementStatement */
+        Body_importSettlementStatement: {
+            /** Cash Account */
+            cash_account?: string | null;
+            /** Channel */
+            channel: string;
+            /**
+             * File
+             * @description The provider's CSV or .xlsx, at most 50 MB
+             */
+            file: string;
+            /**
+             * Source
+             * @description wechat_pay | alipay | generic | a template
+             */
+            source: string;
+        };
         /** Body_uploadImage */
         Body_uploadImage: {
             /**
@@ -3967,6 +4576,19 @@ export interface components {
              */
             writeback_url?: string | null;
         };
+        /** CloseIn */
+        CloseIn: {
+            /**
+             * Period
+             * @description YYYY-MM
+             */
+            period: string;
+        };
+        /** ClosedOut */
+        ClosedOut: {
+            /** Closed Through */
+            closed_through: string | null;
+        };
         /** ComponentIn */
         ComponentIn: {
             /**
@@ -4044,6 +4666,49 @@ export interface components {
             to_pick: number;
             /** To Ship */
             to_ship: number;
+        };
+        /** DetailLine */
+        DetailLine: {
+            /** Account */
+            account: string;
+            /** Balance */
+            balance: number;
+            /** Credit */
+            credit: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Debit */
+            debit: number;
+            /** Entry Id */
+            entry_id: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Type */
+            party_type?: string | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+        };
+        /** DetailOut */
+        DetailOut: {
+            /** Account */
+            account: string;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: components["schemas"]["DetailLine"][];
+            /** Name */
+            name: string;
+            /** Next Offset */
+            next_offset?: number | null;
+            /** Opening */
+            opening: number;
         };
         /** DocumentDetailOut */
         DocumentDetailOut: {
@@ -4186,6 +4851,133 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /** EntryHead */
+        EntryHead: {
+            /** Approved By */
+            approved_by?: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Id */
+            id: number;
+            /** Memo */
+            memo?: string | null;
+            /** Period */
+            period: string;
+            /** Reverses Id */
+            reverses_id?: number | null;
+            /** Source Id */
+            source_id?: number | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+            /** Status */
+            status: string;
+            /** Total Cents */
+            total_cents: number;
+        };
+        /** EntryIn */
+        EntryIn: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Lines */
+            lines: components["schemas"]["EntryLineIn"][];
+            /** Memo */
+            memo?: string | null;
+        };
+        /** EntryLineIn */
+        EntryLineIn: {
+            /** Account */
+            account: string;
+            /**
+             * Credit Cents
+             * @default 0
+             */
+            credit_cents: number;
+            /**
+             * Debit Cents
+             * @default 0
+             */
+            debit_cents: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Type */
+            party_type?: ("customer" | "supplier" | "channel") | null;
+        };
+        /** EntryLineOut */
+        EntryLineOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Credit Cents */
+            credit_cents: number;
+            /** Debit Cents */
+            debit_cents: number;
+            /** Line No */
+            line_no: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Name */
+            party_name?: string | null;
+            /** Party Type */
+            party_type?: string | null;
+        };
+        /** EntryOut */
+        EntryOut: {
+            /** Approved By */
+            approved_by?: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["EntryLineOut"][];
+            /** Memo */
+            memo?: string | null;
+            /** Period */
+            period: string;
+            /** Reversed By */
+            reversed_by?: number | null;
+            /** Reverses Id */
+            reverses_id?: number | null;
+            /** Source Id */
+            source_id?: number | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+            /** Status */
+            status: string;
+            /** Total Cents */
+            total_cents: number;
+        };
+        /** EntryRejectIn */
+        EntryRejectIn: {
+            /** Reason */
+            reason?: string | null;
+        };
         /** ExpenseAccountsOut */
         ExpenseAccountsOut: {
             /** Expense */
@@ -4248,6 +5040,29 @@ export interface components {
             supplier: string | null;
             /** Supplier Name */
             supplier_name: string | null;
+        };
+        /** FinanceSettingsIn */
+        FinanceSettingsIn: {
+            /**
+             * Default Tax Rate Bp
+             * @description 1300 = 13 %
+             */
+            default_tax_rate_bp?: number | null;
+            /** Reminder Days */
+            reminder_days?: number | null;
+            /** Unsettled Days */
+            unsettled_days?: number | null;
+        };
+        /** FinanceSettingsOut */
+        FinanceSettingsOut: {
+            /** Closed Through */
+            closed_through: string | null;
+            /** Default Tax Rate Bp */
+            default_tax_rate_bp: number;
+            /** Reminder Days */
+            reminder_days: number;
+            /** Unsettled Days */
+            unsettled_days: number;
         };
         /** GoodsLineIn */
         GoodsLineIn: {
@@ -4362,6 +5177,17 @@ export interface components {
             /** External Id */
             external_id: string;
         };
+        /** IgnoreIn */
+        IgnoreIn: {
+            /** Reason */
+            reason: string;
+            /**
+             * Transfer
+             * @description Post it as a transfer: Dr bank, Cr the cash account
+             * @default false
+             */
+            transfer: boolean;
+        };
         /** ImageOut */
         ImageOut: {
             /** Content Type */
@@ -4428,6 +5254,81 @@ export interface components {
             qty: number;
             /** Value Cents */
             value_cents: number;
+        };
+        /** LedgerAccountIn */
+        LedgerAccountIn: {
+            /** Code */
+            code: string;
+            /**
+             * Kind
+             * @description Required for a top-level account; a sub-account takes its parent's
+             */
+            kind?: ("asset" | "liability" | "equity" | "cost" | "revenue" | "expense") | null;
+            /** Name */
+            name: string;
+            /**
+             * Name En
+             * @default
+             */
+            name_en: string;
+            /** Parent Code */
+            parent_code?: string | null;
+        };
+        /** LedgerAccountOut */
+        LedgerAccountOut: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Leaf */
+            leaf: boolean;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /** Roles */
+            roles: string[];
+            /** System */
+            system: boolean;
+        };
+        /** LedgerAccountUpdate */
+        LedgerAccountUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Name En */
+            name_en?: string | null;
+        };
+        /** LedgerOut */
+        LedgerOut: {
+            /** Account */
+            account: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Opening */
+            opening: number;
+            /** Periods */
+            periods: components["schemas"]["LedgerPeriod"][];
+        };
+        /** LedgerPeriod */
+        LedgerPeriod: {
+            /** Balance */
+            balance: number;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Period */
+            period: string;
         };
         /** LedgerRowOut */
         LedgerRowOut: {
@@ -4505,6 +5406,13 @@ export interface components {
         LinesIn: {
             /** Lines */
             lines: components["schemas"]["LineIn"][];
+        };
+        /** LinkIn */
+        LinkIn: {
+            /** Note */
+            note?: string | null;
+            /** Order Ref */
+            order_ref: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -4885,6 +5793,64 @@ export interface components {
              */
             warehouse?: string | null;
         };
+        /** OrderMoneyDetail */
+        OrderMoneyDetail: {
+            /** Channel */
+            channel: string;
+            /** External Ref */
+            external_ref: string | null;
+            /** Fees Cents */
+            fees_cents: number;
+            /** Order Id */
+            order_id: number;
+            /** Order Status */
+            order_status: string;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Receivable Cents */
+            receivable_cents: number;
+            /** Ref */
+            ref: string;
+            /** Refunded Cents */
+            refunded_cents: number;
+            /** Rows */
+            rows: components["schemas"]["RowOut"][];
+            /** Settled Cents */
+            settled_cents: number;
+            /** Settled Refund Cents */
+            settled_refund_cents: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /** OrderMoneyOut */
+        OrderMoneyOut: {
+            /** External Ref */
+            external_ref: string | null;
+            /** Fees Cents */
+            fees_cents: number;
+            /** Order Id */
+            order_id: number;
+            /** Order Status */
+            order_status: string;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Receivable Cents */
+            receivable_cents: number;
+            /** Ref */
+            ref: string;
+            /** Refunded Cents */
+            refunded_cents: number;
+            /** Settled Cents */
+            settled_cents: number;
+            /** Settled Refund Cents */
+            settled_refund_cents: number;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Status */
+            status: string;
+        };
         /** OrderOut */
         OrderOut: {
             /**
@@ -5019,6 +5985,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[EntryHead] */
+        Page_EntryHead_: {
+            /** Items */
+            items: components["schemas"]["EntryHead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ExpenseOut] */
         Page_ExpenseOut_: {
             /** Items */
@@ -5047,6 +6020,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OrderMoneyOut] */
+        Page_OrderMoneyOut_: {
+            /** Items */
+            items: components["schemas"]["OrderMoneyOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[OrderRow] */
         Page_OrderRow_: {
             /** Items */
@@ -5068,10 +6048,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[RowOut] */
+        Page_RowOut_: {
+            /** Items */
+            items: components["schemas"]["RowOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[SkuOut] */
         Page_SkuOut_: {
             /** Items */
             items: components["schemas"]["SkuOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[StatementRowOut] */
+        Page_StatementRowOut_: {
+            /** Items */
+            items: components["schemas"]["StatementRowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5126,6 +6120,29 @@ export interface components {
              * @description Left out: the next from the pool
              */
             tracking_no?: string | null;
+        };
+        /** PartyStatementOut */
+        PartyStatementOut: {
+            /** Closing Cents */
+            closing_cents: number;
+            /** Code */
+            code: string;
+            /** From Date */
+            from_date: string | null;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: components["schemas"]["StatementLine"][];
+            /** Name */
+            name: string;
+            /** Open Items */
+            open_items: components["schemas"]["OpenItemOut"][];
+            /** Opening Cents */
+            opening_cents: number;
+            /** Party Type */
+            party_type: string;
+            /** To Date */
+            to_date: string | null;
         };
         /** PayIn */
         PayIn: {
@@ -5243,6 +6260,17 @@ export interface components {
             /** Ref */
             ref: string;
         };
+        /** PeriodOut */
+        PeriodOut: {
+            /** Closed */
+            closed: boolean;
+            /** Entries */
+            entries: number;
+            /** Pending */
+            pending: number;
+            /** Period */
+            period: string;
+        };
         /** Permission */
         Permission: {
             /** Code */
@@ -5334,6 +6362,24 @@ export interface components {
              * @description Lines not listed were picked in full
              */
             picks?: components["schemas"]["PickBody"][];
+        };
+        /** PostingRoleIn */
+        PostingRoleIn: {
+            /** Account */
+            account: string;
+        };
+        /** PostingRoleOut */
+        PostingRoleOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Role */
+            role: string;
         };
         /** PricePointOut */
         PricePointOut: {
@@ -6120,6 +7166,11 @@ export interface components {
             /** Refund Cents */
             refund_cents: number;
         };
+        /** ReverseIn */
+        ReverseIn: {
+            /** Date */
+            date?: string | null;
+        };
         /** ReviewRuleIn */
         ReviewRuleIn: {
             /** Enabled */
@@ -6247,6 +7298,61 @@ export interface components {
             skus: string[];
             /** Warehouse */
             warehouse: string | null;
+        };
+        /** RowOut */
+        RowOut: {
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Difference Cents */
+            difference_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Net Cents */
+            net_cents: number;
+            /** Order */
+            order: string | null;
+            /** Order Ref */
+            order_ref: string;
+            /** Reason En */
+            reason_en: string;
+            /** Reason Zh */
+            reason_zh: string;
+            /** Resolution */
+            resolution: string | null;
+            /** Resolution Account */
+            resolution_account: string | null;
+            /** Resolution Note */
+            resolution_note: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved By */
+            resolved_by: string | null;
+            /** Row No */
+            row_no: number;
+            /** Settled At */
+            settled_at: string;
+            /** State */
+            state: string;
+            /** Statement Id */
+            statement_id: number;
+            /** Status */
+            status: string;
+            /** Txn Id */
+            txn_id: string;
+        };
+        /** RowsOut */
+        RowsOut: {
+            /** Rows */
+            rows: components["schemas"]["RowOut"][];
+            summary: components["schemas"]["SummaryOut"];
         };
         /** RuleBody */
         RuleBody: {
@@ -6764,26 +7870,76 @@ export interface components {
         };
         /** StatementOut */
         StatementOut: {
-            /** Closing Cents */
-            closing_cents: number;
-            /** Code */
-            code: string;
-            /** From Date */
-            from_date: string | null;
-            /** Kind */
-            kind: string;
-            /** Lines */
-            lines: components["schemas"]["StatementLine"][];
-            /** Name */
-            name: string;
-            /** Open Items */
-            open_items: components["schemas"]["OpenItemOut"][];
-            /** Opening Cents */
-            opening_cents: number;
-            /** Party Type */
-            party_type: string;
-            /** To Date */
-            to_date: string | null;
+            /** Cash Account */
+            cash_account: string;
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Filename */
+            filename: string;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Imported At */
+            imported_at: string;
+            /** Imported By */
+            imported_by: string;
+            /** Net Cents */
+            net_cents: number;
+            /**
+             * Open
+             * @default 0
+             */
+            open: number;
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            /** Row Count */
+            row_count: number;
+            /** Source */
+            source: string;
+            summary: components["schemas"]["SummaryOut"];
+        };
+        /** StatementRowOut */
+        StatementRowOut: {
+            /** Cash Account */
+            cash_account: string;
+            /** Channel */
+            channel: string;
+            /** Commission Cents */
+            commission_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Filename */
+            filename: string;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Id */
+            id: number;
+            /** Imported At */
+            imported_at: string;
+            /** Imported By */
+            imported_by: string;
+            /** Net Cents */
+            net_cents: number;
+            /**
+             * Open
+             * @default 0
+             */
+            open: number;
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            /** Row Count */
+            row_count: number;
+            /** Source */
+            source: string;
         };
         /** StationLineOut */
         StationLineOut: {
@@ -7136,6 +8292,22 @@ export interface components {
             /** Warehouses */
             warehouses: number;
         };
+        /** SummaryOut */
+        SummaryOut: {
+            /** By State */
+            by_state: {
+                [key: string]: number;
+            };
+            /** By Status */
+            by_status: {
+                [key: string]: components["schemas"]["TotalsOut"];
+            };
+            /** Duplicates */
+            duplicates: number;
+            /** Open */
+            open: number;
+            total: components["schemas"]["TotalsOut"];
+        };
         /** SupplierIn */
         SupplierIn: {
             /**
@@ -7368,6 +8540,60 @@ export interface components {
              */
             tolerance_pct?: number | null;
         };
+        /** TaxRateIn */
+        TaxRateIn: {
+            /**
+             * Rate Bp
+             * @description None: the default rate
+             */
+            rate_bp: number | null;
+        };
+        /** TaxRateOut */
+        TaxRateOut: {
+            /** Name */
+            name: string;
+            /** Rate Bp */
+            rate_bp: number;
+            /** Sku */
+            sku: string;
+        };
+        /** TemplateIn */
+        TemplateIn: {
+            /** Cash Account */
+            cash_account?: string | null;
+            /** Channel */
+            channel?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Template
+             * @description StatementTemplate.to_dict(): columns (our field → the file's header), kind_map, …
+             */
+            template: {
+                [key: string]: unknown;
+            };
+        };
+        /** TemplateOut */
+        TemplateOut: {
+            /** Builtin */
+            builtin: boolean;
+            /** Cash Account */
+            cash_account: string | null;
+            /** Channel */
+            channel: string | null;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** Template */
+            template: {
+                [key: string]: unknown;
+            };
+            /** Title En */
+            title_en: string;
+            /** Title Zh */
+            title_zh: string;
+        };
         /** TermsIn */
         TermsIn: {
             /** Credit Days */
@@ -7410,6 +8636,21 @@ export interface components {
             before: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** TotalsOut */
+        TotalsOut: {
+            /** Commission Cents */
+            commission_cents: number;
+            /** Count */
+            count: number;
+            /** Difference Cents */
+            difference_cents: number;
+            /** Fee Cents */
+            fee_cents: number;
+            /** Gross Cents */
+            gross_cents: number;
+            /** Net Cents */
+            net_cents: number;
         };
         /** TransferIn */
         TransferIn: {
@@ -7597,10 +8838,98 @@ export interface components {
                 [key: string]: string[];
             } | null;
         };
+        /** TrialBalanceOut */
+        TrialBalanceOut: {
+            /** Balanced */
+            balanced: boolean;
+            /** From Period */
+            from_period: string;
+            /** Rows */
+            rows: components["schemas"]["TrialRow"][];
+            /** To Period */
+            to_period: string;
+            totals: components["schemas"]["TrialTotals"];
+        };
+        /** TrialRow */
+        TrialRow: {
+            /** Closing Credit */
+            closing_credit: number;
+            /** Closing Debit */
+            closing_debit: number;
+            /** Code */
+            code: string;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Kind */
+            kind: string;
+            /** Leaf */
+            leaf: boolean;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Opening Credit */
+            opening_credit: number;
+            /** Opening Debit */
+            opening_debit: number;
+        };
+        /** TrialTotals */
+        TrialTotals: {
+            /** Closing Credit */
+            closing_credit: number;
+            /** Closing Debit */
+            closing_debit: number;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Opening Credit */
+            opening_credit: number;
+            /** Opening Debit */
+            opening_debit: number;
+        };
         /** UnreadCountOut */
         UnreadCountOut: {
             /** Unread */
             unread: number;
+        };
+        /** UnsettledOrderOut */
+        UnsettledOrderOut: {
+            /** Days Since Shipped */
+            days_since_shipped: number;
+            /** Expected Cents */
+            expected_cents: number;
+            /** External Ref */
+            external_ref: string | null;
+            /** Order Id */
+            order_id: number;
+            /** Outstanding Cents */
+            outstanding_cents: number;
+            /** Reason En */
+            reason_en: string;
+            /** Reason Zh */
+            reason_zh: string;
+            /** Ref */
+            ref: string;
+            /** Settled Cents */
+            settled_cents: number;
+            /** Shipped At */
+            shipped_at: string;
+        };
+        /** UnsettledOut */
+        UnsettledOut: {
+            /** Count */
+            count: number;
+            /** Days */
+            days: number;
+            /** Orders */
+            orders: components["schemas"]["UnsettledOrderOut"][];
+            /** Outstanding Cents */
+            outstanding_cents: number;
         };
         /** User */
         User: {
@@ -8778,6 +10107,94 @@ export interface operations {
             };
         };
     };
+    listAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountOut"][];
+                };
+            };
+        };
+    };
+    createAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LedgerAccountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LedgerAccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     ageingReport: {
         parameters: {
             query?: {
@@ -8829,6 +10246,240 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    documentEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_type: string;
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listEntries: {
+        parameters: {
+            query?: {
+                period?: string | null;
+                status?: ("pending" | "posted" | "rejected") | null;
+                source_type?: string | null;
+                account?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EntryHead_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approveEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejectEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryRejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reverseEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
                 };
             };
             /** @description Validation Error */
@@ -9099,6 +10750,134 @@ export interface operations {
             };
         };
     };
+    listPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodOut"][];
+                };
+            };
+        };
+    };
+    closePeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopenPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedOut"];
+                };
+            };
+        };
+    };
+    listPostingAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingRoleOut"][];
+                };
+            };
+        };
+    };
+    setPostingAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingRoleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingRoleOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     recordReceipt: {
         parameters: {
             query?: never;
@@ -9132,6 +10911,541 @@ export interface operations {
             };
         };
     };
+    listSettlementExceptions: {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                status?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listOrderMoney: {
+        parameters: {
+            query: {
+                channel: string;
+                status?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderMoneyOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getOrderMoney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderMoneyDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acceptSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ignoreSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IgnoreIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    linkSettlementRow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSettlementStatements: {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StatementRowOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_importSettlementStatement"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getSettlementStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                statement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listSettlementRows: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                state?: string | null;
+            };
+            header?: never;
+            path: {
+                statement_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listStatementTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"][];
+                };
+            };
+        };
+    };
+    createStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    genericStatementSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+        };
+    };
+    getStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deleteStatementTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listUnsettledOrders: {
+        parameters: {
+            query: {
+                channel: string;
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsettledOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     scanDueReminders: {
         parameters: {
             query?: never;
@@ -9148,6 +11462,169 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReminderOut"];
+                };
+            };
+        };
+    };
+    accountDetail: {
+        parameters: {
+            query: {
+                account: string;
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+                party_type?: ("customer" | "supplier" | "channel") | null;
+                party_id?: number | null;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    generalLedger: {
+        parameters: {
+            query: {
+                account: string;
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    trialBalance: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or Excel with format=xlsx */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialBalanceOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    financeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceSettingsOut"];
+                };
+            };
+        };
+    };
+    updateFinanceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinanceSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceSettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -9173,7 +11650,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StatementOut"];
+                    "application/json": components["schemas"]["PartyStatementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listTaxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateOut"][];
+                };
+            };
+        };
+    };
+    setTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxRateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateOut"][];
                 };
             };
             /** @description Validation Error */

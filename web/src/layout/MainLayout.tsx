@@ -6,6 +6,7 @@ import {
   PayCircleOutlined,
   TransactionOutlined,
   ApartmentOutlined,
+  ReconciliationOutlined,
   AppstoreOutlined,
   AuditOutlined,
   DashboardOutlined,
@@ -132,6 +133,7 @@ export default function MainLayout() {
           { key: '/finance/arap', icon: <TransactionOutlined />, label: <span data-testid="menu-arap">{t('menu.arap')}</span> },
           { key: '/finance/ageing', icon: <FieldTimeOutlined />, label: <span data-testid="menu-ageing">{t('menu.ageing')}</span> },
           { key: '/finance/expenses', icon: <PayCircleOutlined />, label: <span data-testid="menu-expenses">{t('menu.expenses')}</span> },
+          { key: '/finance/reconciliation', icon: <ReconciliationOutlined />, label: <span data-testid="menu-reconciliation">{t('menu.reconciliation')}</span> },
         ],
       },
       {
