@@ -443,6 +443,332 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Accounts */
+        get: operations["listAccounts"];
+        put?: never;
+        /** Create Account */
+        post: operations["createAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/accounts/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Account */
+        patch: operations["updateAccount"];
+        trace?: never;
+    };
+    "/api/v1/finance/documents/{source_type}/{source_id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Document Entries */
+        get: operations["documentEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Entries */
+        get: operations["listEntries"];
+        put?: never;
+        /** Create Entry */
+        post: operations["createEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Entry */
+        get: operations["getEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve Entry */
+        post: operations["approveEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Entry */
+        post: operations["rejectEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/entries/{entry_id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reverse Entry */
+        post: operations["reverseEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Periods */
+        get: operations["listPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/periods/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close Period */
+        post: operations["closePeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/periods/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen Period */
+        post: operations["reopenPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/posting-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posting Accounts */
+        get: operations["listPostingAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/posting-accounts/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Posting Account */
+        put: operations["setPostingAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reports/account-detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Account Detail */
+        get: operations["accountDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reports/general-ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** General Ledger */
+        get: operations["generalLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/reports/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trial Balance */
+        get: operations["trialBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["financeSettings"];
+        /** Put Settings */
+        put: operations["updateFinanceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/tax-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tax Rates */
+        get: operations["listTaxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/tax-rates/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Tax Rate */
+        put: operations["setTaxRate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fulfillment/accounts": {
         parameters: {
             query?: never;
@@ -2985,25 +3311,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AccountIn */
-        AccountIn: {
-            /** Carrier */
-            carrier: string;
-            /** Code */
-            code: string;
+        /** AccountUpdate */
+        AccountUpdate: {
+            /** Active */
+            active?: boolean | null;
             /** Name */
-            name: string;
-        };
-        /** AccountOut */
-        AccountOut: {
-            /** Code */
-            code: string;
-            /** Free Numbers */
-            free_numbers: number;
-            /** Name */
-            name: string;
-            /** Used Numbers */
-            used_numbers: number;
+            name?: string | null;
+            /** Name En */
+            name_en?: string | null;
         };
         /** AccrualOut */
         AccrualOut: {
@@ -3515,7 +3830,7 @@ export interface components {
         /** CarrierOut */
         CarrierOut: {
             /** Accounts */
-            accounts: components["schemas"]["AccountOut"][];
+            accounts: components["schemas"]["omnistock__fulfillment__api__AccountOut"][];
             /** Code */
             code: string;
             /** Name */
@@ -3619,6 +3934,19 @@ export interface components {
              */
             writeback_url?: string | null;
         };
+        /** CloseIn */
+        CloseIn: {
+            /**
+             * Period
+             * @description YYYY-MM
+             */
+            period: string;
+        };
+        /** ClosedOut */
+        ClosedOut: {
+            /** Closed Through */
+            closed_through: string | null;
+        };
         /** ComponentIn */
         ComponentIn: {
             /**
@@ -3696,6 +4024,49 @@ export interface components {
             to_pick: number;
             /** To Ship */
             to_ship: number;
+        };
+        /** DetailLine */
+        DetailLine: {
+            /** Account */
+            account: string;
+            /** Balance */
+            balance: number;
+            /** Credit */
+            credit: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Debit */
+            debit: number;
+            /** Entry Id */
+            entry_id: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Type */
+            party_type?: string | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+        };
+        /** DetailOut */
+        DetailOut: {
+            /** Account */
+            account: string;
+            /** Kind */
+            kind: string;
+            /** Lines */
+            lines: components["schemas"]["DetailLine"][];
+            /** Name */
+            name: string;
+            /** Next Offset */
+            next_offset?: number | null;
+            /** Opening */
+            opening: number;
         };
         /** DocumentDetailOut */
         DocumentDetailOut: {
@@ -3837,6 +4208,128 @@ export interface components {
             ship_after?: string | null;
             /** Tags */
             tags?: string[] | null;
+        };
+        /** EntryHead */
+        EntryHead: {
+            /** Approved By */
+            approved_by?: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Id */
+            id: number;
+            /** Memo */
+            memo?: string | null;
+            /** Period */
+            period: string;
+            /** Reverses Id */
+            reverses_id?: number | null;
+            /** Source Id */
+            source_id?: number | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+            /** Status */
+            status: string;
+            /** Total Cents */
+            total_cents: number;
+        };
+        /** EntryIn */
+        EntryIn: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Lines */
+            lines: components["schemas"]["EntryLineIn"][];
+            /** Memo */
+            memo?: string | null;
+        };
+        /** EntryLineIn */
+        EntryLineIn: {
+            /** Account */
+            account: string;
+            /**
+             * Credit Cents
+             * @default 0
+             */
+            credit_cents: number;
+            /**
+             * Debit Cents
+             * @default 0
+             */
+            debit_cents: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Type */
+            party_type?: ("customer" | "supplier" | "channel") | null;
+        };
+        /** EntryLineOut */
+        EntryLineOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Credit Cents */
+            credit_cents: number;
+            /** Debit Cents */
+            debit_cents: number;
+            /** Line No */
+            line_no: number;
+            /** Memo */
+            memo?: string | null;
+            /** Party Id */
+            party_id?: number | null;
+            /** Party Name */
+            party_name?: string | null;
+            /** Party Type */
+            party_type?: string | null;
+        };
+        /** EntryOut */
+        EntryOut: {
+            /** Approved By */
+            approved_by?: string | null;
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Id */
+            id: number;
+            /** Lines */
+            lines: components["schemas"]["EntryLineOut"][];
+            /** Memo */
+            memo?: string | null;
+            /** Period */
+            period: string;
+            /** Reversed By */
+            reversed_by?: number | null;
+            /** Reverses Id */
+            reverses_id?: number | null;
+            /** Source Id */
+            source_id?: number | null;
+            /** Source Ref */
+            source_ref?: string | null;
+            /** Source Type */
+            source_type: string;
+            /** Status */
+            status: string;
+            /** Total Cents */
+            total_cents: number;
         };
         /** GoodsLineIn */
         GoodsLineIn: {
@@ -4017,6 +4510,30 @@ export interface components {
             qty: number;
             /** Value Cents */
             value_cents: number;
+        };
+        /** LedgerOut */
+        LedgerOut: {
+            /** Account */
+            account: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Opening */
+            opening: number;
+            /** Periods */
+            periods: components["schemas"]["LedgerPeriod"][];
+        };
+        /** LedgerPeriod */
+        LedgerPeriod: {
+            /** Balance */
+            balance: number;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Period */
+            period: string;
         };
         /** LedgerRowOut */
         LedgerRowOut: {
@@ -4538,6 +5055,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[EntryHead] */
+        Page_EntryHead_: {
+            /** Items */
+            items: components["schemas"]["EntryHead"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[MoveOut] */
         Page_MoveOut_: {
             /** Items */
@@ -4659,6 +5183,17 @@ export interface components {
             /** Txn Ref */
             txn_ref: string | null;
         };
+        /** PeriodOut */
+        PeriodOut: {
+            /** Closed */
+            closed: boolean;
+            /** Entries */
+            entries: number;
+            /** Pending */
+            pending: number;
+            /** Period */
+            period: string;
+        };
         /** Permission */
         Permission: {
             /** Code */
@@ -4750,6 +5285,24 @@ export interface components {
              * @description Lines not listed were picked in full
              */
             picks?: components["schemas"]["PickBody"][];
+        };
+        /** PostingRoleIn */
+        PostingRoleIn: {
+            /** Account */
+            account: string;
+        };
+        /** PostingRoleOut */
+        PostingRoleOut: {
+            /** Account */
+            account: string;
+            /** Account Name */
+            account_name: string;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Role */
+            role: string;
         };
         /** PricePointOut */
         PricePointOut: {
@@ -5347,13 +5900,6 @@ export interface components {
             /** Refs */
             refs: string[];
         };
-        /** RejectIn */
-        RejectIn: {
-            /** Reason */
-            reason?: string | null;
-            /** Serials */
-            serials?: string[];
-        };
         /** RelatedOut */
         RelatedOut: {
             /** Merged From */
@@ -5497,6 +6043,11 @@ export interface components {
             ref: string;
             /** Refund Cents */
             refund_cents: number;
+        };
+        /** ReverseIn */
+        ReverseIn: {
+            /** Date */
+            date?: string | null;
         };
         /** ReviewRuleIn */
         ReviewRuleIn: {
@@ -5850,13 +6401,16 @@ export interface components {
             /** Warehouse */
             warehouse: string | null;
         };
-        /** SettingsIn */
-        SettingsIn: {
-            /**
-             * Auto Split
-             * @description Split an order no one warehouse can fill over several
-             */
-            auto_split?: boolean | null;
+        /** SettingsOut */
+        SettingsOut: {
+            /** Closed Through */
+            closed_through: string | null;
+            /** Default Tax Rate Bp */
+            default_tax_rate_bp: number;
+            /** Reminder Days */
+            reminder_days: number;
+            /** Unsettled Days */
+            unsettled_days: number;
         };
         /** ShipIn */
         ShipIn: {
@@ -6699,6 +7253,23 @@ export interface components {
              */
             tolerance_pct?: number | null;
         };
+        /** TaxRateIn */
+        TaxRateIn: {
+            /**
+             * Rate Bp
+             * @description None: the default rate
+             */
+            rate_bp: number | null;
+        };
+        /** TaxRateOut */
+        TaxRateOut: {
+            /** Name */
+            name: string;
+            /** Rate Bp */
+            rate_bp: number;
+            /** Sku */
+            sku: string;
+        };
         /** TimelineOut */
         TimelineOut: {
             /** Action */
@@ -6901,6 +7472,60 @@ export interface components {
             serials?: {
                 [key: string]: string[];
             } | null;
+        };
+        /** TrialBalanceOut */
+        TrialBalanceOut: {
+            /** Balanced */
+            balanced: boolean;
+            /** From Period */
+            from_period: string;
+            /** Rows */
+            rows: components["schemas"]["TrialRow"][];
+            /** To Period */
+            to_period: string;
+            totals: components["schemas"]["TrialTotals"];
+        };
+        /** TrialRow */
+        TrialRow: {
+            /** Closing Credit */
+            closing_credit: number;
+            /** Closing Debit */
+            closing_debit: number;
+            /** Code */
+            code: string;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Kind */
+            kind: string;
+            /** Leaf */
+            leaf: boolean;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Opening Credit */
+            opening_credit: number;
+            /** Opening Debit */
+            opening_debit: number;
+        };
+        /** TrialTotals */
+        TrialTotals: {
+            /** Closing Credit */
+            closing_credit: number;
+            /** Closing Debit */
+            closing_debit: number;
+            /** Credit */
+            credit: number;
+            /** Debit */
+            debit: number;
+            /** Opening Credit */
+            opening_credit: number;
+            /** Opening Debit */
+            opening_debit: number;
         };
         /** UnreadCountOut */
         UnreadCountOut: {
@@ -7124,6 +7749,85 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** AccountIn */
+        omnistock__finance__api__AccountIn: {
+            /** Code */
+            code: string;
+            /**
+             * Kind
+             * @description Required for a top-level account; a sub-account takes its parent's
+             */
+            kind?: ("asset" | "liability" | "equity" | "cost" | "revenue" | "expense") | null;
+            /** Name */
+            name: string;
+            /**
+             * Name En
+             * @default
+             */
+            name_en: string;
+            /** Parent Code */
+            parent_code?: string | null;
+        };
+        /** AccountOut */
+        omnistock__finance__api__AccountOut: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Leaf */
+            leaf: boolean;
+            /** Name */
+            name: string;
+            /** Name En */
+            name_en: string;
+            /** Parent Code */
+            parent_code: string | null;
+            /** Roles */
+            roles: string[];
+            /** System */
+            system: boolean;
+        };
+        /** RejectIn */
+        omnistock__finance__api__RejectIn: {
+            /** Reason */
+            reason?: string | null;
+        };
+        /** SettingsIn */
+        omnistock__finance__api__SettingsIn: {
+            /**
+             * Default Tax Rate Bp
+             * @description 1300 = 13 %
+             */
+            default_tax_rate_bp?: number | null;
+            /** Reminder Days */
+            reminder_days?: number | null;
+            /** Unsettled Days */
+            unsettled_days?: number | null;
+        };
+        /** AccountIn */
+        omnistock__fulfillment__api__AccountIn: {
+            /** Carrier */
+            carrier: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** AccountOut */
+        omnistock__fulfillment__api__AccountOut: {
+            /** Code */
+            code: string;
+            /** Free Numbers */
+            free_numbers: number;
+            /** Name */
+            name: string;
+            /** Used Numbers */
+            used_numbers: number;
+        };
         /** WarehouseIn */
         omnistock__inventory__api__WarehouseIn: {
             /** Code */
@@ -7138,6 +7842,21 @@ export interface components {
              * @description Ship from this warehouse instead of routing
              */
             warehouse?: string | null;
+        };
+        /** SettingsIn */
+        omnistock__orders__config_api__SettingsIn: {
+            /**
+             * Auto Split
+             * @description Split an order no one warehouse can fill over several
+             */
+            auto_split?: boolean | null;
+        };
+        /** RejectIn */
+        omnistock__purchasing__api__RejectIn: {
+            /** Reason */
+            reason?: string | null;
+            /** Serials */
+            serials?: string[];
         };
     };
     responses: never;
@@ -8083,6 +8802,674 @@ export interface operations {
             };
         };
     };
+    listAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["omnistock__finance__api__AccountOut"][];
+                };
+            };
+        };
+    };
+    createAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["omnistock__finance__api__AccountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["omnistock__finance__api__AccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["omnistock__finance__api__AccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    documentEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_type: string;
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listEntries: {
+        parameters: {
+            query?: {
+                period?: string | null;
+                status?: ("pending" | "posted" | "rejected") | null;
+                source_type?: string | null;
+                account?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EntryHead_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    createEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approveEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rejectEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["omnistock__finance__api__RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reverseEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodOut"][];
+                };
+            };
+        };
+    };
+    closePeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopenPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosedOut"];
+                };
+            };
+        };
+    };
+    listPostingAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingRoleOut"][];
+                };
+            };
+        };
+    };
+    setPostingAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostingRoleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostingRoleOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accountDetail: {
+        parameters: {
+            query: {
+                account: string;
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+                party_type?: ("customer" | "supplier" | "channel") | null;
+                party_id?: number | null;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    generalLedger: {
+        parameters: {
+            query: {
+                account: string;
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    trialBalance: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                from_period: string;
+                /** @description YYYY-MM */
+                to_period: string;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or Excel with format=xlsx */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialBalanceOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    financeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+        };
+    };
+    updateFinanceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["omnistock__finance__api__SettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listTaxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateOut"][];
+                };
+            };
+        };
+    };
+    setTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxRateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     createCarrierAccount: {
         parameters: {
             query?: never;
@@ -8092,7 +9479,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccountIn"];
+                "application/json": components["schemas"]["omnistock__fulfillment__api__AccountIn"];
             };
         };
         responses: {
@@ -11263,7 +12650,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SettingsIn"];
+                "application/json": components["schemas"]["omnistock__orders__config_api__SettingsIn"];
             };
         };
         responses: {
@@ -12184,7 +13571,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RejectIn"];
+                "application/json": components["schemas"]["omnistock__purchasing__api__RejectIn"];
             };
         };
         responses: {
