@@ -51,6 +51,10 @@ const ReplenishmentPage = lazy(() => import('./features/purchasing/Replenishment
 const BillsPage = lazy(() => import('./features/purchasing/BillsPage'));
 const RequestsPage = lazy(() => import('./features/purchasing/RequestsPage'));
 const SupplierReturnsPage = lazy(() => import('./features/purchasing/SupplierReturnsPage'));
+const JournalPage = lazy(() => import('./features/finance/JournalPage'));
+const TrialBalancePage = lazy(() => import('./features/finance/TrialBalancePage'));
+const AccountsPage = lazy(() => import('./features/finance/AccountsPage'));
+const PeriodsPage = lazy(() => import('./features/finance/PeriodsPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -129,6 +133,10 @@ export default function App() {
                   <Route path="purchasing/bills" element={<BillsPage />} />
                   <Route path="purchasing/requests" element={<RequestsPage />} />
                   <Route path="purchasing/returns" element={<SupplierReturnsPage />} />
+                  <Route path="finance/journal" element={<JournalPage />} />
+                  <Route path="finance/trial-balance" element={<TrialBalancePage />} />
+                  <Route path="finance/accounts" element={<AccountsPage />} />
+                  <Route path="finance/periods" element={<PeriodsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

@@ -99,3 +99,17 @@ export type SupplierBill = Schemas['BillOut'];
 export type Accrual = Schemas['AccrualOut'];
 export type PurchaseRequest = Schemas['PurchaseRequestOut'];
 export type SupplierReturnRow = Schemas['SupplierReturnRow'];
+
+export type FinAccount = Schemas['omnistock__finance__api__AccountOut'];
+export type PostingRole = Schemas['PostingRoleOut'];
+export type FinanceSettings = Schemas['SettingsOut'];
+export type TaxRate = Schemas['TaxRateOut'];
+export type JournalEntryRow = Schemas['EntryHead'];
+export type JournalEntry = Schemas['EntryOut'];
+export type JournalLine = Schemas['EntryLineOut'];
+export type FinPeriod = Schemas['PeriodOut'];
+export type TrialBalance = Schemas['TrialBalanceOut'];
+export type TrialRow = Schemas['TrialRow'];
+export type GeneralLedger = Schemas['LedgerOut'];
+export type AccountDetail = Schemas['DetailOut'];
+export type AccountDetailLine = Schemas['DetailLine'];

@@ -45,6 +45,10 @@ import {
   ThunderboltOutlined,
   FileDoneOutlined,
   FormOutlined,
+  BookOutlined,
+  CalculatorOutlined,
+  ClusterOutlined,
+  LockOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -122,6 +126,17 @@ export default function MainLayout() {
         ],
       },
       {
+        key: 'finance',
+        icon: <AccountBookOutlined />,
+        label: <span data-testid="menu-finance">{t('menu.finance')}</span>,
+        children: [
+          { key: '/finance/journal', icon: <BookOutlined />, label: <span data-testid="menu-journal">{t('menu.journal')}</span> },
+          { key: '/finance/trial-balance', icon: <CalculatorOutlined />, label: <span data-testid="menu-trial-balance">{t('menu.trialBalance')}</span> },
+          { key: '/finance/accounts', icon: <ClusterOutlined />, label: <span data-testid="menu-accounts">{t('menu.accounts')}</span> },
+          { key: '/finance/periods', icon: <LockOutlined />, label: <span data-testid="menu-periods">{t('menu.periods')}</span> },
+        ],
+      },
+      {
         key: 'inventory',
         icon: <DatabaseOutlined />,
         label: <span data-testid="menu-inventory">{t('menu.inventory')}</span>,
@@ -172,7 +187,7 @@ export default function MainLayout() {
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1')
           .replace(/^(\/fulfillment\/waves)\/.+$/, '$1');
-  // The orders, fulfilment and purchasing groups open by themselves only on their own pages (they are long).
+  // The orders, fulfilment, purchasing and finance groups open by themselves only on their own pages (they are long).
   const defaultOpen = [
     'inventory',
     'catalog',
@@ -180,6 +195,7 @@ export default function MainLayout() {
     ...(location.pathname.startsWith('/orders') ? ['orders'] : []),
     ...(location.pathname.startsWith('/fulfillment') ? ['fulfillment'] : []),
     ...(location.pathname.startsWith('/purchasing') ? ['purchasing'] : []),
+    ...(location.pathname.startsWith('/finance') ? ['finance'] : []),
   ];
 
   return (
