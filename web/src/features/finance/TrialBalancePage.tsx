@@ -261,7 +261,7 @@ export default function TrialBalancePage() {
             <Table.Summary fixed>
               <Table.Summary.Row data-testid="tb-totals">
                 <Table.Summary.Cell index={0} colSpan={2}>
-                  <Typography.Text strong>{t('je.totals')}</Typography.Text>
+                  <Typography.Text strong>{t('tb.total')}</Typography.Text>
                 </Table.Summary.Cell>
                 {(['opening_debit', 'opening_credit', 'debit', 'credit', 'closing_debit', 'closing_credit'] as const).map((k, i) => (
                   <Table.Summary.Cell key={k} index={i + 2} align="right">
