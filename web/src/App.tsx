@@ -55,6 +55,10 @@ const ArapPage = lazy(() => import('./features/finance/ArapPage'));
 const AgeingPage = lazy(() => import('./features/finance/AgeingPage'));
 const ExpensesPage = lazy(() => import('./features/finance/ExpensesPage'));
 const ReconciliationPage = lazy(() => import('./features/finance/ReconciliationPage'));
+const JournalPage = lazy(() => import('./features/finance/JournalPage'));
+const TrialBalancePage = lazy(() => import('./features/finance/TrialBalancePage'));
+const AccountsPage = lazy(() => import('./features/finance/AccountsPage'));
+const PeriodsPage = lazy(() => import('./features/finance/PeriodsPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -137,6 +141,10 @@ export default function App() {
                   <Route path="finance/ageing" element={<AgeingPage />} />
                   <Route path="finance/expenses" element={<ExpensesPage />} />
                   <Route path="finance/reconciliation" element={<ReconciliationPage />} />
+                  <Route path="finance/journal" element={<JournalPage />} />
+                  <Route path="finance/trial-balance" element={<TrialBalancePage />} />
+                  <Route path="finance/accounts" element={<AccountsPage />} />
+                  <Route path="finance/periods" element={<PeriodsPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

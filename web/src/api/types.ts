@@ -106,3 +106,17 @@ export type AgeingReport = Schemas['AgeingOut'];
 export type AgeingRow = Schemas['AgeingRow'];
 export type Expense = Schemas['ExpenseOut'];
 export type ExpenseAccounts = Schemas['ExpenseAccountsOut'];
+
+export type FinAccount = Schemas['LedgerAccountOut'];
+export type PostingRole = Schemas['PostingRoleOut'];
+export type FinanceSettings = Schemas['FinanceSettingsOut'];
+export type TaxRate = Schemas['TaxRateOut'];
+export type JournalEntryRow = Schemas['EntryHead'];
+export type JournalEntry = Schemas['EntryOut'];
+export type JournalLine = Schemas['EntryLineOut'];
+export type FinPeriod = Schemas['PeriodOut'];
+export type TrialBalance = Schemas['TrialBalanceOut'];
+export type TrialRow = Schemas['TrialRow'];
+export type GeneralLedger = Schemas['LedgerOut'];
+export type AccountDetail = Schemas['DetailOut'];
+export type AccountDetailLine = Schemas['DetailLine'];

@@ -49,6 +49,10 @@ import {
   ThunderboltOutlined,
   FileDoneOutlined,
   FormOutlined,
+  BookOutlined,
+  CalculatorOutlined,
+  ClusterOutlined,
+  LockOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -130,10 +134,14 @@ export default function MainLayout() {
         icon: <AccountBookOutlined />,
         label: <span data-testid="menu-finance">{t('menu.finance')}</span>,
         children: [
+          { key: '/finance/journal', icon: <BookOutlined />, label: <span data-testid="menu-journal">{t('menu.journal')}</span> },
+          { key: '/finance/trial-balance', icon: <CalculatorOutlined />, label: <span data-testid="menu-trial-balance">{t('menu.trialBalance')}</span> },
           { key: '/finance/arap', icon: <TransactionOutlined />, label: <span data-testid="menu-arap">{t('menu.arap')}</span> },
           { key: '/finance/ageing', icon: <FieldTimeOutlined />, label: <span data-testid="menu-ageing">{t('menu.ageing')}</span> },
           { key: '/finance/expenses', icon: <PayCircleOutlined />, label: <span data-testid="menu-expenses">{t('menu.expenses')}</span> },
           { key: '/finance/reconciliation', icon: <ReconciliationOutlined />, label: <span data-testid="menu-reconciliation">{t('menu.reconciliation')}</span> },
+          { key: '/finance/accounts', icon: <ClusterOutlined />, label: <span data-testid="menu-accounts">{t('menu.accounts')}</span> },
+          { key: '/finance/periods', icon: <LockOutlined />, label: <span data-testid="menu-periods">{t('menu.periods')}</span> },
         ],
       },
       {
@@ -187,7 +195,7 @@ export default function MainLayout() {
           .replace(/^(\/catalog\/products)\/.+$/, '$1')
           .replace(/^(\/inventory\/stocktakes)\/\d+$/, '$1')
           .replace(/^(\/fulfillment\/waves)\/.+$/, '$1');
-  // The orders, fulfilment and purchasing groups open by themselves only on their own pages (they are long).
+  // The orders, fulfilment, purchasing and finance groups open by themselves only on their own pages (they are long).
   const defaultOpen = [
     'inventory',
     'catalog',
@@ -195,6 +203,7 @@ export default function MainLayout() {
     ...(location.pathname.startsWith('/orders') ? ['orders'] : []),
     ...(location.pathname.startsWith('/fulfillment') ? ['fulfillment'] : []),
     ...(location.pathname.startsWith('/purchasing') ? ['purchasing'] : []),
+    ...(location.pathname.startsWith('/finance') ? ['finance'] : []),
   ];
 
   return (
