@@ -3,6 +3,7 @@
 from omnistock.catalog import models as _catalog  # noqa: F401
 from omnistock.finance import arap_models as _finance_arap  # noqa: F401
 from omnistock.finance import models as _finance  # noqa: F401
+from omnistock.finance import profit_models as _finance_profit  # noqa: F401
 from omnistock.finance import reconcile_models as _reconcile  # noqa: F401
 from omnistock.fulfillment import models as _fulfillment  # noqa: F401
 from omnistock.identity import models as _identity  # noqa: F401

@@ -594,6 +594,18 @@ def sku_ref_by_id(uow: UnitOfWork, sku_id: int) -> SkuRef:
     return ref
 
 
+def sku_labels(uow: UnitOfWork, sku_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """Code and name of each SKU id (unknown ids are left out): for reports that show SKUs."""
+    ids = sorted({int(i) for i in sku_ids})
+    out: dict[int, tuple[str, str]] = {}
+    for part in _chunks(ids):
+        for sid, code, name in uow.conn.execute(
+            select(sku_t.c.id, sku_t.c.code, sku_t.c.name).where(sku_t.c.id.in_(part))
+        ):
+            out[sid] = (code, name)
+    return out
+
+
 def resolve_code(uow: UnitOfWork, code: str) -> SkuRef:
     """The SKU a scanned code names: its SKU code or one of its barcodes (404 when neither)."""
     hit = _cache.get(uow, code)

@@ -304,7 +304,8 @@ RETURNED_EVENT = "orders.returned"
 @dataclass(frozen=True)
 class OrderShipped:
     """Published as ``orders.shipped`` in the shipment's transaction: what the order is worth.
-    ``lines``: (SKU id, revenue: qty × price − discounts); ``payments``: (method, cents)."""
+    ``lines``: (SKU id, revenue: qty × price − discounts); ``payments``: (method, cents);
+    ``line_items``: (line number, SKU id, quantity) of the same lines."""
 
     order_id: int
     ref: str
@@ -316,12 +317,14 @@ class OrderShipped:
     paid_cents: int
     lines: tuple[tuple[int, int], ...]
     payments: tuple[tuple[str, int], ...]
+    line_items: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class OrderReturned:
     """Published as ``orders.returned``: goods of a shipped order came back and ``refund_cents``
-    of its revenue is given back; ``lines``: (SKU id, revenue given back)."""
+    of its revenue is given back; ``lines``: (SKU id, revenue given back); ``quantities``: (SKU id,
+    quantity returned) of the same lines."""
 
     order_id: int
     ref: str
@@ -331,6 +334,7 @@ class OrderReturned:
     customer_id: int
     refund_cents: int
     lines: tuple[tuple[int, int], ...]
+    quantities: tuple[tuple[int, int], ...] = ()
 
 
 def _mark_shipped(uow: UnitOfWork, ref: str, at: dt.datetime) -> tuple:
@@ -413,6 +417,7 @@ def ship_order(
             paid,
             tuple((ln[0], ln[3]) for ln in order_lines),
             payments,
+            tuple((ln[1], ln[0], ln[2]) for ln in order_lines),
         ),
     )
     return costs
@@ -563,6 +568,7 @@ def return_order(
             customer_id,
             refund,
             tuple((sku_of[c.line_no], revenue_back[c.line_no]) for c in costs),
+            tuple((sku_of[c.line_no], c.qty) for c in costs),
         ),
     )
     return result
@@ -725,6 +731,55 @@ def customer_refs(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, s
 def channel_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
     c = channel.c
     return dict(uow.conn.execute(select(c.id, c.name).where(c.id.in_(sorted(set(ids))))).all())
+
+
+_PROFIT_INPUTS = (
+    "SELECT o.id, o.warehouse_id, o.discount_cents, t.tag FROM sales_order o "
+    "LEFT JOIN order_tag t ON t.order_id = o.id WHERE o.id IN ({ids})"
+)
+_PROFIT_INPUTS_ONE = Sql(_PROFIT_INPUTS.format(ids=":id"))
+
+
+@dataclass(frozen=True)
+class ProfitInputs:
+    """What finance's profit facts take of a shipped order beyond ``OrderShipped``."""
+
+    warehouse_id: int | None
+    discount_cents: int  # line and order discounts (already off the lines' revenue)
+    tags: tuple[str, ...]
+
+
+def profit_inputs(uow: UnitOfWork, order_ids: Sequence[int]) -> dict[int, ProfitInputs]:
+    """Warehouse, discount and tags of orders, in one statement (read on every shipment)."""
+    ids = sorted({int(i) for i in order_ids})
+    if not ids:
+        return {}
+    if len(ids) == 1:
+        rows = raw(uow.conn).all(_PROFIT_INPUTS_ONE, {"id": ids[0]})
+    else:
+        rows = raw(uow.conn).all(Sql(_PROFIT_INPUTS.format(ids=", ".join(str(i) for i in ids))))
+    found: dict[int, list] = {}
+    for order_id, warehouse_id, discount, tag in rows:
+        row = found.setdefault(order_id, [warehouse_id, int(discount), []])
+        if tag is not None:
+            row[2].append(tag)
+    return {k: ProfitInputs(w, d, tuple(sorted(t))) for k, (w, d, t) in found.items()}
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    id: int
+    code: str
+    name: str
+    kind: str
+    active: bool
+
+
+def channel_infos(uow: UnitOfWork) -> list[ChannelInfo]:
+    """Every channel (id, code, name, kind), by code: for other areas' settings and filters."""
+    c = channel.c
+    rows = uow.conn.execute(select(c.id, c.code, c.name, c.kind, c.active).order_by(c.code))
+    return [ChannelInfo(*r) for r in rows]
 
 
 def totals(conn) -> dict:
