@@ -33,6 +33,7 @@ AREA_APIS = [
     "omnistock.fulfillment.api",
     "omnistock.finance.api",
     "omnistock.finance.arap_api",
+    "omnistock.finance.profit_api",
     "omnistock.dashboard",
 ]
 

@@ -244,3 +244,57 @@ def test_the_migration_backfills_facts_equal_to_the_live_ones(engine, shop):
         )
         assert conn.execute(select(func.count()).select_from(profit.order_profit_tag)).scalar_one() == 2
     assert again == live and again_lines == live_lines
+
+
+API = "/api/v1/finance/profit"
+
+
+def test_the_api_reports_exports_and_edits_rates(shop, admin, make_user, login, client):
+    r = admin.get(f"{API}/report", params={"dimension": "channel", "sort": "key", "descending": "false"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["key"] for i in body["items"]] == ["DIST", "WX"] and body["fees_estimated"] is True
+    assert body["total"]["profit"] == sum(i["profit"] for i in body["items"])
+    r = admin.get(f"{API}/report", params={"dimension": "period", "granularity": "month"})
+    assert r.json()["count"] == 1 and r.json()["items"][0]["key"] == business_date(utcnow()).strftime("%Y-%m")
+    r = admin.get(
+        f"{API}/report", params={"dimension": "sku", "date_from": "2026-02-01", "date_to": "2026-01-01"}
+    )
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "finance.bad_date_range"
+    r = admin.get(f"{API}/report", params={"dimension": "nope"})
+    assert r.status_code == 422
+
+    x = admin.get(f"{API}/report/export", params={"dimension": "sku"}, headers={"Accept-Language": "zh-CN"})
+    assert x.status_code == 200 and x.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    import io
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(x.content)).active
+    values = list(ws.values)
+    assert values[0][0] == "SKU" and values[-1][0] == "合计" and len(values) == 4
+
+    order = admin.get(f"{API}/orders/{shop['a']}").json()
+    assert order["waterfall"][0]["key"] == "revenue" and order["waterfall"][-1]["running"] == order["profit"]
+    assert admin.get(f"{API}/orders/NOPE").status_code == 404
+
+    rates = {r["channel"]: r for r in admin.get(f"{API}/rates").json()}
+    assert rates["WX"]["commission_bp"] == 500 and rates["DIST"]["kind"] == "distributor"
+    r = admin.put(f"{API}/rates/LIVE", json={"commission_bp": 800, "payment_fee_bp": 60})
+    assert r.status_code == 200 and r.json()["commission_bp"] == 800
+    r = admin.put(f"{API}/rates/LIVE", json={"distributor_bp": 100})
+    assert r.status_code == 422 and r.json()["code"] == "finance.distributor_rate_not_distributor"
+    assert admin.put(f"{API}/rates/LIVE", json={"commission_bp": 10001}).status_code == 422
+    assert admin.put(f"{API}/rates/NOPE", json={}).status_code == 404
+
+    make_user("guest", roles=["viewer"])
+    make_user("cfo", roles=["finance"])
+    client.headers["Authorization"] = f"Bearer {login('guest')}"
+    assert client.get(f"{API}/report").status_code == 403
+    assert client.get(f"{API}/report/export").status_code == 403
+    client.headers["Authorization"] = f"Bearer {login('cfo')}"
+    assert client.get(f"{API}/report").status_code == 200
+    assert client.put(f"{API}/rates/WX", json={"commission_bp": 1}).status_code == 403

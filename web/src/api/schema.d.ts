@@ -829,6 +829,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/profit/orders/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Order Profit
+         * @description One shipped order's profit: revenue → … → profit, and its lines' shares.
+         */
+        get: operations["getOrderProfit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/profit/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rates
+         * @description Every channel with the fee rates its orders' estimates use.
+         */
+        get: operations["listProfitRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/profit/rates/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Rates
+         * @description Set a channel's rates; orders shipped from now on are estimated with them.
+         */
+        put: operations["setProfitRates"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/profit/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report
+         * @description Profit by ``dimension`` of the orders shipped in the range: each row's components, profit
+         *     and margin, sorted; the total is over every row (tags: over the tagged orders, each once).
+         */
+        get: operations["getProfitReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/profit/report/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Report
+         * @description The whole report as an Excel workbook (at most 200,000 rows), with a total row.
+         */
+        get: operations["exportProfitReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finance/receipts": {
         parameters: {
             query?: never;
@@ -4101,6 +4202,40 @@ export interface components {
             /** Ref */
             ref: string;
         };
+        /** Amounts */
+        Amounts: {
+            /** Cogs */
+            cogs: number;
+            /**
+             * Commission
+             * @description Estimated
+             */
+            commission: number;
+            /**
+             * Distributor Commission
+             * @description Estimated
+             */
+            distributor_commission: number;
+            /**
+             * Payment Fee
+             * @description Estimated
+             */
+            payment_fee: number;
+            /**
+             * Promotion
+             * @description Coupons and points the seller pays for
+             */
+            promotion: number;
+            /**
+             * Revenue
+             * @description Goods after discounts, net of returns (cents)
+             */
+            revenue: number;
+            /** Shipping Cost */
+            shipping_cost: number;
+            /** Shipping Income */
+            shipping_income: number;
+        };
         /** ApiToken */
         ApiToken: {
             /** Created At */
@@ -4575,6 +4710,46 @@ export interface components {
              * @description http(s) URL shipments are POSTed to, signed with the webhook secret; an empty string removes it (nothing is sent)
              */
             writeback_url?: string | null;
+        };
+        /** ChannelRateIn */
+        ChannelRateIn: {
+            /**
+             * Commission Bp
+             * @description Basis points: 150 = 1.5 %
+             * @default 0
+             */
+            commission_bp: number;
+            /**
+             * Distributor Bp
+             * @description Distributor channels only
+             * @default 0
+             */
+            distributor_bp: number;
+            /**
+             * Payment Fee Bp
+             * @description Basis points: 150 = 1.5 %
+             * @default 0
+             */
+            payment_fee_bp: number;
+        };
+        /** ChannelRateOut */
+        ChannelRateOut: {
+            /** Channel */
+            channel: string;
+            /** Channel Name */
+            channel_name: string;
+            /** Commission Bp */
+            commission_bp: number;
+            /** Distributor Bp */
+            distributor_bp: number;
+            /** Kind */
+            kind: string;
+            /** Payment Fee Bp */
+            payment_fee_bp: number;
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
         };
         /** CloseIn */
         CloseIn: {
@@ -5793,6 +5968,22 @@ export interface components {
              */
             warehouse?: string | null;
         };
+        /** OrderLineProfitOut */
+        OrderLineProfitOut: {
+            amounts: components["schemas"]["Amounts"];
+            /** Line No */
+            line_no: number;
+            /** Profit */
+            profit: number;
+            /** Qty */
+            qty: number;
+            /** Returned Qty */
+            returned_qty: number;
+            /** Sku */
+            sku: string;
+            /** Sku Name */
+            sku_name?: string | null;
+        };
         /** OrderMoneyDetail */
         OrderMoneyDetail: {
             /** Channel */
@@ -5878,6 +6069,40 @@ export interface components {
             status: string;
             /** Warehouse */
             warehouse?: string | null;
+        };
+        /** OrderProfitOut */
+        OrderProfitOut: {
+            amounts: components["schemas"]["Amounts"];
+            /** Channel */
+            channel: string | null;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Customer */
+            customer: string | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Discount */
+            discount: number;
+            /** Fees Estimated */
+            fees_estimated: boolean;
+            /** Lines */
+            lines: components["schemas"]["OrderLineProfitOut"][];
+            /** Margin Bp */
+            margin_bp: number | null;
+            /** Profit */
+            profit: number;
+            rates: components["schemas"]["RatesUsedOut"];
+            /** Ref */
+            ref: string;
+            /** Returned Revenue */
+            returned_revenue: number;
+            /** Tags */
+            tags: string[];
+            /** Waterfall */
+            waterfall: components["schemas"]["WaterfallStepOut"][];
         };
         /** OrderRow */
         OrderRow: {
@@ -6593,6 +6818,55 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** ProfitReportOut */
+        ProfitReportOut: {
+            /** Count */
+            count: number;
+            /** Dimension */
+            dimension: string;
+            /**
+             * Fees Estimated
+             * @description Commission, payment and distributor fees are estimates
+             */
+            fees_estimated: boolean;
+            /** Granularity */
+            granularity: string;
+            /** Items */
+            items: components["schemas"]["ProfitRowOut"][];
+            /** Offset */
+            offset: number;
+            total: components["schemas"]["ProfitRowOut"];
+        };
+        /** ProfitRowOut */
+        ProfitRowOut: {
+            amounts: components["schemas"]["Amounts"];
+            /**
+             * Day
+             * @description dimension=order: its shipment day
+             */
+            day?: string | null;
+            /**
+             * Key
+             * @description SKU code, channel code, customer id, tag, day/month or order ref
+             */
+            key: string;
+            /**
+             * Margin Bp
+             * @description Profit / revenue in basis points; null without revenue
+             */
+            margin_bp: number | null;
+            /** Name */
+            name?: string | null;
+            /** Orders */
+            orders: number;
+            /** Profit */
+            profit: number;
+            /**
+             * Qty
+             * @description dimension=sku: pieces sold net of returns
+             */
+            qty?: number | null;
+        };
         /** PurchaseOrderIn */
         PurchaseOrderIn: {
             /** Expected Date */
@@ -6802,6 +7076,15 @@ export interface components {
             target_days: number;
             /** Tolerance Pct */
             tolerance_pct: number;
+        };
+        /** RatesUsedOut */
+        RatesUsedOut: {
+            /** Commission Bp */
+            commission_bp: number;
+            /** Distributor Bp */
+            distributor_bp: number;
+            /** Payment Fee Bp */
+            payment_fee_bp: number;
         };
         /** ReasonOut */
         ReasonOut: {
@@ -9085,6 +9368,22 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** WaterfallStepOut */
+        WaterfallStepOut: {
+            /**
+             * Amount
+             * @description Signed: what the step adds to the profit
+             */
+            amount: number;
+            /** En */
+            en: string;
+            /** Key */
+            key: string;
+            /** Running */
+            running: number;
+            /** Zh */
+            zh: string;
+        };
         /** WaveIn */
         WaveIn: {
             /**
@@ -10865,6 +11164,176 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostingRoleOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getOrderProfit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderProfitOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listProfitRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRateOut"][];
+                };
+            };
+        };
+    };
+    setProfitRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelRateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelRateOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getProfitReport: {
+        parameters: {
+            query?: {
+                dimension?: "sku" | "channel" | "customer" | "tag" | "period" | "order";
+                granularity?: "day" | "month";
+                /** @description First shipment day (business date) */
+                date_from?: string | null;
+                /** @description Last shipment day (business date) */
+                date_to?: string | null;
+                channel?: string | null;
+                warehouse?: string | null;
+                tag?: string | null;
+                sort?: "orders" | "qty" | "revenue" | "shipping_income" | "cogs" | "commission" | "payment_fee" | "shipping_cost" | "promotion" | "distributor_commission" | "profit" | "margin" | "key";
+                descending?: boolean;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfitReportOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exportProfitReport: {
+        parameters: {
+            query?: {
+                dimension?: "sku" | "channel" | "customer" | "tag" | "period" | "order";
+                granularity?: "day" | "month";
+                /** @description First shipment day (business date) */
+                date_from?: string | null;
+                /** @description Last shipment day (business date) */
+                date_to?: string | null;
+                channel?: string | null;
+                warehouse?: string | null;
+                tag?: string | null;
+                sort?: "orders" | "qty" | "revenue" | "shipping_income" | "cogs" | "commission" | "payment_fee" | "shipping_cost" | "promotion" | "distributor_commission" | "profit" | "margin" | "key";
+                descending?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */
