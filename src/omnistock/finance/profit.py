@@ -480,20 +480,6 @@ def _row(key, name, orders_n, qty, sums, day=None) -> ReportRow:
     )
 
 
-def _sort_key(sort: str):
-    if sort == "key":
-        return lambda r: r.key
-    if sort == "orders":
-        return lambda r: r.orders
-    if sort == "qty":
-        return lambda r: r.qty or 0
-    if sort == "profit":
-        return lambda r: r.profit
-    if sort == "margin":
-        return lambda r: (r.margin_bp is not None, r.margin_bp or 0)
-    return lambda r: r.amounts[sort]
-
-
 def report(
     uow: UnitOfWork,
     *,
@@ -513,6 +499,8 @@ def report(
     if dimension == ORDER:
         return _orders_report(uow, filters, sort, descending, offset, limit)
     op, lp, tg = order_profit, order_line_profit, order_profit_tag.c
+    # Each group comes back as (key, orders, qty, *amounts, profit): plain tuples, summed, sorted and
+    # paged as such; only the rows of the page become ``ReportRow``s.
     if dimension == SKU:
         stmt = (
             select(
@@ -520,11 +508,11 @@ def report(
                 func.count(),
                 func.coalesce(func.sum(lp.c.qty - lp.c.returned_qty), 0),
                 *_sum_cols(lp),
+                func.coalesce(func.sum(_profit_expr(lp)), 0),
             )
             .where(*_where(uow, lp, filters))
             .group_by(lp.c.sku_id)
         )
-        groups = [(k, n, int(q), s) for k, n, q, *s in uow.conn.execute(stmt)]
     else:
         if dimension == CHANNEL:
             key_col, source = op.c.channel_id, op
@@ -535,53 +523,71 @@ def report(
         else:  # tag
             key_col, source = tg.tag, order_profit_tag.join(op, op.c.order_id == tg.order_id)
         stmt = (
-            select(key_col, func.count(), *_sum_cols(op))
+            select(
+                key_col,
+                func.count(),
+                literal(0),
+                *_sum_cols(op),
+                func.coalesce(func.sum(_profit_expr(op)), 0),
+            )
             .select_from(source)
             .where(*_where(uow, op, filters))
             .group_by(key_col)
         )
-        groups = [(k, n, None, s) for k, n, *s in uow.conn.execute(stmt)]
+    groups = uow.conn.execute(stmt).all()
     if dimension == TAG:
         tot = select(func.count(), *_sum_cols(op)).where(
             *_where(uow, op, filters), exists().where(tg.order_id == op.c.order_id)
         )
-        n, *s = uow.conn.execute(tot).one()
-        total = _row("", None, n, None, s)
+        n, *sums = uow.conn.execute(tot).one()
+        total = _row("", None, n, None, sums)
     else:
-        sums = [sum(int(g[3][i]) for g in groups) for i in range(len(AMOUNTS))]
-        qty = sum(g[2] for g in groups) if dimension == SKU else None
-        total = _row("", None, sum(int(g[1]) for g in groups), qty, sums)
-    rows = [_row(k, None, n, q, s) for k, n, q, s in groups]
-    if dimension == PERIOD:
-        for row, g in zip(rows, groups, strict=True):
-            row.key = g[0].isoformat() if isinstance(g[0], dt.date) else str(g[0])
-    labelled = sort == "key" and dimension in (SKU, CHANNEL)  # sorted by code: label every row first
-    if labelled:
-        _label(uow, dimension, rows)
-    rows.sort(key=_sort_key(sort), reverse=descending)
-    page = rows[offset : offset + limit] if limit is not None else rows[offset:]
-    if not labelled:
-        _label(uow, dimension, page)
-    return Report(dimension, granularity, page, total, len(rows))
+        cols = list(zip(*groups, strict=True)) if groups else [()] * (4 + len(AMOUNTS))
+        sums = [sum(int(v) for v in c) for c in cols[3 : 3 + len(AMOUNTS)]]
+        total = _row("", None, sum(cols[1]), sum(int(q) for q in cols[2]) if dimension == SKU else None, sums)
+    labels: dict = {}
+    if sort == "key" and dimension in (SKU, CHANNEL):  # sorted by code: every group's code first
+        labels = _labels(uow, dimension, [g[0] for g in groups])
+        groups.sort(key=lambda g: labels.get(g[0], ("",))[0], reverse=descending)
+    else:
+        groups.sort(key=_sort_key(sort), reverse=descending)
+    page = groups[offset : offset + limit] if limit is not None else groups[offset:]
+    if not labels:
+        labels = _labels(uow, dimension, [g[0] for g in page])
+    rows = []
+    for key, n, q, *rest in page:
+        code, name = labels.get(key, (key.isoformat() if isinstance(key, dt.date) else str(key), None))
+        rows.append(_row(code, name, n, int(q) if dimension == SKU else None, rest[: len(AMOUNTS)]))
+    return Report(dimension, granularity, rows, total, len(groups))
 
 
-def _label(uow: UnitOfWork, dimension: str, rows: Sequence[ReportRow]) -> None:
-    """Codes and names instead of ids, for the rows shown."""
-    if not rows:
-        return
+_REVENUE, _PROFIT = 3 + AMOUNTS.index("revenue"), 3 + len(AMOUNTS)
+
+
+def _sort_key(sort: str):
+    """The sort key of a group tuple (key, orders, qty, *amounts, profit)."""
+    if sort == "key":
+        return lambda g: g[0]
+    if sort == "margin":
+        return lambda g: (g[_REVENUE] != 0, g[_PROFIT] / g[_REVENUE] if g[_REVENUE] else 0)
+    index = {"orders": 1, "qty": 2, "profit": _PROFIT, **{k: 3 + i for i, k in enumerate(AMOUNTS)}}[sort]
+    return lambda g: g[index]
+
+
+def _labels(uow: UnitOfWork, dimension: str, keys: Sequence) -> dict:
+    """Group key -> (code, name) for SKUs, channels and customers (id shown as the key)."""
+    if not keys:
+        return {}
     if dimension == SKU:
-        labels = catalog.sku_labels(uow, [int(r.key) for r in rows])
-        for r in rows:
-            r.key, r.name = labels.get(int(r.key), (f"#{r.key}", None))
-    elif dimension == CHANNEL:
-        by_id = {c.id: c for c in orders.channel_infos(uow)}
-        for r in rows:
-            ch = by_id.get(int(r.key))
-            r.key, r.name = (ch.code, ch.name) if ch else (f"#{r.key}", None)
-    elif dimension == CUSTOMER:
-        names = orders.customer_names(uow, [int(r.key) for r in rows])
-        for r in rows:
-            r.name = names.get(int(r.key))
+        found = catalog.sku_labels(uow, keys)
+        return {k: found.get(k, (f"#{k}", None)) for k in keys}
+    if dimension == CHANNEL:
+        by_id = {c.id: (c.code, c.name) for c in orders.channel_infos(uow)}
+        return {k: by_id.get(k, (f"#{k}", None)) for k in keys}
+    if dimension == CUSTOMER:
+        names = orders.customer_names(uow, keys)
+        return {k: (str(k), names.get(k)) for k in keys}
+    return {}
 
 
 def _orders_report(
