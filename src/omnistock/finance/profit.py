@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, select
 
 from omnistock.catalog import service as catalog
 from omnistock.finance import profit_rules as pr
@@ -406,7 +406,13 @@ class Report:
 
 
 def _profit_expr(t):
-    return sum((sign * t.c[key] for key, sign, *_ in pr.COMPONENTS), literal(0))
+    """revenue + shipping_income − cogs − …: plain column arithmetic (no bound factors to multiply
+    by on every row)."""
+    expr = None
+    for key, sign, *_ in pr.COMPONENTS:
+        col = t.c[key]
+        expr = (col if sign > 0 else -col) if expr is None else (expr + col if sign > 0 else expr - col)
+    return expr
 
 
 def _check(f: Filters, dimension: str, granularity: str, sort: str) -> None:
@@ -515,11 +521,11 @@ def report(
         )
     else:
         if dimension == CHANNEL:
-            key_col, source = op.c.channel_id, op
+            key_col, source = _scanned(uow, op.c.channel_id), op
         elif dimension == CUSTOMER:
-            key_col, source = op.c.customer_id, op
+            key_col, source = _scanned(uow, op.c.customer_id), op
         elif dimension == PERIOD:
-            key_col, source = (op.c.day if granularity == DAY else op.c.month), op
+            key_col, source = _scanned(uow, op.c.day if granularity == DAY else op.c.month), op
         else:  # tag
             key_col, source = tg.tag, order_profit_tag.join(op, op.c.order_id == tg.order_id)
         stmt = (
@@ -559,6 +565,16 @@ def report(
         code, name = labels.get(key, (key.isoformat() if isinstance(key, dt.date) else str(key), None))
         rows.append(_row(code, name, n, int(q) if dimension == SKU else None, rest[: len(AMOUNTS)]))
     return Report(dimension, granularity, rows, total, len(groups))
+
+
+def _scanned(uow: UnitOfWork, col):
+    """``col`` as a group key that SQLite does not read through an index: grouping the facts by
+    an indexed column walks the index and fetches every row from the table in index order (one
+    random lookup per order); a scan of the table and a sort of the groups costs a third of that.
+    (SQLite's unary ``+`` turns the column into an expression; PostgreSQL hashes either way.)"""
+    if uow.dialect == "sqlite":
+        return literal_column(f"+{col.table.name}.{col.name}")
+    return col
 
 
 _REVENUE, _PROFIT = 3 + AMOUNTS.index("revenue"), 3 + len(AMOUNTS)

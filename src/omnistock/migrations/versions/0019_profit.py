@@ -40,11 +40,12 @@ def upgrade() -> None:
         sa.Column("shipping_cost", sa.BigInteger(), nullable=False),
         sa.Column("promotion", sa.BigInteger(), nullable=False),
         sa.Column("distributor_commission", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("order_id", "sku_id", name=op.f("pk_order_line_profit")),
+        sa.PrimaryKeyConstraint("sku_id", "order_id", name=op.f("pk_order_line_profit")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("order_line_profit", schema=None) as batch_op:
         batch_op.create_index("ix_order_line_profit_day", ["day"], unique=False)
-        batch_op.create_index("ix_order_line_profit_sku", ["sku_id", "day"], unique=False)
+        batch_op.create_index("ix_order_line_profit_order", ["order_id"], unique=False)
 
     op.create_table(
         "order_profit",
@@ -121,7 +122,7 @@ def downgrade() -> None:
 
     op.drop_table("order_profit")
     with op.batch_alter_table("order_line_profit", schema=None) as batch_op:
-        batch_op.drop_index("ix_order_line_profit_sku")
+        batch_op.drop_index("ix_order_line_profit_order")
         batch_op.drop_index("ix_order_line_profit_day")
 
     op.drop_table("order_line_profit")
