@@ -59,6 +59,7 @@ const JournalPage = lazy(() => import('./features/finance/JournalPage'));
 const TrialBalancePage = lazy(() => import('./features/finance/TrialBalancePage'));
 const AccountsPage = lazy(() => import('./features/finance/AccountsPage'));
 const PeriodsPage = lazy(() => import('./features/finance/PeriodsPage'));
+const ProfitPage = lazy(() => import('./features/finance/ProfitPage'));
 const OrderImportPage = lazy(() => import('./features/orders/OrderConfigPages').then((m) => ({ default: m.OrderImportPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -145,6 +146,7 @@ export default function App() {
                   <Route path="finance/trial-balance" element={<TrialBalancePage />} />
                   <Route path="finance/accounts" element={<AccountsPage />} />
                   <Route path="finance/periods" element={<PeriodsPage />} />
+                  <Route path="finance/profit" element={<ProfitPage />} />
                   <Route path="catalog/skus" element={<SkusPage />} />
                   <Route path="catalog/products" element={<ProductsPage />} />
                   <Route path="catalog/products/:id" element={<ProductEditor />} />

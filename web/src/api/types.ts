@@ -120,3 +120,8 @@ export type TrialRow = Schemas['TrialRow'];
 export type GeneralLedger = Schemas['LedgerOut'];
 export type AccountDetail = Schemas['DetailOut'];
 export type AccountDetailLine = Schemas['DetailLine'];
+
+export type ProfitReport = Schemas['ProfitReportOut'];
+export type ProfitRow = Schemas['ProfitRowOut'];
+export type OrderProfit = Schemas['OrderProfitOut'];
+export type ChannelRate = Schemas['ChannelRateOut'];

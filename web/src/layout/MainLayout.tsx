@@ -53,6 +53,7 @@ import {
   CalculatorOutlined,
   ClusterOutlined,
   LockOutlined,
+  RiseOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth';
@@ -140,6 +141,7 @@ export default function MainLayout() {
           { key: '/finance/ageing', icon: <FieldTimeOutlined />, label: <span data-testid="menu-ageing">{t('menu.ageing')}</span> },
           { key: '/finance/expenses', icon: <PayCircleOutlined />, label: <span data-testid="menu-expenses">{t('menu.expenses')}</span> },
           { key: '/finance/reconciliation', icon: <ReconciliationOutlined />, label: <span data-testid="menu-reconciliation">{t('menu.reconciliation')}</span> },
+          { key: '/finance/profit', icon: <RiseOutlined />, label: <span data-testid="menu-profit">{t('menu.profit')}</span> },
           { key: '/finance/accounts', icon: <ClusterOutlined />, label: <span data-testid="menu-accounts">{t('menu.accounts')}</span> },
           { key: '/finance/periods', icon: <LockOutlined />, label: <span data-testid="menu-periods">{t('menu.periods')}</span> },
         ],
