@@ -2,7 +2,7 @@
 already shipped (no rates exist yet, so their estimated fees are 0)
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-11-22 08:25:16.915715
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401 - autogenerate writes JSONB(astext_type=Text())
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
