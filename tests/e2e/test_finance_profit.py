@@ -100,8 +100,8 @@ def test_profit_report_dimensions_and_an_orders_waterfall(page: Page, login, ser
     expect(table.get_by_text(n["sku"])).to_be_visible()  # the SKU tab is the first
     page.get_by_test_id("profit-tab-channel").click()
     expect(table.get_by_text(n["ch_name"])).to_be_visible()
-    # Revenue 9,000 + shipping 800 − COGS 4,000 − commission 490 − fee 59 − coupon 500 = ¥4,751.00
-    expect(page.get_by_test_id("profit-total")).to_have_text("¥4,751.00")
+    # Revenue 9,000 + shipping 800 − COGS 4,000 − commission 490 − fee 59 − coupon 500 = 4,751 cents
+    expect(page.get_by_test_id("profit-total")).to_have_text("¥47.51")
 
     page.get_by_test_id("profit-tab-order").click()
     settle(page)
@@ -109,5 +109,5 @@ def test_profit_report_dimensions_and_an_orders_waterfall(page: Page, login, ser
     drawer = page.get_by_test_id("profit-order-drawer")
     expect(drawer).to_be_visible()
     expect(page.get_by_test_id("profit-waterfall")).to_be_visible()
-    expect(page.get_by_test_id("profit-order-profit")).to_have_text("¥4,751.00")
+    expect(page.get_by_test_id("profit-order-profit")).to_have_text("¥47.51")
     expect(drawer.get_by_text(f"双11-{n['sku'][4:]}")).to_be_visible()
