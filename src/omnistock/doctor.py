@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from sqlalchemy import Engine
 
+from omnistock.finance import profit
 from omnistock.finance import service as finance
 from omnistock.inventory import service as inventory
 from omnistock.platform import migrate
@@ -19,6 +20,7 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
     with engine.connect() as conn:
         problems = inventory.check_invariants(conn)
         books = finance.check_invariants(conn)
+        facts = profit.check_invariants(conn)
     if not books:
         out.print("✓ every journal entry balances; account totals = Σ posted lines")
         out.print("✓ inventory account = inventory valuation; receivables and payables = Σ their open items")
@@ -29,4 +31,6 @@ def run(engine: Engine, out: Console | None = None) -> list[str]:
         out.print(
             "✓ inventory value = Σ pools/layers = received − COGS − shrinkage (transit losses included)"
         )
-    return problems + books
+    if not facts:
+        out.print("✓ profit facts: every order's lines add up to the order")
+    return problems + books + facts

@@ -549,8 +549,8 @@ def report(
         total = _row("", None, n, None, sums)
     else:
         cols = list(zip(*groups, strict=True)) if groups else [()] * (4 + len(AMOUNTS))
-        sums = [sum(int(v) for v in c) for c in cols[3 : 3 + len(AMOUNTS)]]
-        total = _row("", None, sum(cols[1]), sum(int(q) for q in cols[2]) if dimension == SKU else None, sums)
+        sums = [int(sum(c)) for c in cols[3 : 3 + len(AMOUNTS)]]  # PostgreSQL sums are Decimal
+        total = _row("", None, sum(cols[1]), int(sum(cols[2])) if dimension == SKU else None, sums)
     labels: dict = {}
     if sort == "key" and dimension in (SKU, CHANNEL):  # sorted by code: every group's code first
         labels = _labels(uow, dimension, [g[0] for g in groups])
