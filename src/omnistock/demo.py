@@ -14,6 +14,8 @@ from rich.console import Console
 from sqlalchemy import Engine, func, select
 
 from omnistock.catalog import service as catalog
+from omnistock.finance import arap, profit, reconcile
+from omnistock.finance import service as finance
 from omnistock.fulfillment import service as fulfillment
 from omnistock.identity import service as identity
 from omnistock.identity.models import users
@@ -61,6 +63,17 @@ PAY_BY_CHANNEL = {
     "TMALL": "alipay",
 }
 REMARKS = ["", "", "", "", "请尽快发货", "工作日送货", "需要开发票", "送人的，不要放价格单", "改地址：见留言"]
+# Channel fees in basis points (commission, payment fee, distributor commission): a marketplace
+# takes 5 % and a live stream 10 % plus 0.6 % for payment; the distributor earns 3 %.
+FEE_RATES = {
+    "WX-MINI": (0, 60, 0),
+    "GROUP-BUY": (300, 60, 0),
+    "LIVE-DY": (1000, 60, 0),
+    "DIST": (0, 0, 300),
+    "STORE-SH": (0, 38, 0),
+    "TMALL": (500, 60, 0),
+}
+
 SUPPLIERS = [
     ("SUP-TEX", "杭州织造服饰有限公司"),
     ("SUP-FOOD", "云南高原食品有限公司"),
@@ -305,6 +318,14 @@ def load(
             inventory.create_warehouse(uow, code=code, name=name)
         for code, name, kind in CHANNELS:
             orders.create_channel(uow, code=code, name=name, kind=kind)
+        for code, (commission, fee, distributor) in FEE_RATES.items():  # profit's estimates
+            profit.set_rates(
+                uow,
+                channel_code=code,
+                commission_bp=commission,
+                payment_fee_bp=fee,
+                distributor_bp=distributor,
+            )
         identity.create_user(
             uow,
             username="zhoujie",
@@ -589,6 +610,11 @@ def load(
     _purchasing_in_every_state(engine)
     out.print(
         "demo: purchase orders in every state, a quality hold, a matched bill, draft orders from replenishment"
+    )
+    _finance(engine, tx)
+    out.print(
+        "demo: the books — sales on account (one paid, one overdue), the bill approved and half paid, "
+        "rent and ads, a salary accrual awaiting approval, a WeChat Pay settlement statement imported"
     )
     out.print(
         "demo: transfer orders (one received with a transit loss, one in transit) and a posted stocktake sheet"
@@ -906,3 +932,102 @@ def _purchasing_in_every_state(engine: Engine) -> None:
             purchasing.create_draft_orders(
                 uow, [purchasing.Pick(r["warehouse"], r["sku"], r["suggested_qty"]) for r in due]
             )
+
+
+def _finance(engine: Engine, tx) -> None:
+    """The books as the accountant (赵敏) finds them, beyond what every shipment, receipt and count
+    posted by itself: a distributor's customer buying on account with 30 days' credit (one
+    invoice paid, one overdue, one not yet due), the matched supplier bill approved and half paid,
+    this month's rent and ads, a salary accrual waiting for approval, and a WeChat Pay settlement
+    statement of the latest mini-program orders imported with its fees (and one line the books do
+    not know)."""
+    boss = Actor(None, "sunli", frozenset({"purchasing.*"}))
+    today = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with tx() as uow:
+        orders.create_customer(uow, code="B2B-HD", name="华东优选商贸有限公司", phone="02168880001")
+        arap.set_terms(
+            uow, party_type="customer", code="B2B-HD", credit_days=30, credit_limit_cents=50_000_00
+        )
+        arap.set_terms(uow, party_type="supplier", code="SUP-TEX", credit_days=45)
+    sku = _free(tx, "WH-SH", 30, tracked=("none",))[0]
+    price = next(p[3] for p in PRODUCTS if p[0] == sku) * 100 * 80 // 100  # the trade price: 20 % off
+    for i, days_ago in enumerate((50, 40, 5), 1):
+        at = today - dt.timedelta(days=days_ago)
+        with tx() as uow:
+            orders.place_order(
+                uow,
+                ref=f"B2B{i:04d}",
+                channel_code="DIST",
+                customer_code="B2B-HD",
+                warehouse="WH-SH",
+                lines=[orders.OrderLineIn(sku, 10, price)],
+                at=at,
+                paid_cents=0,
+            )
+            orders.ship_order(uow, ref=f"B2B{i:04d}", at=at + dt.timedelta(hours=20))
+    with tx() as uow:  # the first invoice paid by bank transfer (the second is overdue)
+        arap.record_payment(
+            uow,
+            kind="ar",
+            party_code="B2B-HD",
+            amount_cents=10 * price,
+            date=(today - dt.timedelta(days=18)).date(),
+            ref="HD-20261101",
+            memo="华东优选 货款",
+        )
+    with tx() as uow:
+        bill = next(b for b in purchasing.list_bills(uow, limit=50)[0] if b["bill_no"] == "FP-2026-0001")
+    with UnitOfWork(engine, boss) as uow:
+        purchasing.approve_bill(uow, bill["id"])
+    with tx() as uow:
+        arap.record_payment(
+            uow,
+            kind="ap",
+            party_code="SUP-TEX",
+            amount_cents=bill["total_cents"] // 2,
+            date=today.date(),
+            ref="PAY-TEX-001",
+            memo="首付 50%",
+        )
+        for account, cents, memo in (("6602", 12_000_00, "本月仓库租金"), ("660104", 3_500_00, "抖音投流")):
+            arap.record_expense(uow, date=today.date(), account_code=account, amount_cents=cents, memo=memo)
+        finance.create_entry(
+            uow,
+            date=today.date(),
+            memo="计提本月工资",
+            lines=[
+                finance.EntryLineIn("6602", debit_cents=48_000_00),
+                finance.EntryLineIn("2211", credit_cents=48_000_00),
+            ],
+        )
+    with tx() as uow:
+        recent = finance_recent_wechat(uow)
+    rows = ["order_ref,type,amount,fee,commission,settled_at,txn_id"]
+    for n, (ref, total) in enumerate(recent, 1):
+        fee = (total * 60 + 5000) // 10000
+        rows.append(f"{ref},收款,{total / 100:.2f},{fee / 100:.2f},0,{today:%Y-%m-%d} 09:00:00,WX{n:08d}")
+    rows.append(f"SO-UNKNOWN-1,收款,59.90,0.36,0,{today:%Y-%m-%d} 09:00:00,WX99999999")
+    with tx() as uow:
+        reconcile.import_statement(
+            uow,
+            channel="WX-MINI",
+            source="generic",
+            data=("\n".join(rows) + "\n").encode("utf-8"),
+            filename=f"微信支付结算_{today:%Y%m%d}.csv",
+        )
+    arap.scan_due(engine)
+
+
+def finance_recent_wechat(uow: UnitOfWork) -> list[tuple[str, int]]:
+    """(ref, total) of the last 20 shipped mini-program orders, for the demo's settlement file."""
+    from omnistock.orders.models import channel, sales_order
+
+    so = sales_order.c
+    rows = uow.conn.execute(
+        select(so.ref, so.total_cents)
+        .select_from(sales_order.join(channel, channel.c.id == so.channel_id))
+        .where(channel.c.code == "WX-MINI", so.status == "shipped")
+        .order_by(so.shipped_at.desc())
+        .limit(20)
+    ).all()
+    return [(r.ref, r.total_cents) for r in rows]
