@@ -310,8 +310,8 @@ def load(
             uow,
             username="zhaomin",
             password=STAFF_PASSWORD,
-            display_name="赵敏（财务）",
-            roles=["finance"],
+            display_name="赵敏（会计）",
+            roles=["accountant"],
             scopes={},
         )
         for code, name in WAREHOUSES:

@@ -95,6 +95,22 @@ BUILTIN_ROLES: tuple[dict[str, Any], ...] = (
         ],
     },
     {
+        "code": "accountant",
+        "name": "会计",
+        "description": "Accountant: the books — entries and their approval, receivables and payables, "
+        "reconciliation, expenses, profit, the month close; reads stock, orders and purchasing",
+        "permissions": [
+            "finance.*",
+            "catalog.*.read",
+            "inventory.*.read",
+            "orders.*.read",
+            "purchasing.*.read",
+            "costing.*.read",
+            "audit.read",
+            "dashboard.*",
+        ],
+    },
+    {
         "code": "purchaser",
         "name": "采购员",
         "description": "Purchaser: suppliers, purchase orders, replenishment, returns and bills; approves nothing",
