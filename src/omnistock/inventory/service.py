@@ -158,7 +158,7 @@ def _ref(ref: str | None, prefix: str) -> str:
                 "inventory.bad_ref", "A document number has at most 64 characters", "单号最长 64 个字符"
             )
         return ref
-    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
 
 
 def _at(at: dt.datetime | None) -> dt.datetime:

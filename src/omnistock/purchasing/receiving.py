@@ -56,7 +56,7 @@ class ReceiveLineIn:
 
 
 def _ref(prefix: str) -> str:
-    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
 
 
 def receive_order(

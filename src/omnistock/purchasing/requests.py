@@ -47,7 +47,7 @@ def create_request(
         raise Invalid(
             "purchasing.bad_reason", "A reason has at most 200 characters", "申请原因最长 200 个字符"
         )
-    ref = f"PRQ{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    ref = f"PRQ{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
     rid = uow.conn.execute(
         insert(purchase_request)
         .values(

@@ -379,7 +379,7 @@ PO = ("采购单", "purchase order")
 
 
 def _new_ref() -> str:
-    return f"PO{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    return f"PO{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
 
 
 def _priced_lines(uow: UnitOfWork, sid: int, lines: Sequence[OrderLineIn]) -> list[dict]:
