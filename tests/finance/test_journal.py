@@ -21,10 +21,14 @@ from omnistock.inventory import service as inventory
 from omnistock.platform.auth import Actor
 from omnistock.platform.clock import business_date, utcnow
 from omnistock.platform.errors import AppError
-from omnistock.platform.money import parse_money
 from tests.inventory.helpers import SYSTEM, order, receive, setup_master, ship, uow
 
 GEN = Path(__file__).resolve().parents[3] / "shared" / "workload" / "gen.py"
+
+
+def parse_money(text: str) -> int:
+    """A summary's money ("-176.47", always two places) in cents."""
+    return int(text.replace(".", ""))
 
 
 def roles(engine) -> dict[str, int]:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from omnistock import replay
+from omnistock.finance import service as finance
 from omnistock.inventory import service as inventory
 from omnistock.platform import migrate
 from omnistock.platform.db import make_engine
@@ -289,10 +290,29 @@ def replay_fresh(template: Path, workdir: Path, lines: list[str]) -> tuple[dict,
     try:
         summary = replay.run(engine, src, console=Console(file=io.StringIO()))
         with engine.connect() as conn:
-            problems = inventory.check_invariants(conn)
+            problems = inventory.check_invariants(conn) + finance.check_invariants(conn)
+            problems += _books_against(summary, finance.role_totals(conn))
     finally:
         engine.dispose()
     return summary, problems
+
+
+def _books_against(summary: dict, books: dict[str, int]) -> list[str]:
+    """The journal's accounts against the replay summary: they must tell the same story."""
+
+    def parse_money(text: str) -> int:  # the summary's "-176.47": always two places
+        return int(text.replace(".", ""))
+
+    want = {
+        "revenue": -parse_money(summary["revenue"]),
+        "cogs": parse_money(summary["cogs"]),
+        "inventory": parse_money(summary["inventory_value"]),
+        "shrinkage": parse_money(summary["shrinkage"]),
+        "grni": -parse_money(summary["received_value"]),
+    }
+    return [
+        f"books: {k} account {books.get(k, 0)} ≠ summary {v}" for k, v in want.items() if books.get(k, 0) != v
+    ]
 
 
 _n = itertools.count()
