@@ -611,7 +611,7 @@ def load(
     out.print(
         "demo: purchase orders in every state, a quality hold, a matched bill, draft orders from replenishment"
     )
-    _finance(engine, tx)
+    _finance(engine, tx, days)
     out.print(
         "demo: the books — sales on account (one paid, one overdue), the bill approved and half paid, "
         "rent and ads, a salary accrual awaiting approval, a WeChat Pay settlement statement imported"
@@ -934,7 +934,7 @@ def _purchasing_in_every_state(engine: Engine) -> None:
             )
 
 
-def _finance(engine: Engine, tx) -> None:
+def _finance(engine: Engine, tx, days: int) -> None:
     """The books as the accountant (赵敏) finds them, beyond what every shipment, receipt and count
     posted by itself: a distributor's customer buying on account with 30 days' credit (one
     invoice paid, one overdue, one not yet due), the matched supplier bill approved and half paid,
@@ -949,9 +949,20 @@ def _finance(engine: Engine, tx) -> None:
             uow, party_type="customer", code="B2B-HD", credit_days=30, credit_limit_cents=50_000_00
         )
         arap.set_terms(uow, party_type="supplier", code="SUP-TEX", credit_days=45)
-    sku = _free(tx, "WH-SH", 30, tracked=("none",))[0]
-    price = next(p[3] for p in PRODUCTS if p[0] == sku) * 100 * 80 // 100  # the trade price: 20 % off
-    for i, days_ago in enumerate((50, 40, 5), 1):
+    product = next(p for p in PRODUCTS if tracking(p[0]) == "none" and p[4] == "average")
+    sku, price = product[0], product[3] * 100 * 80 // 100  # the trade price: 20 % off
+    # Three invoices: overdue, due soon, not yet due — inside the demo's history when it is short.
+    offsets = [min(d, max(days - 2, 1)) for d in (50, 40, 5)]
+    with tx() as uow:  # the distributor's stock, bought before its first order
+        purchasing.receive_goods(
+            uow,
+            ref=None,
+            supplier_code=product[6],
+            warehouse="WH-SH",
+            lines=[inventory.ReceiptLine(sku, 30, int(product[3] * 100 * product[7]))],
+            at=today - dt.timedelta(days=max(offsets) + 1),
+        )
+    for i, days_ago in enumerate(offsets, 1):
         at = today - dt.timedelta(days=days_ago)
         with tx() as uow:
             orders.place_order(

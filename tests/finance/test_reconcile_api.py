@@ -30,13 +30,14 @@ def test_import_workbench_and_resolve(engine, admin):
     h.setup(engine)
     h.shipped_order(engine, "SO-A")
     h.shipped_order(engine, "SO-B")
-    r = _upload(admin, _bill())
+    bill = _bill()  # made once: the same statement, even across a minute boundary
+    r = _upload(admin, bill)
     assert r.status_code == 201, r.text
     st = r.json()
     assert st["summary"]["by_status"]["matched"]["count"] == 1
     assert st["summary"]["by_status"]["amount_mismatch"]["difference_cents"] == -990
     assert st["cash_account"] == "101201"
-    again = _upload(admin, _bill(), name="again.csv")
+    again = _upload(admin, bill, name="again.csv")
     assert again.status_code == 409 and again.json()["code"] == "finance.statement_duplicate"
     listed = admin.get(f"{BASE}/statements").json()
     assert [(s["id"], s["open"]) for s in listed["items"]] == [(st["id"], 1)]
