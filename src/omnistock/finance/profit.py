@@ -6,8 +6,8 @@ Keeping the facts. The subscribers below only gather what a command did (``uow.s
 are written once, just before the command commits, like the journal's entries:
 
 - a shipment (``orders.shipped`` with its ``inventory.valued`` cost and the parcel's
-  ``fulfillment.parcel_shipped`` courier fee): one read of the order's warehouse, discount and
-  tags (``orders.profit_inputs``), one read of the channel's rates, and one insert each into
+  ``fulfillment.parcel_shipped`` courier fee; the event carries the order's warehouse, discount
+  and tags): the channel's rates (cached for ``RATES_TTL`` seconds), and one insert each into
   ``order_profit``, ``order_line_profit`` (and ``order_profit_tag`` when the order has tags);
 - a return: the order's facts read, revenue, cost of goods and the re-estimated fees changed;
 - a back-dated document's re-valuation (``inventory.valued`` with ``revaluation``): the cost of
@@ -24,6 +24,8 @@ not per order, so the reports show the estimates, marked as such (``fees_estimat
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -139,12 +141,34 @@ def parcel_shipped(uow: UnitOfWork, e: fulfillment.ParcelShipped) -> None:
     p.parcels[e.order_id] = p.parcels.get(e.order_id, 0) + e.fee_cents
 
 
-def _rates(r: Raw, channel_ids: set[int]) -> dict[int, pr.Rates]:
+# Per database: channel id -> (when read, rates). Another process sees a rate change within
+# RATES_TTL seconds, this one at once (``set_rates`` drops the entry when it commits).
+_rates_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+RATES_TTL = 2.0
+
+
+def _rates(uow: UnitOfWork, r: Raw, channel_ids: set[int]) -> dict[int, pr.Rates]:
+    cache = _rates_cache.setdefault(uow.conn.engine, {})
+    now = time.monotonic()
     out = {}
     for cid in sorted(channel_ids):
-        row = r.one(_RATES_ONE, {"id": cid})
-        out[cid] = pr.Rates(*row[1:]) if row else pr.Rates()
+        hit = cache.get(cid)
+        if hit is None or now - hit[0] >= RATES_TTL:
+            row = r.one(_RATES_ONE, {"id": cid})
+            hit = cache[cid] = (now, pr.Rates(*row[1:]) if row else pr.Rates())
+        out[cid] = hit[1]
     return out
+
+
+def _forget_rates(uow: UnitOfWork, channel_id: int) -> None:
+    """After a rate change: read afresh now (this transaction) and once it commits (everyone)."""
+    engine = uow.conn.engine
+
+    def drop() -> None:
+        _rates_cache.get(engine, {}).pop(channel_id, None)
+
+    drop()
+    uow.after_commit(drop)
 
 
 def _zero(**keys) -> dict:
@@ -202,11 +226,9 @@ def _flush(uow: UnitOfWork) -> None:
 
 
 def _insert_shipped(uow: UnitOfWork, r: Raw, p: _Pending) -> None:
-    inputs = orders.profit_inputs(uow, list(p.shipped))
-    rates = _rates(r, {e.channel_id for e in p.shipped.values()})
+    rates = _rates(uow, r, {e.channel_id for e in p.shipped.values()})
     order_rows, line_rows, tag_rows = [], [], []
     for order_id, e in sorted(p.shipped.items()):
-        extra = inputs.get(order_id) or orders.ProfitInputs(None, 0, ())
         qty = {sku: (line_no, q) for line_no, sku, q in e.line_items}
         lines = [
             pr.LineIn(
@@ -229,11 +251,11 @@ def _insert_shipped(uow: UnitOfWork, r: Raw, p: _Pending) -> None:
                 "ref": e.ref,
                 "channel_id": e.channel_id,
                 "customer_id": e.customer_id,
-                "warehouse_id": extra.warehouse_id,
+                "warehouse_id": e.warehouse_id,
                 "day": r.day(day),
                 "month": f"{day.year:04d}-{day.month:02d}",
                 **facts.order,
-                "discount": extra.discount_cents,
+                "discount": e.discount_cents,
                 "commission_bp": rate.commission_bp,
                 "payment_fee_bp": rate.payment_fee_bp,
                 "distributor_bp": rate.distributor_bp,
@@ -246,13 +268,13 @@ def _insert_shipped(uow: UnitOfWork, r: Raw, p: _Pending) -> None:
                     "sku_id": ln.sku_id,
                     "line_no": ln.line_no,
                     "channel_id": e.channel_id,
-                    "warehouse_id": extra.warehouse_id,
+                    "warehouse_id": e.warehouse_id,
                     "day": r.day(day),
                     "qty": ln.qty,
                     **amounts,
                 }
             )
-        tag_rows.extend({"order_id": order_id, "tag": t} for t in extra.tags)
+        tag_rows.extend({"order_id": order_id, "tag": t} for t in e.tags)
     r.queue_many(_ORDER_INSERT, order_rows)
     r.queue_many(_LINE_INSERT, line_rows)
     if tag_rows:
@@ -345,6 +367,7 @@ def set_rates(
         uow.conn.execute(profit_channel_rate.insert().values(channel_id=ch.id, **row))
     else:
         uow.conn.execute(profit_channel_rate.update().where(c.channel_id == ch.id).values(**row))
+    _forget_rates(uow, ch.id)
     uow.audit(
         "finance.profit.rates",
         "channel",

@@ -293,9 +293,14 @@ def _require_order_scope(uow: UnitOfWork, ref: str) -> None:
 _MARK_SHIPPED = Sql(
     "UPDATE sales_order SET status = 'shipped', shipped_at = :at, updated_at = :at WHERE ref = :ref "
     "AND status = 'allocated' AND (ship_after IS NULL OR ship_after <= :day) "
-    "RETURNING id, channel_id, customer_id, total_cents, shipping_fee_cents, paid_cents"
+    "RETURNING id, channel_id, customer_id, total_cents, shipping_fee_cents, paid_cents, warehouse_id, "
+    "discount_cents"
 )
-_PAYMENTS = Sql("SELECT method, amount_cents FROM order_payment WHERE order_id = :order_id ORDER BY id")
+# An order's payments and tags in one read: ('p', method, cents) and ('t', tag, 0).
+_PAYMENTS_AND_TAGS = Sql(
+    "SELECT 'p', method, amount_cents, id FROM order_payment WHERE order_id = :order_id "
+    "UNION ALL SELECT 't', tag, 0, 0 FROM order_tag WHERE order_id = :order_id ORDER BY 1, 4, 2"
+)
 
 SHIPPED_EVENT = "orders.shipped"
 RETURNED_EVENT = "orders.returned"
@@ -305,7 +310,8 @@ RETURNED_EVENT = "orders.returned"
 class OrderShipped:
     """Published as ``orders.shipped`` in the shipment's transaction: what the order is worth.
     ``lines``: (SKU id, revenue: qty × price − discounts); ``payments``: (method, cents);
-    ``line_items``: (line number, SKU id, quantity) of the same lines."""
+    ``line_items``: (line number, SKU id, quantity) of the same lines; ``discount_cents``: line and
+    order discounts (already off the lines' revenue)."""
 
     order_id: int
     ref: str
@@ -318,6 +324,9 @@ class OrderShipped:
     lines: tuple[tuple[int, int], ...]
     payments: tuple[tuple[str, int], ...]
     line_items: tuple[tuple[int, int, int], ...] = ()
+    warehouse_id: int | None = None
+    discount_cents: int = 0
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -384,7 +393,9 @@ def ship_order(
     uow.actor.require("orders.order.ship")
     _require_order_scope(uow, ref)
     at = utcnow() if at is None else to_utc(at)
-    order_id, channel_id, customer_id, total, shipping_fee, paid = _mark_shipped(uow, ref, at)
+    order_id, channel_id, customer_id, total, shipping_fee, paid, warehouse_id, discount = _mark_shipped(
+        uow, ref, at
+    )
     r = raw(uow.conn)
     order_lines = r.all(_ORDER_LINES, {"order_id": order_id})
     by_line = {}
@@ -402,7 +413,12 @@ def ship_order(
                 )
             by_line[line_no] = list(numbers)
     costs = inventory.ship_reserved(uow, doc_type=DOC, doc_id=order_id, ref=ref, at=at, serials=by_line)
-    payments = tuple(r.all(_PAYMENTS, {"order_id": order_id})) if paid else ()
+    payments, tags = [], []
+    for kind, value, cents, _id in r.all(_PAYMENTS_AND_TAGS, {"order_id": order_id}):
+        if kind == "p":
+            payments.append((value, cents))
+        else:
+            tags.append(value)
     events.publish(
         uow,
         SHIPPED_EVENT,
@@ -416,8 +432,11 @@ def ship_order(
             shipping_fee,
             paid,
             tuple((ln[0], ln[3]) for ln in order_lines),
-            payments,
+            tuple(payments),
             tuple((ln[1], ln[0], ln[2]) for ln in order_lines),
+            warehouse_id,
+            discount,
+            tuple(sorted(tags)),
         ),
     )
     return costs
@@ -731,39 +750,6 @@ def customer_refs(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, s
 def channel_names(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
     c = channel.c
     return dict(uow.conn.execute(select(c.id, c.name).where(c.id.in_(sorted(set(ids))))).all())
-
-
-_PROFIT_INPUTS = (
-    "SELECT o.id, o.warehouse_id, o.discount_cents, t.tag FROM sales_order o "
-    "LEFT JOIN order_tag t ON t.order_id = o.id WHERE o.id IN ({ids})"
-)
-_PROFIT_INPUTS_ONE = Sql(_PROFIT_INPUTS.format(ids=":id"))
-
-
-@dataclass(frozen=True)
-class ProfitInputs:
-    """What finance's profit facts take of a shipped order beyond ``OrderShipped``."""
-
-    warehouse_id: int | None
-    discount_cents: int  # line and order discounts (already off the lines' revenue)
-    tags: tuple[str, ...]
-
-
-def profit_inputs(uow: UnitOfWork, order_ids: Sequence[int]) -> dict[int, ProfitInputs]:
-    """Warehouse, discount and tags of orders, in one statement (read on every shipment)."""
-    ids = sorted({int(i) for i in order_ids})
-    if not ids:
-        return {}
-    if len(ids) == 1:
-        rows = raw(uow.conn).all(_PROFIT_INPUTS_ONE, {"id": ids[0]})
-    else:
-        rows = raw(uow.conn).all(Sql(_PROFIT_INPUTS.format(ids=", ".join(str(i) for i in ids))))
-    found: dict[int, list] = {}
-    for order_id, warehouse_id, discount, tag in rows:
-        row = found.setdefault(order_id, [warehouse_id, int(discount), []])
-        if tag is not None:
-            row[2].append(tag)
-    return {k: ProfitInputs(w, d, tuple(sorted(t))) for k, (w, d, t) in found.items()}
 
 
 @dataclass(frozen=True)
