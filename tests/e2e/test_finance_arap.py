@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import settle
+from tests.e2e.helpers import post_ok, settle, shipped_order, stocked_sku
 
 pytestmark = pytest.mark.e2e
 
@@ -25,59 +25,30 @@ def _credit_sale(server) -> dict[str, str]:
         "ref": f"SO-A{sfx}",
     }
     with server.api(server.admin_token()) as api:
-        assert (
-            api.post(
-                "/api/v1/inventory/warehouses", json={"code": n["wh"], "name": f"分销仓{sfx}"}
-            ).status_code
-            == 201
+        stocked_sku(
+            api,
+            warehouse=n["wh"],
+            sku=n["sku"],
+            name=f"批发商品{sfx}",
+            price_cents=12000,
+            qty=10,
+            unit_cost_cents=7000,
+            cost_method="fifo",
+            unit="箱",
         )
-        r = api.post(
-            "/api/v1/catalog/skus",
-            json={
-                "code": n["sku"],
-                "name": f"批发商品{sfx}",
-                "unit": "箱",
-                "price_cents": 12000,
-                "cost_method": "fifo",
-            },
+        post_ok(
+            api, "/api/v1/orders/channels", {"code": n["ch"], "name": f"分销商{sfx}", "kind": "distributor"}
         )
-        assert r.status_code == 201, r.text
-        r = api.post(
-            "/api/v1/inventory/receipts",
-            json={
-                "ref": f"RC-A{sfx}",
-                "warehouse": n["wh"],
-                "lines": [{"sku": n["sku"], "qty": 10, "unit_cost_cents": 7000}],
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = api.post(
-            "/api/v1/orders/channels", json={"code": n["ch"], "name": f"分销商{sfx}", "kind": "distributor"}
-        )
-        assert r.status_code == 201, r.text
-        assert (
-            api.post("/api/v1/orders/customers", json={"code": n["cust"], "name": "华东经销商"}).status_code
-            == 201
-        )
+        post_ok(api, "/api/v1/orders/customers", {"code": n["cust"], "name": "华东经销商"})
         order = {
             "ref": n["ref"],
             "channel": n["ch"],
             "customer": n["cust"],
             "warehouse": n["wh"],
             "lines": [{"sku": n["sku"], "qty": 2, "unit_price_cents": 12000}],
-            "payments": [],
-            "address": {
-                "receiver": "赵经理",
-                "phone": "13900139000",
-                "province": "江苏省",
-                "city": "南京市",
-                "district": "鼓楼区",
-                "detail": f"中山路 {sfx} 号",
-            },
+            "payments": [],  # sold on account
         }
-        r = api.post("/api/v1/orders", json=order)
-        assert r.status_code in (200, 201) and r.json()["status"] == "allocated", r.text
-        assert api.post(f"/api/v1/orders/{n['ref']}/ship", json={}).status_code == 200
+        shipped_order(api, order, detail=f"中山路 {sfx} 号")
         items = api.get("/api/v1/finance/open-items", params={"kind": "ar", "party": n["cust"]}).json()[
             "items"
         ]

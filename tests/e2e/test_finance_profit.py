@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import settle
+from tests.e2e.helpers import settle, shipped_order
 from tests.e2e.test_inventory_documents import _pick
 
 pytestmark = pytest.mark.e2e
@@ -70,18 +70,8 @@ def _shipped_order(server) -> dict[str, str]:
                 {"method": "alipay", "amount_cents": 9300},
             ],
             "tags": [f"双11-{sfx}"],
-            "address": {
-                "receiver": "王芳",
-                "phone": "13800138000",
-                "province": "上海市",
-                "city": "上海市",
-                "district": "浦东新区",
-                "detail": f"世纪大道 {sfx} 号",
-            },
         }
-        r = api.post("/api/v1/orders", json=order)
-        assert r.status_code == 201 and r.json()["status"] == "allocated", r.text
-        assert api.post(f"/api/v1/orders/{n['ref']}/ship", json={}).status_code == 200
+        shipped_order(api, order, detail=f"世纪大道 {sfx} 号")
     return n
 
 

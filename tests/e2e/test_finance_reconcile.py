@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import settle
+from tests.e2e.helpers import post_ok, settle, shipped_order, stocked_sku
 from tests.e2e.test_inventory_documents import _pick
 
 pytestmark = pytest.mark.e2e
@@ -38,60 +38,27 @@ def _setup(server) -> dict[str, str]:
         "cust": f"C-R{sfx}",
     }
     with server.api(server.admin_token()) as api:
-        assert (
-            api.post(
-                "/api/v1/inventory/warehouses", json={"code": n["wh"], "name": f"对账仓{sfx}"}
-            ).status_code
-            == 201
+        stocked_sku(
+            api,
+            warehouse=n["wh"],
+            sku=n["sku"],
+            name=f"对账商品{sfx}",
+            price_cents=5990,
+            qty=5,
+            unit_cost_cents=2000,
         )
-        r = api.post(
-            "/api/v1/catalog/skus",
-            json={
-                "code": n["sku"],
-                "name": f"对账商品{sfx}",
-                "unit": "件",
-                "price_cents": 5990,
-                "cost_method": "average",
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = api.post(
-            "/api/v1/inventory/receipts",
-            json={
-                "ref": f"RC-{sfx}",
-                "warehouse": n["wh"],
-                "lines": [{"sku": n["sku"], "qty": 5, "unit_cost_cents": 2000}],
-            },
-        )
-        assert r.status_code == 201, r.text
-        assert (
-            api.post("/api/v1/orders/channels", json={"code": n["ch"], "name": n["ch_name"]}).status_code
-            == 201
-        )
-        assert (
-            api.post("/api/v1/orders/customers", json={"code": n["cust"], "name": "王芳"}).status_code == 201
-        )
+        post_ok(api, "/api/v1/orders/channels", {"code": n["ch"], "name": n["ch_name"]})
+        post_ok(api, "/api/v1/orders/customers", {"code": n["cust"], "name": "王芳"})
         for i in (1, 2):
-            ref = f"SO-{sfx}-{i}"
             order = {
-                "ref": ref,
+                "ref": f"SO-{sfx}-{i}",
                 "channel": n["ch"],
                 "customer": n["cust"],
                 "warehouse": n["wh"],
                 "lines": [{"sku": n["sku"], "qty": 1, "unit_price_cents": 5990}],
                 "payments": [{"method": "wechat_pay", "amount_cents": 5990}],
-                "address": {
-                    "receiver": "王芳",
-                    "phone": "13800138000",
-                    "province": "上海市",
-                    "city": "上海市",
-                    "district": "浦东新区",
-                    "detail": f"世纪大道 {sfx}-{i} 号",
-                },
             }
-            r = api.post("/api/v1/orders", json=order)
-            assert r.status_code in (200, 201) and r.json()["status"] == "allocated", r.text
-            assert api.post(f"/api/v1/orders/{ref}/ship", json={}).status_code == 200
+            shipped_order(api, order, detail=f"世纪大道 {sfx}-{i} 号")
         n["o1"], n["o2"] = f"SO-{sfx}-1", f"SO-{sfx}-2"
     return n
 

@@ -994,8 +994,7 @@ MAX_LISTED = 10
 
 
 def reminder_days(uow: UnitOfWork) -> int:
-    value = journal.config(uow).settings.get("reminder_days")
-    return 3 if value is None else int(value)
+    return journal.config(uow).number("reminder_days")
 
 
 def _notice(kind: str, when: str, items: list[dict]) -> notifications.Notice:

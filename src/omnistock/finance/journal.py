@@ -79,9 +79,14 @@ class Config:
     roles: dict[str, int]  # posting role -> account id
     settings: dict[str, object]
 
+    def number(self, key: str) -> int:
+        """A whole-number setting, or its default (``rules.SETTING_DEFAULTS``)."""
+        value = self.settings.get(key)
+        return rules.SETTING_DEFAULTS[key] if value is None else int(value)
+
     @property
     def default_tax_rate_bp(self) -> int:
-        return int(self.settings.get("default_tax_rate_bp") or 0)
+        return self.number("default_tax_rate_bp")
 
 
 # Per database: (when read, Config). Posting roles and tax rates change rarely; another process

@@ -102,15 +102,16 @@ def order_shipped(uow: UnitOfWork, e: orders.OrderShipped) -> None:
     day = business_date(e.at)
     lines = _revenue_lines(uow, e.lines, -1)
     lines.append(Line("shipping_revenue", -e.shipping_fee_cents))
-    unpaid = max(0, e.total_cents - e.paid_cents)
-    recorded = 0
+    # Paid through the channel: it holds the money until it settles; stored value, coupons and
+    # points are booked to their own accounts; the unpaid part is the customer's receivable.
+    lines.append(
+        Line("clearing", rules.channel_owes(e.total_cents, e.paid_cents, e.payments), "channel", e.channel_id)
+    )
     for method, amount in e.payments:
         role = rules.PAYMENT_ROLE.get(method, "clearing")
-        party = ("channel", e.channel_id) if role == "clearing" else (None, None)
-        lines.append(Line(role, amount, *party))
-        recorded += amount
-    rest = e.total_cents - unpaid - recorded  # paid, but not by a payment on record: the channel has it
-    lines.append(Line("clearing", rest, "channel", e.channel_id))
+        if role != "clearing":
+            lines.append(Line(role, amount))
+    unpaid = max(0, e.total_cents - e.paid_cents)
     item = None
     if unpaid:
         lines.append(Line("ar", unpaid, "customer", e.customer_id))

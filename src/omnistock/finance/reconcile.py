@@ -297,10 +297,8 @@ class _Settled:
 def _receivable(o: orders.OrderMoney) -> tuple[int, int]:
     """(what the channel owes for the order, what it refunded through the channel), as the
     shipment posted them to channel clearing (``postings.order_shipped``/``order_returned``)."""
-    unpaid = max(0, o.total_cents - o.paid_cents)
-    other = sum(a for m, a in o.payments if rules.PAYMENT_ROLE.get(m, "clearing") != "clearing")
-    receivable = o.total_cents - unpaid - other
-    refunded = o.refunded_cents if unpaid == 0 else 0  # on credit: refunds are credit notes
+    receivable = rules.channel_owes(o.total_cents, o.paid_cents, o.payments)
+    refunded = o.refunded_cents if o.paid_cents >= o.total_cents else 0  # on credit: credit notes
     return receivable, refunded
 
 
@@ -1179,7 +1177,7 @@ def unsettled(uow: UnitOfWork, *, channel: str, days: int | None = None, limit: 
     uow.actor.require(READ)
     channel_id = _channel(uow, channel)
     if days is None:
-        days = int(journal.config(uow).settings.get("unsettled_days") or 15)
+        days = journal.config(uow).number("unsettled_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
         raise _bad("bad_days", "days is a whole number from 0 to 365", "天数应为 0 到 365 的整数")
     now = utcnow()

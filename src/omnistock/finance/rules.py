@@ -29,11 +29,6 @@ KIND_NAMES = {
 }
 
 
-def signed_balance(kind: str, debit: int, credit: int) -> int:
-    """The balance on the account's normal side (a debit-normal account: debit − credit)."""
-    return debit - credit if kind in DEBIT_NORMAL else credit - debit
-
-
 # The standard chart of a Chinese small enterprise (小企业会计准则), the accounts an e-commerce
 # seller uses. (code, name, English name, kind); a sub-account's parent is its code minus 2 digits.
 CHART: tuple[tuple[str, str, str, str], ...] = (
@@ -126,6 +121,20 @@ PAYMENT_ROLE = {
     "points": "promotion",
     "coupon": "promotion",
 }
+
+
+def channel_owes(total: int, paid: int, payments: Sequence[tuple[str, int]]) -> int:
+    """What the channel (or payment provider) holds for a shipped order: what was paid, less what
+    was paid otherwise than through it (stored value, coupons, points). The unpaid part, if any,
+    is the customer's receivable instead."""
+    unpaid = max(0, total - paid)
+    other = sum(a for m, a in payments if PAYMENT_ROLE.get(m, "clearing") != "clearing")
+    return total - unpaid - other
+
+
+# Settings' defaults: days before due that reminders go out, days after shipping that an order
+# not yet settled by its channel is listed.
+SETTING_DEFAULTS = {"reminder_days": 3, "unsettled_days": 15, "default_tax_rate_bp": 0}
 
 
 # -- periods ------------------------------------------------------------------------------------

@@ -293,8 +293,8 @@ def settings(uow: UnitOfWork) -> dict:
     return {
         "default_tax_rate_bp": cfg.default_tax_rate_bp,
         "closed_through": journal.closed_through(uow),
-        "reminder_days": int(cfg.settings.get("reminder_days") or 3),
-        "unsettled_days": int(cfg.settings.get("unsettled_days") or 15),
+        "reminder_days": cfg.number("reminder_days"),
+        "unsettled_days": cfg.number("unsettled_days"),
     }
 
 
@@ -792,7 +792,7 @@ def _check_range(from_period: str, to_period: str) -> None:
         raise _bad("bad_period_range", "The first period is after the last", "起始期间晚于结束期间")
 
 
-def _side(kind: str, balance: int) -> tuple[int, int]:
+def _side(balance: int) -> tuple[int, int]:
     """(debit, credit) presentation of a signed debit-minus-credit balance."""
     return (balance, 0) if balance >= 0 else (0, -balance)
 
@@ -835,8 +835,8 @@ def trial_balance(uow: UnitOfWork, *, from_period: str, to_period: str) -> dict:
         if not (opening or d or c) and not a.active:
             continue
         closing = opening + d - c
-        od, oc = _side(a.kind, opening)
-        cd, cc = _side(a.kind, closing)
+        od, oc = _side(opening)
+        cd, cc = _side(closing)
         if a.parent_code is None:
             for i, v in enumerate((od, oc, d, c, cd, cc)):
                 totals[i] += v
