@@ -271,3 +271,48 @@ def stock_violations(engine) -> dict[str, int]:
     }
     with engine.connect() as conn:
         return {name: int(conn.execute(text(sql)).scalar()) for name, sql in checks.items()}
+
+
+async def post_all(
+    base: str, token: str, path: str, bodies: list[bytes], clients: int, *, seconds: float | None = None
+) -> tuple[float, list[float], list[tuple[int | str, dict]]]:
+    """POST each body to ``path`` from ``clients`` concurrent keep-alive connections; returns the
+    wall time, each answer's latency (ms) and each (status code or error name, JSON body).
+
+    The load generator shares the machine's cores with the server it measures, so it must cost
+    little: aiohttp takes ~0.15 ms of CPU a request here, where httpx took ~2.5 ms (measured side
+    by side against /api/health) — with httpx the benchmark mostly timed its own client.
+    """
+    import asyncio
+    import time
+
+    import aiohttp
+    import orjson
+
+    latencies: list[float] = []
+    answers: list[tuple[int | str, dict]] = []
+    it = iter(bodies)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as session:
+        start = time.perf_counter()
+        stop = start + seconds if seconds else None
+
+        async def client() -> None:
+            for body in it:
+                if stop and time.perf_counter() > stop:
+                    return
+                t = time.perf_counter()
+                try:
+                    async with session.post(path, data=body) as r:
+                        data = orjson.loads(await r.read())
+                        answers.append((r.status, data))
+                except aiohttp.ClientError as exc:
+                    answers.append((type(exc).__name__, {}))
+                    continue
+                latencies.append((time.perf_counter() - t) * 1000)
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    return elapsed, latencies, answers

@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import orjson
 from sqlalchemy import text
 
@@ -36,6 +35,7 @@ from _common import (  # noqa: E402
     bench_url,
     drop_postgres,
     percentile,
+    post_all,
     random_address,
     seed_shop,
     stock_violations,
@@ -72,33 +72,15 @@ def attempts(n: int, seed: int) -> list[bytes]:
 
 
 async def storm(base: str, token: str, bodies: list[bytes], clients: int):
-    latencies: list[float] = []
+    elapsed, latencies, answers = await post_all(base, token, "/api/v1/orders", bodies, clients)
     outcomes: collections.Counter = collections.Counter()
-    it = iter(bodies)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as c:
-
-        async def client() -> None:
-            for body in it:
-                t = time.perf_counter()
-                try:
-                    r = await c.post("/api/v1/orders", content=body)
-                except httpx.HTTPError as exc:
-                    outcomes[type(exc).__name__] += 1
-                    continue
-                latencies.append((time.perf_counter() - t) * 1000)
-                data = r.json()
-                if r.status_code == 201:
-                    outcomes["accepted" if data["status"] == "allocated" else f"201 {data['status']}"] += 1
-                elif r.status_code == 409 and data.get("code") == "orders.out_of_stock":
-                    outcomes["refused"] += 1
-                else:
-                    outcomes[f"{r.status_code} {data.get('code')}"] += 1
-
-        start = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
+    for code, data in answers:
+        if code == 201:
+            outcomes["accepted" if data["status"] == "allocated" else f"201 {data['status']}"] += 1
+        elif code == 409 and data.get("code") == "orders.out_of_stock":
+            outcomes["refused"] += 1
+        else:
+            outcomes[f"{code} {data.get('code')}"] += 1
     return elapsed, latencies, outcomes
 
 

@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,6 +36,7 @@ from _common import (  # noqa: E402
     bench_url,
     drop_postgres,
     percentile,
+    post_all,
     random_address,
     random_buyer,
     seed_shop,
@@ -73,38 +73,19 @@ def orders(n: int, skus: dict[str, int], seed: int) -> list[bytes]:
     return out
 
 
-async def post_all(base: str, token: str, bodies: list[bytes], clients: int, seconds: float | None):
-    latencies: list[float] = []
+async def post_orders(base: str, token: str, bodies: list[bytes], clients: int, seconds: float | None):
+    elapsed, latencies, answers = await post_all(
+        base, token, "/api/v1/orders", bodies, clients, seconds=seconds
+    )
     codes: collections.Counter = collections.Counter()
     statuses: collections.Counter = collections.Counter()
     problems: collections.Counter = collections.Counter()
-    it = iter(bodies)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as c:
-        start = time.perf_counter()
-        stop = start + seconds if seconds else None
-
-        async def client() -> None:
-            for body in it:
-                if stop and time.perf_counter() > stop:
-                    return
-                t = time.perf_counter()
-                try:
-                    r = await c.post("/api/v1/orders", content=body)
-                except httpx.HTTPError as exc:
-                    codes[type(exc).__name__] += 1
-                    continue
-                latencies.append((time.perf_counter() - t) * 1000)
-                codes[r.status_code] += 1
-                data = r.json()
-                if r.status_code < 300:
-                    statuses[data["status"]] += 1
-                else:
-                    problems[data.get("code", "?")] += 1
-
-        await asyncio.gather(*(client() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
+    for code, data in answers:
+        codes[code] += 1
+        if isinstance(code, int) and code < 300:
+            statuses[data["status"]] += 1
+        elif isinstance(code, int):
+            problems[data.get("code", "?")] += 1
     return elapsed, latencies, codes, statuses, problems
 
 
@@ -129,7 +110,7 @@ def run(url: str, name: str, a, tmp: str) -> dict:
     )
     with Server(url, workers=a.workers, log=Path(tmp) / f"server-{name}.log") as server:
         elapsed, lat, codes, statuses, problems = asyncio.run(
-            post_all(server.base, token, bodies, a.clients, a.seconds)
+            post_orders(server.base, token, bodies, a.clients, a.seconds)
         )
         tracebacks = server.errors()
     done = sum(codes.values())
