@@ -186,6 +186,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pids) -> float:
+    """CPU time (user + system) the live processes ``pids`` have used, from /proc (0 elsewhere).
+
+    CPU per request is the steadier figure on a shared machine: throughput swings with whatever
+    else the host runs, the work a request costs does not."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), ()):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def database_cpu(engine) -> dict[int, float]:
+    """CPU time of each PostgreSQL backend now connected to ``engine``'s database (the server on
+    this machine), by process id; empty for SQLite. Subtract two readings with ``cpu_used``."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 class Server:
     """``omnistock serve --workers N`` as a subprocess, its output in ``log``; stopped on exit."""
 
@@ -236,6 +290,10 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._out.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        return cpu_seconds(_descendants(self.proc.pid) | {self.proc.pid}) if self.proc else 0.0
 
     def errors(self) -> list[str]:
         """Tracebacks the server logged (unhandled errors)."""

@@ -34,6 +34,8 @@ from _common import (  # noqa: E402
     Server,
     admin_api_token,
     bench_url,
+    cpu_used,
+    database_cpu,
     drop_postgres,
     percentile,
     post_all,
@@ -109,9 +111,11 @@ def run(url: str, name: str, a, tmp: str) -> dict:
         f"in {time.perf_counter() - t:.1f} s; {a.clients} clients, {a.workers} server workers"
     )
     with Server(url, workers=a.workers, log=Path(tmp) / f"server-{name}.log") as server:
+        cpu0, db0 = server.cpu_seconds(), database_cpu(engine)
         elapsed, lat, codes, statuses, problems = asyncio.run(
             post_orders(server.base, token, bodies, a.clients, a.seconds)
         )
+        server_cpu, db_cpu = server.cpu_seconds() - cpu0, cpu_used(db0, database_cpu(engine))
         tracebacks = server.errors()
     done = sum(codes.values())
     violations = stock_violations(engine)
@@ -126,6 +130,10 @@ def run(url: str, name: str, a, tmp: str) -> dict:
         f"[{name}] {done:,} orders in {elapsed:.2f} s = {done / elapsed:,.0f} orders/s; latency ms "
         f"p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  p99 {percentile(lat, 99):.1f}  "
         f"max {max(lat, default=0):.1f}"
+    )
+    print(
+        f"[{name}] CPU per order: server {server_cpu / done * 1000:.2f} ms, "
+        f"database {db_cpu / done * 1000:.2f} ms"
     )
     print(f"[{name}] HTTP status codes: {dict(sorted(codes.items(), key=str))}")
     print(f"[{name}] order statuses (responses): {dict(statuses)}; in the database: {db_status}")
@@ -148,6 +156,7 @@ def run(url: str, name: str, a, tmp: str) -> dict:
         "p50": percentile(lat, 50),
         "p95": percentile(lat, 95),
         "p99": percentile(lat, 99),
+        "cpu": server_cpu / done * 1000,
         "ok": not bad and deadlocks == 0 and allocated_ok and not tracebacks,
     }
 

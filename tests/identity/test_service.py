@@ -150,9 +150,67 @@ def test_last_used_at_written_at_most_once_a_minute(engine, make_user):
         assert conn.execute(select(auth_tokens.c.last_used_at)).scalar_one() == first
     with engine.begin() as conn:
         conn.execute(update(auth_tokens).values(last_used_at=first - dt.timedelta(minutes=2)))
+    identity._authenticated.clear()  # as if AUTH_TTL seconds had passed
     identity.authenticate_token(engine, token)
     with engine.connect() as conn:
         assert conn.execute(select(auth_tokens.c.last_used_at)).scalar_one() > first - dt.timedelta(minutes=2)
+
+
+def _reads(engine):
+    """Count the statements ``engine`` runs (a list that grows)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_authentication_is_remembered_briefly_and_forgotten_on_change(engine, make_user):
+    """Who a token is, is read once per AUTH_TTL; every change that could alter the answer
+    (role permissions, the user's roles, disabling, revoking, signing out) is seen at once by the
+    process that makes it."""
+    make_user("ivy", roles=["viewer"])
+    token = do_login(engine, "ivy").unwrap()[0]
+    first = identity.authenticate_token(engine, token)
+    seen = _reads(engine)
+    assert identity.authenticate_token(engine, token) == first
+    assert seen == []  # no database work: the answer was remembered
+    with engine.connect() as conn:
+        viewer = conn.execute(select(roles).where(roles.c.code == "viewer")).one()
+    with uow(engine) as u:
+        identity.update_role(u, viewer.id, permissions=[*viewer.permissions, "audit.read"])
+    assert identity.authenticate_token(engine, token).has("audit.read")
+    user_id = first.user_id
+    with uow(engine) as u:
+        identity.update_user(u, user_id, roles=[])
+    assert not identity.authenticate_token(engine, token).has("audit.read")
+    with uow(engine, identity.authenticate_token(engine, token)) as u:
+        identity.logout(u)
+    with pytest.raises(Unauthorized):
+        identity.authenticate_token(engine, token)
+
+
+def test_a_change_rolled_back_leaves_the_remembered_answer_right(engine, make_user):
+    make_user("jon", roles=["viewer"])
+    token = do_login(engine, "jon").unwrap()[0]
+    actor = identity.authenticate_token(engine, token)
+    with pytest.raises(RuntimeError), uow(engine) as u:
+        identity.update_user(u, actor.user_id, is_active=False)
+        identity.authenticate_token(engine, token)  # another request meanwhile: sees the old row
+        raise RuntimeError("rolled back")
+    assert identity.authenticate_token(engine, token).user_id == actor.user_id
+
+
+def test_a_remembered_token_still_expires(engine, make_user, monkeypatch):
+    user = make_user("kim")
+    with uow(engine) as u:
+        token = identity.issue_session(u, user.id, expires_at=utcnow() + dt.timedelta(minutes=5))
+    identity.authenticate_token(engine, token)
+    later = utcnow() + dt.timedelta(minutes=6)
+    monkeypatch.setattr(identity, "utcnow", lambda: later)
+    with pytest.raises(Unauthorized) as e:
+        identity.authenticate_token(engine, token)
+    assert e.value.code == "identity.token_expired"
 
 
 def test_permissions_expand_patterns(engine, make_user):

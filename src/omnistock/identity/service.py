@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 from omnistock.identity import rules
 from omnistock.identity.models import auth_tokens, roles, user_roles, user_scopes, users
 from omnistock.platform.auth import SCOPE_KINDS, Actor
+from omnistock.platform.cache import TtlCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.db import READONLY
 from omnistock.platform.errors import AppError, Conflict, Invalid, Unauthorized, not_found
@@ -406,12 +407,14 @@ def _normalize_scopes(scopes: Mapping[str, Iterable[str]] | None) -> dict[str, l
 
 def _set_roles(uow, user_id: int, codes: Iterable[str]) -> None:
     ids = _role_ids(uow, codes)
+    _forget_tokens(uow)
     uow.conn.execute(delete(user_roles).where(user_roles.c.user_id == user_id))
     if ids:
         uow.conn.execute(insert(user_roles), [{"user_id": user_id, "role_id": rid} for rid in ids.values()])
 
 
 def _set_scopes(uow, user_id: int, scopes: dict[str, list[str]]) -> None:
+    _forget_tokens(uow)
     uow.conn.execute(delete(user_scopes).where(user_scopes.c.user_id == user_id))
     rows = [{"user_id": user_id, "kind": k, "code": c} for k, codes in scopes.items() for c in codes]
     if rows:
@@ -538,6 +541,7 @@ def update_user(
         values["password_hash"] = hash_password(password)
         password_changed = True
     if values:
+        _forget_tokens(uow)
         uow.conn.execute(update(users).where(users.c.id == user_id).values(**values))
     if roles is not None:
         _set_roles(uow, user_id, roles)
@@ -697,6 +701,7 @@ def update_role(
             )
         values["permissions"] = perms
     if values:
+        _forget_tokens(uow)
         uow.conn.execute(update(roles).where(roles.c.id == role_id).values(**values))
     after = get_role(uow.conn, role_id)
     uow.audit("identity.role.update", "role", role_id, before=_role_view(before), after=_role_view(after))
@@ -720,6 +725,7 @@ def delete_role(uow, role_id: int) -> None:
             role=role.code,
             count=role.user_count,
         )
+    _forget_tokens(uow)
     uow.conn.execute(delete(roles).where(roles.c.id == role_id))
     uow.audit("identity.role.delete", "role", role_id, before=_role_view(role), after=None)
 
@@ -891,6 +897,7 @@ def logout(uow) -> None:
     tid = uow.actor.token_id
     if tid is None:
         return
+    _forget_tokens(uow)
     uow.conn.execute(
         update(auth_tokens)
         .where(auth_tokens.c.id == tid, auth_tokens.c.revoked_at.is_(None))
@@ -967,6 +974,7 @@ def revoke_api_token(uow, token_id: int) -> None:
         raise not_found("token", token_id)
     if row.revoked_at is not None:
         return
+    _forget_tokens(uow)
     uow.conn.execute(update(auth_tokens).where(auth_tokens.c.id == token_id).values(revoked_at=utcnow()))
     uow.audit(
         "identity.token.revoke", "auth_token", token_id, before={"name": row.name, "prefix": row.prefix}
@@ -992,11 +1000,40 @@ _GRANTS = Sql(
 )
 
 
+# Who a token is, per database and token hash, for AUTH_TTL seconds: every API call needs it, and
+# reading it costs a connection and four round trips. Signing out, revoking a token and changing a
+# user or a role forget it in the process that does so at once (``_forget_tokens``); the other
+# worker processes see the change within AUTH_TTL seconds. Expiry is checked on every call.
+AUTH_TTL = 2.0
+_authenticated = TtlCache("authenticated tokens", ttl=AUTH_TTL)
+
+
+def _forget_tokens(uow) -> None:
+    _authenticated.forget(uow)
+
+
 def authenticate_token(engine: Engine, token: str) -> Actor:
     """The actor a bearer token stands for (raises Unauthorized)."""
     if not token or len(token) > 256:
         raise _token_invalid()
     now = utcnow()
+    actor, expires_at = _authenticated.get(
+        engine, _token_hash(token), lambda: _load_actor(engine, token, now)
+    )
+    if rules.token_state(expires_at, None, now) == "expired":
+        raise _expired()
+    return actor
+
+
+def _expired() -> Unauthorized:
+    return Unauthorized(
+        "identity.token_expired", "The session has expired; sign in again", "登录已过期，请重新登录"
+    )
+
+
+def _load_actor(engine: Engine, token: str, now: dt.datetime) -> tuple[Actor, dt.datetime | None]:
+    """The token's actor and expiry, read from the database (raises Unauthorized); records the
+    token's use at most once a minute."""
     with engine.connect() as conn:
         conn = conn.execution_options(**{READONLY: True})
         with conn.begin():
@@ -1005,15 +1042,12 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
             if found is None or not found[6]:
                 raise _token_invalid()
             token_id, user_id, expires_at, revoked_at, last_used_at, username, _ = found
-            state = rules.token_state(r.read_dt(expires_at), r.read_dt(revoked_at), now)
+            expires_at = r.read_dt(expires_at)
+            state = rules.token_state(expires_at, r.read_dt(revoked_at), now)
             if state == "revoked":
                 raise _token_invalid()
             if state == "expired":
-                raise Unauthorized(
-                    "identity.token_expired",
-                    "The session has expired; sign in again",
-                    "登录已过期，请重新登录",
-                )
+                raise _expired()
             granted: set[str] = set()
             scopes: dict[str, set[str]] = {}
             for what, a, b in r.all(_GRANTS, {"user_id": user_id}):
@@ -1035,10 +1069,11 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
                 )
                 .values(last_used_at=now)
             )
-    return Actor(
+    actor = Actor(
         user_id=user_id,
         username=username,
         permissions=rules.expand_permissions(granted, REGISTRY),
         scopes={k: frozenset(v) for k, v in scopes.items()},
         token_id=token_id,
     )
+    return actor, expires_at

@@ -15,6 +15,7 @@ from omnistock.orders import address as addr_rules
 from omnistock.orders import review_rules, routing_rules
 from omnistock.orders.intake import Address
 from omnistock.orders.models import blacklist_entry, order_setting, review_rule, route_rule
+from omnistock.platform.cache import TtlCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.errors import Invalid, NotFound
 from omnistock.platform.sql import Sql, raw
@@ -39,8 +40,17 @@ def _bad_params(exc: Exception) -> Invalid:
 _REVIEW_RULES = Sql("SELECT kind, enabled, params FROM review_rule")
 
 
+# The review and routing rules are read on every intake: kept per process for a moment
+# (``TtlCache``), forgotten at once here when one changes.
+_rules = TtlCache("order rules")
+
+
 def review_config(uow: UnitOfWork) -> list[review_rules.RuleConfig]:
     """Every rule kind, as stored or with its defaults (every rule starts switched on)."""
+    return _rules.get(uow.conn.engine, "review", lambda: _read_review_config(uow))
+
+
+def _read_review_config(uow: UnitOfWork) -> list[review_rules.RuleConfig]:
     r = raw(uow.conn)
     stored = {kind: (bool(enabled), r.read_json(params)) for kind, enabled, params in r.all(_REVIEW_RULES)}
     out = []
@@ -63,6 +73,7 @@ def set_review_rule(
     except ValueError as exc:
         raise _bad_params(exc) from exc
     before = next((r for r in review_config(uow) if r.kind == kind), None)
+    _rules.forget(uow)
     row = {"enabled": bool(enabled), "params": clean, "updated_at": utcnow()}
     if uow.conn.execute(update(review_rule).where(review_rule.c.kind == kind).values(**row)).rowcount == 0:
         uow.conn.execute(review_rule.insert().values(kind=kind, **row))
@@ -163,7 +174,11 @@ _ROUTE_RULES = Sql(
 
 
 def route_rules(uow: UnitOfWork, *, enabled_only: bool = True) -> list[routing_rules.RouteRule]:
-    """The routing rules by (priority, id); read on every intake."""
+    """The routing rules by (priority, id)."""
+    return _rules.get(uow.conn.engine, ("routes", enabled_only), lambda: _read_route_rules(uow, enabled_only))
+
+
+def _read_route_rules(uow: UnitOfWork, enabled_only: bool) -> list[routing_rules.RouteRule]:
     r = raw(uow.conn)
     return [
         routing_rules.RouteRule(
@@ -248,6 +263,7 @@ def save_route_rule(
         "enabled": enabled,
     }
     r = route_rule.c
+    _rules.forget(uow)
     if rule_id is None:
         rule_id = uow.conn.execute(
             route_rule.insert().values(**row, created_at=utcnow()).returning(r.id)
@@ -270,6 +286,7 @@ def delete_route_rule(uow: UnitOfWork, rule_id: int) -> None:
     before = uow.conn.execute(select(route_rule).where(r.id == rule_id)).first()
     if before is None:
         raise NotFound("orders.unknown_route_rule", "No such routing rule", "路由规则不存在")
+    _rules.forget(uow)
     uow.conn.execute(delete(route_rule).where(r.id == rule_id))
     uow.audit("orders.route_rule.delete", "route_rule", rule_id, before=_rule_view(uow, before))
 

@@ -1,13 +1,19 @@
-"""Per-database caches of immutable lookups (code -> id) that are safe across processes.
+"""Per-database, per-process caches.
 
-Only values that can never change once committed go here (a SKU's id and cost method, a
-warehouse's id). A value is added after the transaction that read it commits, so a rolled-back
-creation never leaves a ghost behind.
+``CodeCache``: immutable lookups (code -> id), safe across processes. Only values that can never
+change once committed go here (a SKU's id and cost method, a warehouse's id). A value is added
+after the transaction that read it commits, so a rolled-back creation never leaves a ghost behind.
+
+``TtlCache``: settings that can change but are read on every command of a hot path (who a token
+is, the auto-review and routing rules, the posting accounts). A value is re-read once it is older
+than the cache's ``ttl``: another process sees a change within that many seconds, the process
+that makes the change at once (the change calls ``forget``).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -54,3 +60,55 @@ class CodeCache:
             m[key] = value
 
         uow.after_commit(put)
+
+
+class TtlCache:
+    def __init__(self, name: str, ttl: float = 2.0, max_size: int = 10_000):
+        self.name = name
+        self.ttl = ttl
+        self.max_size = max_size
+        self._by_engine: weakref.WeakKeyDictionary[Any, dict[Any, tuple[float, Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _map(self, engine) -> dict[Any, tuple[float, Any]]:
+        m = self._by_engine.get(engine)
+        if m is None:
+            with _lock:
+                m = self._by_engine.setdefault(engine, {})
+        return m
+
+    def get(self, engine, key: Any, load: Callable[[], Any]) -> Any:
+        """The value of ``key`` read less than ``ttl`` seconds ago, else ``load()`` (kept). A
+        ``load`` that raises keeps nothing."""
+        m = self._map(engine)
+        now = time.monotonic()
+        hit = m.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = load()
+        if len(m) >= self.max_size:
+            m.clear()
+        m[key] = (now, value)
+        return value
+
+    def forget(self, uow, key: Any = None) -> None:
+        """After a change in ``uow``'s transaction: drop ``key`` (None: every key of this database)
+        now, so the rest of the transaction reads afresh, and again when it commits or rolls back."""
+        m = self._map(uow.conn.engine)
+
+        def drop() -> None:
+            if key is None:
+                m.clear()
+            else:
+                m.pop(key, None)
+
+        drop()
+        uow.after_commit(drop)
+        uow.after_rollback(drop)
+
+    def clear(self) -> None:
+        """Forget everything, for every database (a restore replaced the data underneath)."""
+        with _lock:
+            for m in self._by_engine.values():
+                m.clear()
