@@ -13,14 +13,13 @@ through period refuses any posting, and with it the business command that caused
 from __future__ import annotations
 
 import datetime as dt
-import time
-import weakref
 from dataclasses import dataclass, field
 
 import orjson
 
 from omnistock.finance import rules
 from omnistock.finance.rules import Line
+from omnistock.platform.cache import TtlCache
 from omnistock.platform.clock import business_date, utcnow
 from omnistock.platform.errors import Conflict
 from omnistock.platform.sql import Raw, Sql, raw
@@ -89,11 +88,10 @@ class Config:
         return self.number("default_tax_rate_bp")
 
 
-# Per database: (when read, Config). Posting roles and tax rates change rarely; another process
-# sees a change within CONFIG_TTL seconds (this one at once). Whether a period is closed is never
+# Per database: Config. Posting roles and tax rates change rarely; another process sees a change
+# within the cache's ttl (2 s), this one at once. Whether a period is closed is never
 # taken from here for a past period: see ``refuse_if_closed``.
-_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-CONFIG_TTL = 2.0
+_configs = TtlCache("finance config")
 
 
 def _read_config(uow: UnitOfWork) -> Config:
@@ -110,29 +108,15 @@ def config(uow: UnitOfWork) -> Config:
     """Posting roles and settings (read at most once per command, and cached briefly)."""
     cfg = uow.state.get(_CONFIG_KEY)
     if cfg is None:
-        engine = uow.conn.engine
-        hit = _cache.get(engine)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < CONFIG_TTL:
-            cfg = hit[1]
-        else:
-            cfg = _read_config(uow)
-            _cache[engine] = (now, cfg)
-        uow.state[_CONFIG_KEY] = cfg
+        cfg = uow.state[_CONFIG_KEY] = _configs.get(uow.conn.engine, None, lambda: _read_config(uow))
     return cfg
 
 
 def forget_config(uow: UnitOfWork) -> None:
     """After changing roles or settings in this transaction: read them afresh here, and in this
     process once it commits (or rolls back)."""
+    _configs.forget(uow)
     uow.state[_CONFIG_KEY] = _read_config(uow)
-    engine = uow.conn.engine
-
-    def drop() -> None:
-        _cache.pop(engine, None)
-
-    uow.after_commit(drop)
-    uow.after_rollback(drop)
 
 
 def closed_through(uow: UnitOfWork) -> str | None:

@@ -7,7 +7,7 @@ are written once, just before the command commits, like the journal's entries:
 
 - a shipment (``orders.shipped`` with its ``inventory.valued`` cost and the parcel's
   ``fulfillment.parcel_shipped`` courier fee; the event carries the order's warehouse, discount
-  and tags): the channel's rates (cached for ``RATES_TTL`` seconds), and one insert each into
+  and tags): the channel's rates (cached for 2 s), and one insert each into
   ``order_profit``, ``order_line_profit`` (and ``order_profit_tag`` when the order has tags);
 - a return: the order's facts read, revenue, cost of goods and the re-estimated fees changed;
 - a back-dated document's re-valuation (``inventory.valued`` with ``revaluation``): the cost of
@@ -24,8 +24,6 @@ not per order, so the reports show the estimates, marked as such (``fees_estimat
 from __future__ import annotations
 
 import datetime as dt
-import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +41,7 @@ from omnistock.fulfillment import service as fulfillment
 from omnistock.inventory import service as inventory
 from omnistock.orders import service as orders
 from omnistock.platform import events
+from omnistock.platform.cache import TtlCache
 from omnistock.platform.clock import business_date, utcnow
 from omnistock.platform.errors import Invalid, NotFound
 from omnistock.platform.permissions import register
@@ -141,34 +140,23 @@ def parcel_shipped(uow: UnitOfWork, e: fulfillment.ParcelShipped) -> None:
     p.parcels[e.order_id] = p.parcels.get(e.order_id, 0) + e.fee_cents
 
 
-# Per database: channel id -> (when read, rates). Another process sees a rate change within
-# RATES_TTL seconds, this one at once (``set_rates`` drops the entry when it commits).
-_rates_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-RATES_TTL = 2.0
+# Per database: channel id -> rates. Another process sees a rate change within the cache's ttl
+# (2 s), this one at once (``set_rates`` forgets the entry).
+_rates_cache = TtlCache("channel fee rates")
 
 
 def _rates(uow: UnitOfWork, r: Raw, channel_ids: set[int]) -> dict[int, pr.Rates]:
-    cache = _rates_cache.setdefault(uow.conn.engine, {})
-    now = time.monotonic()
-    out = {}
-    for cid in sorted(channel_ids):
-        hit = cache.get(cid)
-        if hit is None or now - hit[0] >= RATES_TTL:
-            row = r.one(_RATES_ONE, {"id": cid})
-            hit = cache[cid] = (now, pr.Rates(*row[1:]) if row else pr.Rates())
-        out[cid] = hit[1]
-    return out
+    def load(cid: int) -> pr.Rates:
+        row = r.one(_RATES_ONE, {"id": cid})
+        return pr.Rates(*row[1:]) if row else pr.Rates()
+
+    engine = uow.conn.engine
+    return {cid: _rates_cache.get(engine, cid, lambda cid=cid: load(cid)) for cid in sorted(channel_ids)}
 
 
 def _forget_rates(uow: UnitOfWork, channel_id: int) -> None:
     """After a rate change: read afresh now (this transaction) and once it commits (everyone)."""
-    engine = uow.conn.engine
-
-    def drop() -> None:
-        _rates_cache.get(engine, {}).pop(channel_id, None)
-
-    drop()
-    uow.after_commit(drop)
+    _rates_cache.forget(uow, channel_id)
 
 
 def _zero(**keys) -> dict:
