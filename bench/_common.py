@@ -220,26 +220,6 @@ def _descendants(pid: int) -> set[int]:
     return out
 
 
-def database_cpu(engine) -> dict[int, float]:
-    """CPU time of each PostgreSQL backend now connected to ``engine``'s database (the server on
-    this machine), by process id; empty for SQLite. Subtract two readings with ``cpu_used``."""
-    if engine.dialect.name != "postgresql":
-        return {}
-    from sqlalchemy import text
-
-    with engine.connect() as conn:
-        pids = conn.execute(
-            text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalars()
-        return {pid: cpu_seconds([pid]) for pid in pids}
-
-
-def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
-
-
 class Server:
     """``omnistock serve --workers N`` as a subprocess, its output in ``log``; stopped on exit."""
 

@@ -34,8 +34,6 @@ from _common import (  # noqa: E402
     Server,
     admin_api_token,
     bench_url,
-    cpu_used,
-    database_cpu,
     drop_postgres,
     percentile,
     post_all,
@@ -111,11 +109,11 @@ def run(url: str, name: str, a, tmp: str) -> dict:
         f"in {time.perf_counter() - t:.1f} s; {a.clients} clients, {a.workers} server workers"
     )
     with Server(url, workers=a.workers, log=Path(tmp) / f"server-{name}.log") as server:
-        cpu0, db0 = server.cpu_seconds(), database_cpu(engine)
+        cpu0 = server.cpu_seconds()
         elapsed, lat, codes, statuses, problems = asyncio.run(
             post_orders(server.base, token, bodies, a.clients, a.seconds)
         )
-        server_cpu, db_cpu = server.cpu_seconds() - cpu0, cpu_used(db0, database_cpu(engine))
+        server_cpu = server.cpu_seconds() - cpu0
         tracebacks = server.errors()
     done = sum(codes.values())
     violations = stock_violations(engine)
@@ -131,10 +129,7 @@ def run(url: str, name: str, a, tmp: str) -> dict:
         f"p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  p99 {percentile(lat, 99):.1f}  "
         f"max {max(lat, default=0):.1f}"
     )
-    print(
-        f"[{name}] CPU per order: server {server_cpu / done * 1000:.2f} ms, "
-        f"database {db_cpu / done * 1000:.2f} ms"
-    )
+    print(f"[{name}] server CPU per order: {server_cpu / done * 1000:.2f} ms (its worker processes)")
     print(f"[{name}] HTTP status codes: {dict(sorted(codes.items(), key=str))}")
     print(f"[{name}] order statuses (responses): {dict(statuses)}; in the database: {db_status}")
     if problems:
