@@ -7,7 +7,8 @@ buyers each trying to take one unit; every unit sold once, every other attempt r
 
 Each attempt is a paid one-piece order from the designated warehouse with ``on_short="refuse"``,
 its own channel order number and its own buyer phone (so no duplicate-order hold). Prints
-attempts/s against the 2,000/s target, latency percentiles and the outcomes; exits 1 unless
+attempts/s against the 2,000/s target, latency percentiles, the server's CPU per attempt and the
+outcomes; exits 1 unless
 exactly N orders were accepted, the rest refused with 409 ``orders.out_of_stock``, nothing else
 happened, and the balance shows reserved == N, available == 0.
 """

@@ -10,8 +10,9 @@ concurrent clients, then the stock invariants checked in SQL.
 The PostgreSQL database ``omnistock_bench_intake`` (at OMNISTOCK_BENCH_PG or --database-url, by
 default postgresql://postgres@127.0.0.1:5432/postgres) is dropped and recreated. Three warehouses
 hold 200 SKUs; each order is paid, of 1-4 lines, with its own channel order number and a random
-buyer and address. Prints orders/s, latency percentiles, HTTP status codes, order statuses and
-the invariant checks; exits 1 on a 5xx, a deadlock/serialization failure or an oversell.
+buyer and address. Prints orders/s, latency percentiles, the server's CPU per order (steadier than
+throughput on a shared machine), HTTP status codes, order statuses and the invariant checks;
+exits 1 on a 5xx, a deadlock/serialization failure or an oversell.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     # it runs. A call is mostly Python work under one interpreter lock: more threads than a few
     # only take turns at it (the order-intake benchmark: 40 threads, anyio's default, took
     # 0.6-0.8x the orders/s of 4-16).
-    threads: int = 16
+    threads: int = Field(default=16, ge=1, le=256)
     outbox_poll_seconds: float = 1.0
     run_outbox_worker: bool = True
     # The worker's stock-alert scan (seconds between scans) and how long notifications are kept.
