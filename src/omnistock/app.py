@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from omnistock import __version__
 from omnistock.platform import http, idempotency
+from omnistock.platform.auth import Authenticator
 from omnistock.platform.db import Checkpointer, get_engine
 from omnistock.platform.outbox import OutboxWorker, PeriodicJob
 from omnistock.settings import get_settings
@@ -73,12 +74,15 @@ def create_app(
 
     from omnistock.identity import service as identity
 
-    app.state.authenticate = lambda token: identity.authenticate_token(engine, token)
+    app.state.authenticator = Authenticator(
+        cached=lambda token: identity.authenticate_token_cached(engine, token),
+        load=lambda token: identity.authenticate_token(engine, token),
+    )
     http.install(app)
     idempotency.install(app)
 
     @app.get("/api/health", tags=["platform"], operation_id="health")
-    def health() -> dict:
+    async def health() -> dict:  # no I/O: answered on the event loop
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
     for module in AREA_APIS:

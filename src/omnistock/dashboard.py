@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from omnistock.catalog import service as catalog
 from omnistock.identity import service as identity
@@ -11,11 +11,11 @@ from omnistock.orders import service as orders
 from omnistock.platform import audit
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import utcnow
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.permissions import register
 from omnistock.platform.schemas import Output
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+router = AreaRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 register(("dashboard.view", "查看首页看板", "View the dashboard"))
 
 

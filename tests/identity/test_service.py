@@ -213,6 +213,32 @@ def test_a_remembered_token_still_expires(engine, make_user, monkeypatch):
     assert e.value.code == "identity.token_expired"
 
 
+def test_the_event_loop_answer_needs_a_token_seen_lately(engine, make_user, monkeypatch):
+    """``authenticate_token_cached`` (what the API tries first, on the event loop) never reads the
+    database: it knows a token only after ``authenticate_token`` has read it, forgets it when the
+    user signs out, and still refuses it once it has expired."""
+    user = make_user("lea")
+    with uow(engine) as u:
+        token = identity.issue_session(u, user.id, expires_at=utcnow() + dt.timedelta(minutes=5))
+    assert identity.authenticate_token_cached(engine, token) is None
+    assert identity.authenticate_token_cached(engine, "x" * 300) is None
+    actor = identity.authenticate_token(engine, token)
+    seen = _reads(engine)
+    assert identity.authenticate_token_cached(engine, token) == actor
+    assert seen == []
+    later = utcnow() + dt.timedelta(minutes=6)
+    monkeypatch.setattr(identity, "utcnow", lambda: later)
+    with pytest.raises(Unauthorized) as e:
+        identity.authenticate_token_cached(engine, token)
+    assert e.value.code == "identity.token_expired"
+    monkeypatch.undo()
+    with uow(engine, actor) as u:
+        identity.logout(u)
+    assert identity.authenticate_token_cached(engine, token) is None
+    with pytest.raises(Unauthorized):
+        identity.authenticate_token(engine, token)
+
+
 def test_permissions_expand_patterns(engine, make_user):
     from omnistock.platform.permissions import register
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from omnistock.catalog import excel, images, service
 from omnistock.catalog import schemas as s
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.errors import not_found
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Page
 
-router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+router = AreaRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=500)]

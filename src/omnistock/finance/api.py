@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from omnistock.finance import rules, service
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
+router = AreaRouter(prefix="/api/v1/finance", tags=["finance"])
 
 AccountCode = Annotated[str, Field(min_length=4, max_length=16, pattern=r"^[0-9]+$")]
 Period = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]

@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.finance import arap
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import utcnow
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
+router = AreaRouter(prefix="/api/v1/finance", tags=["finance"])
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Cents = Annotated[int, Field(gt=0, le=10**15)]

@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import Field
 
 from omnistock.finance import profit
 from omnistock.finance import profit_rules as pr
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Input, Output
 
-router = APIRouter(prefix="/api/v1/finance/profit", tags=["finance"])
+router = AreaRouter(prefix="/api/v1/finance/profit", tags=["finance"])
 
 Dimension = Literal["sku", "channel", "customer", "tag", "period", "order"]
 Granularity = Literal["day", "month"]

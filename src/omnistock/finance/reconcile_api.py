@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import Field
 
 from omnistock.finance import reconcile as service
 from omnistock.finance import statements
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/finance/reconciliation", tags=["finance"])
+router = AreaRouter(prefix="/api/v1/finance/reconciliation", tags=["finance"])
 
 READ = requires(service.READ)
 MANAGE = requires(service.MANAGE)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.fulfillment import pdf, service
 from omnistock.platform.auth import Actor, requires
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.schemas import Input, Output, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/fulfillment", tags=["fulfillment"])
+router = AreaRouter(prefix="/api/v1/fulfillment", tags=["fulfillment"])
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF document"}}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from omnistock.identity import schemas
 from omnistock.identity import service as identity
 from omnistock.platform.auth import Actor, current_actor, requires
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.schemas import Page
 
-router = APIRouter(prefix="/api/v1/identity", tags=["identity"])
+router = AreaRouter(prefix="/api/v1/identity", tags=["identity"])
 
 
 @router.post("/login", operation_id="login")

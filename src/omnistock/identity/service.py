@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 from omnistock.identity import rules
 from omnistock.identity.models import auth_tokens, roles, user_roles, user_scopes, users
 from omnistock.platform.auth import SCOPE_KINDS, Actor
-from omnistock.platform.cache import TtlCache
+from omnistock.platform.cache import MISSING, TtlCache
 from omnistock.platform.clock import utcnow
 from omnistock.platform.db import READONLY
 from omnistock.platform.errors import AppError, Conflict, Invalid, Unauthorized, not_found
@@ -1020,6 +1020,23 @@ def authenticate_token(engine: Engine, token: str) -> Actor:
     actor, expires_at = _authenticated.get(
         engine, _token_hash(token), lambda: _load_actor(engine, token, now)
     )
+    return _unexpired(actor, expires_at, now)
+
+
+def authenticate_token_cached(engine: Engine, token: str) -> Actor | None:
+    """The actor of a token authenticated within the last ``AUTH_TTL`` seconds, without any I/O;
+    None when the database must be asked (``authenticate_token``). Raises Unauthorized for a
+    remembered token that has expired since."""
+    if not token or len(token) > 256:
+        return None
+    hit = _authenticated.peek(engine, _token_hash(token))
+    if hit is MISSING:
+        return None
+    actor, expires_at = hit
+    return _unexpired(actor, expires_at, utcnow())
+
+
+def _unexpired(actor: Actor, expires_at: dt.datetime | None, now: dt.datetime) -> Actor:
     if rules.token_state(expires_at, None, now) == "expired":
         raise _expired()
     return actor

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import Body, Depends, Path, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import files, rules, service
@@ -15,11 +15,11 @@ from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso, utcnow
 from omnistock.platform.errors import not_found
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.pagination import MAX_ID
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
+router = AreaRouter(prefix="/api/v1/inventory", tags=["inventory"])
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Qty = Annotated[int, Field(gt=0, le=rules.MAX_QTY)]

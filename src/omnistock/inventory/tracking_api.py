@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from omnistock.inventory import service
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.schemas import Input, Output
 
-router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
+router = AreaRouter(prefix="/api/v1/inventory", tags=["inventory"])
 
 
 class LotOut(Output):

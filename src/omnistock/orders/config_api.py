@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
@@ -18,10 +18,10 @@ from omnistock.orders import routing_rules as route_kinds
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.errors import AppError, Invalid
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Input, Output
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = AreaRouter(prefix="/api/v1/orders", tags=["orders"])
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 
 from omnistock.platform import audit
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import to_utc
 from omnistock.platform.errors import Invalid
-from omnistock.platform.http import unit_of_work
+from omnistock.platform.http import AreaRouter, unit_of_work
 from omnistock.platform.pagination import decode_cursor, encode_cursor
 from omnistock.platform.permissions import register
 from omnistock.platform.schemas import Output, Page, UtcDateTime
 
 register(("audit.read", "查看审计日志", "View the audit log"))
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = AreaRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
 class AuditEntry(Output):

@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from omnistock.platform.errors import Forbidden, Unauthorized
 
@@ -67,17 +68,37 @@ class Actor:
                 )
 
 
-# The app factory stores the identity area's authenticator as ``app.state.authenticate``.
-Authenticator = Callable[[str], Actor]
+@dataclass(frozen=True)
+class Authenticator:
+    """Who a bearer token stands for, as the identity area answers (the app factory stores one as
+    ``app.state.authenticator``, so the platform never imports a business area).
+
+    ``cached``: from memory, without I/O — None when the token was not seen lately;
+    ``load``: from the database. Both raise Unauthorized for a token that is no good."""
+
+    cached: Callable[[str], Actor | None]
+    load: Callable[[str], Actor]
+
 
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_actor(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
+async def authenticate(request: Request, token: str) -> Actor:
+    """The actor of ``token``: on the event loop when it was seen lately (most calls), else
+    through the thread pool, since reading the database blocks."""
+    authenticator: Authenticator = request.app.state.authenticator
+    actor = authenticator.cached(token)
+    if actor is None:
+        actor = await run_in_threadpool(authenticator.load, token)
+    return actor
+
+
+async def current_actor(
+    request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Actor:
     if creds is None or not creds.credentials:
         raise Unauthorized("auth.missing_token", "Sign in first", "请先登录")
-    authenticate: Authenticator = request.app.state.authenticate
-    actor = authenticate(creds.credentials)
+    actor = await authenticate(request, creds.credentials)
     request.state.actor = actor
     return actor
 

@@ -62,6 +62,9 @@ class CodeCache:
         uow.after_commit(put)
 
 
+MISSING = object()
+
+
 class TtlCache:
     def __init__(self, name: str, ttl: float = 2.0, max_size: int = 10_000):
         self.name = name
@@ -91,6 +94,14 @@ class TtlCache:
             m.clear()
         m[key] = (now, value)
         return value
+
+    def peek(self, engine, key: Any) -> Any:
+        """The value of ``key`` if it was read less than ``ttl`` seconds ago, else ``MISSING``:
+        never loads (a caller on the event loop, which must not do I/O)."""
+        hit = self._map(engine).get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return MISSING
 
     def forget(self, uow, key: Any = None) -> None:
         """After a change in ``uow``'s transaction: drop ``key`` (None: every key of this database)

@@ -18,10 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Column, DateTime, Integer, String, Table, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omnistock.platform.audit import Json
+from omnistock.platform.auth import authenticate
 from omnistock.platform.clock import utcnow
 from omnistock.platform.db import metadata
 from omnistock.platform.errors import AppError, Conflict, Invalid, Unauthorized
@@ -94,10 +96,10 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay, capture)
         except BaseException:
-            _finish(engine, user_id, key, 500, b"")  # the key is free again for a retry
+            await run_in_threadpool(_finish, engine, user_id, key, 500, b"")  # free again for a retry
             raise
         answer = b"".join(chunks)
-        _finish(engine, user_id, key, start["status"], answer)
+        await run_in_threadpool(_finish, engine, user_id, key, start["status"], answer)
         await send(start)
         await send({"type": "http.response.body", "body": answer, "more_body": False})
 
@@ -137,15 +139,24 @@ async def _claim(request: Request, key: str):
     auth = request.headers.get("authorization", "")
     if not auth.lower().startswith("bearer "):
         raise Unauthorized("auth.missing_token", "Sign in first", "请先登录")
-    actor = request.app.state.authenticate(auth[7:].strip())
+    actor = await authenticate(request, auth[7:].strip())
     if actor.user_id is None:  # pragma: no cover - tokens always belong to a user
         raise Unauthorized("auth.missing_token", "Sign in first", "请先登录")
     body = await request.body()
     fingerprint = _fingerprint(request.method, request.url.path, request.url.query, body)
     engine = request.app.state.engine
+    # The database is read and written in the thread pool: never block the event loop.
+    first = await run_in_threadpool(_claim_row, engine, actor.user_id, key, fingerprint)
+    if first is None:
+        return actor.user_id, engine
+    return _answer_of(first, fingerprint)
+
+
+def _claim_row(engine, user_id: int, key: str, fingerprint: str):
+    """Insert the claim; None if it is this request's, else the earlier request's row."""
     now = utcnow()
     row = idempotency_key.c
-    where = and_(row.user_id == actor.user_id, row.key == key)
+    where = and_(row.user_id == user_id, row.key == key)
     with engine.begin() as conn:
         conn.execute(
             delete(idempotency_key).where(where, row.status_code.is_(None), row.created_at < now - STALE)
@@ -154,12 +165,16 @@ async def _claim(request: Request, key: str):
             with conn.begin_nested():
                 conn.execute(
                     insert(idempotency_key).values(
-                        user_id=actor.user_id, key=key, fingerprint=fingerprint, created_at=now
+                        user_id=user_id, key=key, fingerprint=fingerprint, created_at=now
                     )
                 )
-            return actor.user_id, engine
+            return None
         except IntegrityError:
-            first = conn.execute(select(idempotency_key).where(where)).one()
+            return conn.execute(select(idempotency_key).where(where)).one()
+
+
+def _answer_of(first, fingerprint: str) -> Response:
+    """What a request gets whose key an earlier request claimed (raises when it must be refused)."""
     if first.fingerprint != fingerprint:
         raise Invalid(
             "idempotency.key_reused",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from omnistock.platform import notifications
 from omnistock.platform.auth import Actor, current_actor
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Output, Page, UtcDateTime
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+router = AreaRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 class NotificationOut(Output):

@@ -8,18 +8,18 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import Field
 
 from omnistock.inventory import service as inventory
 from omnistock.platform import excel
 from omnistock.platform.auth import Actor, requires
 from omnistock.platform.clock import iso
-from omnistock.platform.http import language, unit_of_work
+from omnistock.platform.http import AreaRouter, language, unit_of_work
 from omnistock.platform.schemas import Input, Output, Page, UtcDateTime
 from omnistock.purchasing import pdf, service
 
-router = APIRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
+router = AreaRouter(prefix="/api/v1/purchasing", tags=["purchasing"])
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Qty = Annotated[int, Field(gt=0, le=10**9)]
