@@ -117,10 +117,7 @@ async def main_async(n: int) -> None:
             )
             api = await timed(
                 "POST /api/v1/orders",
-                [
-                    (lambda b=b: call(app, "POST", "/api/v1/orders", token=token, body=b))
-                    for b in bodies[:n]
-                ],
+                [(lambda b=b: call(app, "POST", "/api/v1/orders", token=token, body=b)) for b in bodies[:n]],
             )
         # The same kind of orders (others, so none is a duplicate) straight through the service.
         actor = Actor.system("bench")

@@ -66,7 +66,9 @@ def test_the_openapi_document_shows_the_endpoint_as_written():
     op = app.openapi()["paths"]["/api/v1/things/{thing_id}"]["get"]
     assert op["operationId"] == "get_thing"
     assert {p["name"] for p in op["parameters"]} == {"thing_id", "times"}
-    assert op["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Out"}
+    assert op["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Out"
+    }
 
 
 def test_a_path_outside_the_prefix_is_not_matched():
