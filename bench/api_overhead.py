@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import sys
 import tempfile
 import time
@@ -26,8 +25,9 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import admin_api_token, seed_shop  # noqa: E402
-from order_intake import CHANNEL, WAREHOUSES, orders  # noqa: E402
+from _common import admin_api_token  # noqa: E402
+from intake_in_process import seed_plenty  # noqa: E402
+from order_intake import orders  # noqa: E402
 
 from omnistock.app import create_app  # noqa: E402
 from omnistock.orders import service  # noqa: E402
@@ -96,15 +96,7 @@ async def timed(label: str, calls) -> float:
 async def main_async(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/api.db")
-        rng = random.Random(1)
-        skus = {f"SKU{i:03d}": rng.randrange(500, 20000, 10) for i in range(200)}
-        seed_shop(
-            engine,
-            warehouses=WAREHOUSES,
-            skus=skus,
-            stock={w: dict.fromkeys(skus, 10**6) for w in WAREHOUSES},
-            channels={CHANNEL: "小程序"},
-        )
+        skus = seed_plenty(engine)
         token = admin_api_token(engine)
         app = create_app(engine, run_worker=False, web_dist=Path(tmp) / "no-web")
         bodies = orders(2 * n, skus, 7)

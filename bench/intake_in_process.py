@@ -31,8 +31,9 @@ from omnistock.platform.db import make_engine  # noqa: E402
 from omnistock.platform.uow import UnitOfWork  # noqa: E402
 
 
-def run(name: str, url: str, n: int) -> None:
-    engine = make_engine(url)
+def seed_plenty(engine) -> dict[str, int]:
+    """``order_intake.py``'s shop with stock no order runs short of: 200 SKUs (code -> price
+    cents), a million pieces of each in every warehouse."""
     rng = random.Random(1)
     skus = {f"SKU{i:03d}": rng.randrange(500, 20000, 10) for i in range(200)}
     seed_shop(
@@ -42,6 +43,12 @@ def run(name: str, url: str, n: int) -> None:
         stock={w: dict.fromkeys(skus, 10**6) for w in WAREHOUSES},
         channels={CHANNEL: "小程序"},
     )
+    return skus
+
+
+def run(name: str, url: str, n: int) -> None:
+    engine = make_engine(url)
+    skus = seed_plenty(engine)
     taken = [OrderIn.model_validate_json(b).value() for b in orders(n, skus, 7)]
     actor = Actor.system("bench")
     statuses: dict[str, int] = {}

@@ -77,7 +77,12 @@ def credit_days(uow: UnitOfWork, party_type: str, party_id: int) -> int:
 def stock_valued(uow: UnitOfWork, e: inventory.StockValued) -> None:
     day = business_date(e.at)
     if e.revaluation:
-        lines = [ln for c in e.changes for ln in rules.stock_lines(c.kind, c.doc_type, c.value)]
+        # One entry for the whole re-valuation (often tens of thousands of changed rows): the
+        # changes are added up per posting rule first, then turned into lines.
+        totals: dict[tuple[str, str], int] = {}
+        for c in e.changes:
+            totals[c.kind, c.doc_type] = totals.get((c.kind, c.doc_type), 0) + c.value
+        lines = [ln for (kind, doc_type), v in totals.items() for ln in rules.stock_lines(kind, doc_type, v)]
         journal.add(
             uow,
             date=day,
