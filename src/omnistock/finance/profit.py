@@ -90,6 +90,10 @@ _LINE_DELTA = Sql(
     + ", ".join(f"{k} = {k} + :{k}" for k in (*AMOUNTS, "returned_qty"))
     + " WHERE order_id = :order_id AND sku_id = :sku_id"
 )
+_ORDER_COGS = Sql("UPDATE order_profit SET cogs = cogs + :cogs WHERE order_id = :order_id")
+_LINE_COGS = Sql(
+    "UPDATE order_line_profit SET cogs = cogs + :cogs WHERE order_id = :order_id AND sku_id = :sku_id"
+)
 _ORDER_FACT = Sql(
     "SELECT revenue, shipping_income, commission, payment_fee, distributor_commission, commission_bp, "
     "payment_fee_bp, distributor_bp FROM order_profit WHERE order_id = :id"
@@ -168,6 +172,9 @@ def _flush(uow: UnitOfWork) -> None:
     r = raw(uow.conn)
     if p.shipped:
         _insert_shipped(uow, r, p)
+    if not p.returns and not p.parcels:
+        _add_cogs(r, p.cogs)
+        return
     order_d: dict[int, dict] = {}
     line_d: dict[tuple[int, int], dict] = {}
 
@@ -211,6 +218,19 @@ def _flush(uow: UnitOfWork) -> None:
     if order_d:
         r.queue_many(_ORDER_DELTA, [order_d[k] for k in sorted(order_d)])
         r.queue_many(_LINE_DELTA, [line_d[k] for k in sorted(line_d)])
+
+
+def _add_cogs(r: Raw, cogs: dict[tuple[int, int], int]) -> None:
+    """Only cost of goods changed (a re-valuation: often tens of thousands of orders): one
+    narrow update per order and per line."""
+    lines = sorted((order_id, sku_id, cost) for (order_id, sku_id), cost in cogs.items() if cost)
+    if not lines:
+        return
+    per_order: dict[int, int] = {}
+    for order_id, _sku_id, cost in lines:
+        per_order[order_id] = per_order.get(order_id, 0) + cost
+    r.queue_many(_ORDER_COGS, [{"order_id": o, "cogs": c} for o, c in per_order.items()])
+    r.queue_many(_LINE_COGS, [{"order_id": o, "sku_id": s, "cogs": c} for o, s, c in lines])
 
 
 def _insert_shipped(uow: UnitOfWork, r: Raw, p: _Pending) -> None:
