@@ -117,7 +117,8 @@ def test_backup_then_restore_brings_back_every_row_and_a_working_shop(shop, targ
     restored = backups.restore(target, path)
     assert restored == {k: v for k, v in written.items()}
     assert _counts(target) == _counts(shop)
-    with target.connect() as conn, shop.connect() as src:  # both closed: a PG test's TRUNCATE waits on any open one
+    # Both closed at the end: a PostgreSQL test's TRUNCATE waits on any connection left open.
+    with target.connect() as conn, shop.connect() as src:
         assert inventory.check_invariants(conn) == []
         assert inventory.totals(conn) == inventory.totals(src)
     with TestClient(create_app(target, run_worker=False)) as c:
