@@ -172,7 +172,7 @@ def _flush(uow: UnitOfWork) -> None:
     r = raw(uow.conn)
     if p.shipped:
         _insert_shipped(uow, r, p)
-    if not p.returns and not p.parcels:
+    if not p.returns and not p.parcels:  # else every change goes through one sorted pass below
         _add_cogs(r, p.cogs)
         return
     order_d: dict[int, dict] = {}

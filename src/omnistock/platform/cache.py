@@ -84,12 +84,12 @@ class TtlCache:
     def get(self, engine, key: Any, load: Callable[[], Any]) -> Any:
         """The value of ``key`` read less than ``ttl`` seconds ago, else ``load()`` (kept). A
         ``load`` that raises keeps nothing."""
-        m = self._map(engine)
+        value = self.peek(engine, key)
+        if value is not MISSING:
+            return value
         now = time.monotonic()
-        hit = m.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
         value = load()
+        m = self._map(engine)
         if len(m) >= self.max_size:
             m.clear()
         m[key] = (now, value)
